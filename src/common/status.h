@@ -1,0 +1,90 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace kalam {
+
+// The closed set of error kinds. api/status_mapping.cc maps each to an HTTP status.
+enum class StatusCode : uint8_t {
+  kOk,
+  kNotFound,
+  kAlreadyExists,
+  kInvalidArgument,
+  kUnauthenticated,
+  kPermissionDenied,
+  kConflict,
+  kResourceExhausted,
+  kUnavailable,
+  kIOError,
+  kCorruption,
+  kInternal,
+};
+
+std::string_view StatusCodeName(StatusCode code);
+
+// The outcome of an operation that produces no value. OK is a null pointer, so the
+// success path never allocates. Immutable after construction; copies are cheap.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // OK
+
+  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status AlreadyExists(std::string message) {
+    return {StatusCode::kAlreadyExists, std::move(message)};
+  }
+  static Status InvalidArgument(std::string message) {
+    return {StatusCode::kInvalidArgument, std::move(message)};
+  }
+  static Status Unauthenticated(std::string message) {
+    return {StatusCode::kUnauthenticated, std::move(message)};
+  }
+  static Status PermissionDenied(std::string message) {
+    return {StatusCode::kPermissionDenied, std::move(message)};
+  }
+  static Status Conflict(std::string message) { return {StatusCode::kConflict, std::move(message)}; }
+  static Status ResourceExhausted(std::string message) {
+    return {StatusCode::kResourceExhausted, std::move(message)};
+  }
+  static Status Unavailable(std::string message) {
+    return {StatusCode::kUnavailable, std::move(message)};
+  }
+  static Status IOError(std::string message) { return {StatusCode::kIOError, std::move(message)}; }
+  static Status Corruption(std::string message) {
+    return {StatusCode::kCorruption, std::move(message)};
+  }
+  static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  // REQUIRES: code != kOk.
+  static Status FromCode(StatusCode code, std::string message) { return {code, std::move(message)}; }
+
+  bool ok() const { return rep_ == nullptr; }
+  StatusCode code() const { return ok() ? StatusCode::kOk : rep_->code; }
+  std::string_view message() const { return ok() ? std::string_view() : rep_->message; }
+
+  // Returns this status with "context: " prepended, e.g. "flush app.messages: disk full".
+  // An OK status stays OK.
+  Status WithContext(std::string_view context) const;
+
+  // "OK" or "<CodeName>: <message>", for logs and test failure output.
+  std::string ToString() const;
+
+  // Marks a deliberately ignored error; keeps every swallowed error greppable.
+  void IgnoreError() const {}
+
+  friend bool operator==(const Status& a, const Status& b) {
+    return a.code() == b.code() && a.message() == b.message();
+  }
+
+ private:
+  struct Rep {
+    StatusCode code;
+    std::string message;
+  };
+  Status(StatusCode code, std::string message);
+
+  std::shared_ptr<const Rep> rep_;  // null when OK
+};
+
+}  // namespace kalam
