@@ -1,0 +1,360 @@
+#include "config/server_config.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <variant>
+
+#include <toml++/toml.h>
+
+#include "common/log.h"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace kalam::config {
+namespace {
+
+using Value = std::variant<std::string, int64_t, bool>;
+enum class Kind : uint8_t { kString, kInteger, kBoolean };
+
+// One configuration key: where it lives in server.toml and how it is stored.
+struct KeySpec {
+  std::string_view section;
+  std::string_view name;
+  Kind kind;
+  std::function<void(ServerConfig&, const Value&)> set;
+};
+
+template <typename Section, typename Field>
+KeySpec Key(std::string_view section, std::string_view name, Section ServerConfig::*in,
+            Field Section::*field) {
+  Kind kind = Kind::kString;
+  if constexpr (std::is_same_v<Field, int64_t>) kind = Kind::kInteger;
+  if constexpr (std::is_same_v<Field, bool>) kind = Kind::kBoolean;
+  return {section, name, kind,
+          [in, field](ServerConfig& config, const Value& value) {
+            config.*in.*field = std::get<Field>(value);
+          }};
+}
+
+const std::vector<KeySpec>& Keys() {
+  static const std::vector<KeySpec> keys = {
+      Key("server", "host", &ServerConfig::server, &ServerSection::host),
+      Key("server", "port", &ServerConfig::server, &ServerSection::port),
+      Key("server", "node_id", &ServerConfig::server, &ServerSection::node_id),
+      Key("server", "data_dir", &ServerConfig::server, &ServerSection::data_dir),
+      Key("server", "workers", &ServerConfig::server, &ServerSection::workers),
+      Key("storage", "sync_writes", &ServerConfig::storage, &StorageSection::sync_writes),
+      Key("storage", "wal_sync_interval_ms", &ServerConfig::storage,
+          &StorageSection::wal_sync_interval_ms),
+      Key("storage", "write_buffer_mb", &ServerConfig::storage, &StorageSection::write_buffer_mb),
+      Key("storage", "block_cache_mb", &ServerConfig::storage, &StorageSection::block_cache_mb),
+      Key("storage", "max_background_jobs", &ServerConfig::storage,
+          &StorageSection::max_background_jobs),
+      Key("storage", "compression", &ServerConfig::storage, &StorageSection::compression),
+      Key("limits", "max_request_body_bytes", &ServerConfig::limits,
+          &LimitsSection::max_request_body_bytes),
+      Key("limits", "max_header_bytes", &ServerConfig::limits, &LimitsSection::max_header_bytes),
+      Key("limits", "http_idle_timeout_seconds", &ServerConfig::limits,
+          &LimitsSection::http_idle_timeout_seconds),
+      Key("logging", "level", &ServerConfig::logging, &LoggingSection::level),
+      Key("logging", "log_to_console", &ServerConfig::logging, &LoggingSection::log_to_console),
+      Key("logging", "file", &ServerConfig::logging, &LoggingSection::file),
+  };
+  return keys;
+}
+
+// Short names kept from the original KalamDB; the canonical KALAMDB_<SECTION>_<KEY> wins
+// when both are set.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kEnvAliases = {{
+    {"KALAMDB_HOST", "server.host"},
+    {"KALAMDB_PORT", "server.port"},
+    {"KALAMDB_DATA_DIR", "server.data_dir"},
+    {"KALAMDB_LOG_LEVEL", "logging.level"},
+    {"KALAMDB_LOG_FILE", "logging.file"},
+    {"KALAMDB_LOG_TO_CONSOLE", "logging.log_to_console"},
+}};
+
+std::string FullName(const KeySpec& key) {
+  return std::string(key.section) + "." + std::string(key.name);
+}
+
+std::string EnvName(const KeySpec& key) {
+  std::string name = "KALAMDB_" + FullName(key);
+  for (char& c : name) c = c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  return name;
+}
+
+const KeySpec* FindKey(std::string_view full_name) {
+  for (const KeySpec& key : Keys()) {
+    if (FullName(key) == full_name) return &key;
+  }
+  return nullptr;
+}
+
+std::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kString: return "a string";
+    case Kind::kInteger: return "an integer";
+    case Kind::kBoolean: return "a boolean";
+  }
+  return "?";
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, substitution});
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean 'x'?" for the closest candidate within a few edits, else "".
+std::string Hint(std::string_view wrong, const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  size_t best_distance = 4;
+  for (const std::string& candidate : candidates) {
+    const size_t distance = EditDistance(wrong, candidate);
+    if (distance < best_distance) {
+      best = &candidate;
+      best_distance = distance;
+    }
+  }
+  return best == nullptr ? "" : "; did you mean '" + *best + "'?";
+}
+
+std::vector<std::string> SectionNames() {
+  std::vector<std::string> names;
+  for (const KeySpec& key : Keys()) {
+    if (std::find(names.begin(), names.end(), key.section) == names.end()) {
+      names.emplace_back(key.section);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> KeyNames() {
+  std::vector<std::string> names;
+  for (const KeySpec& key : Keys()) names.push_back(FullName(key));
+  return names;
+}
+
+std::optional<Value> FromToml(const toml::node& node, Kind kind) {
+  switch (kind) {
+    case Kind::kString:
+      if (const auto* s = node.as_string()) return Value(s->get());
+      break;
+    case Kind::kInteger:
+      if (const auto* i = node.as_integer()) return Value(i->get());
+      break;
+    case Kind::kBoolean:
+      if (const auto* b = node.as_boolean()) return Value(b->get());
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<Value> FromText(const std::string& text, Kind kind) {
+  switch (kind) {
+    case Kind::kString: return Value(text);
+    case Kind::kInteger: {
+      int64_t number = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (error != std::errc() || end != text.data() + text.size() || text.empty()) break;
+      return Value(number);
+    }
+    case Kind::kBoolean: {
+      std::string lower = text;
+      for (char& c : lower) c = static_cast<char>(std::tolower(c));
+      if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return Value(true);
+      if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return Value(false);
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string Location(const std::string& path, const toml::node& node) {
+  return path + ":" + std::to_string(node.source().begin.line);
+}
+
+void ApplyFile(const std::string& path, ServerConfig& config, std::vector<std::string>& problems) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    problems.push_back(path + ":" + std::to_string(where.line) + ":" +
+                       std::to_string(where.column) + ": " + std::string(e.description()));
+    return;
+  }
+  for (const auto& [section_name, section_node] : root) {
+    const std::string section(section_name.str());
+    const auto* section_table = section_node.as_table();
+    const std::vector<std::string> sections = SectionNames();
+    if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
+      problems.push_back(Location(path, section_node) + ": unknown " +
+                         (section_table ? "section [" + section + "]" : "key '" + section + "'") +
+                         Hint(section, sections));
+      continue;
+    }
+    if (section_table == nullptr) {
+      problems.push_back(Location(path, section_node) + ": '" + section + "' must be a section");
+      continue;
+    }
+    for (const auto& [key_name, value_node] : *section_table) {
+      const std::string full_name = section + "." + std::string(key_name.str());
+      const KeySpec* key = FindKey(full_name);
+      if (key == nullptr) {
+        problems.push_back(Location(path, value_node) + ": unknown key '" + full_name + "'" +
+                           Hint(full_name, KeyNames()));
+        continue;
+      }
+      const std::optional<Value> value = FromToml(value_node, key->kind);
+      if (!value.has_value()) {
+        problems.push_back(Location(path, value_node) + ": " + full_name + " must be " +
+                           std::string(KindName(key->kind)));
+        continue;
+      }
+      key->set(config, *value);
+    }
+  }
+}
+
+void ApplyText(const KeySpec& key, std::string_view source, const std::string& text,
+               ServerConfig& config, std::vector<std::string>& problems) {
+  const std::optional<Value> value = FromText(text, key.kind);
+  if (!value.has_value()) {
+    problems.push_back(std::string(source) + ": " + FullName(key) + " must be " +
+                       std::string(KindName(key.kind)) + ", got '" + text + "'");
+    return;
+  }
+  key.set(config, *value);
+}
+
+void ApplyEnvironment(const Environment& env, ServerConfig& config,
+                      std::vector<std::string>& problems) {
+  for (const auto& [alias, full_name] : kEnvAliases) {
+    if (const auto it = env.find(alias); it != env.end()) {
+      ApplyText(*FindKey(full_name), alias, it->second, config, problems);
+    }
+  }
+  for (const KeySpec& key : Keys()) {
+    const std::string name = EnvName(key);
+    if (const auto it = env.find(name); it != env.end()) {
+      ApplyText(key, name, it->second, config, problems);
+    }
+  }
+}
+
+bool IsIpLiteral(const std::string& host) {
+  unsigned char buffer[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+}
+
+void CheckRange(std::vector<std::string>& problems, std::string_view name, int64_t value,
+                int64_t min, int64_t max) {
+  if (value < min || value > max) {
+    problems.push_back(std::string(name) + " must be between " + std::to_string(min) + " and " +
+                       std::to_string(max) + ", got " + std::to_string(value));
+  }
+}
+
+void CheckOneOf(std::vector<std::string>& problems, std::string_view name,
+                const std::string& value, std::initializer_list<std::string_view> allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string list;
+  for (const std::string_view option : allowed) list += (list.empty() ? "" : ", ") + std::string(option);
+  problems.push_back(std::string(name) + " must be one of " + list + ", got '" + value + "'");
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  Environment env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const size_t equals = text.find('=');
+    if (equals == std::string_view::npos || !text.starts_with("KALAMDB_")) continue;
+    env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return env;
+}
+
+std::vector<std::string> Validate(const ServerConfig& config) {
+  std::vector<std::string> problems;
+  const ServerSection& server = config.server;
+  if (server.host != "localhost" && !IsIpLiteral(server.host)) {
+    problems.push_back("server.host must be an IP address or 'localhost', got '" + server.host +
+                       "'");
+  }
+  CheckRange(problems, "server.port", server.port, 0, 65535);
+  const bool node_id_ok =
+      !server.node_id.empty() && server.node_id.size() <= 64 &&
+      std::all_of(server.node_id.begin(), server.node_id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+  if (!node_id_ok) {
+    problems.push_back("server.node_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-', '.', "
+                       "got '" + server.node_id + "'");
+  }
+  if (server.data_dir.empty()) problems.push_back("server.data_dir must not be empty");
+  CheckRange(problems, "server.workers", server.workers, 0, 1024);
+  const StorageSection& storage = config.storage;
+  CheckRange(problems, "storage.wal_sync_interval_ms", storage.wal_sync_interval_ms, 0, 60000);
+  CheckRange(problems, "storage.write_buffer_mb", storage.write_buffer_mb, 1, 4096);
+  CheckRange(problems, "storage.block_cache_mb", storage.block_cache_mb, 1, 1 << 20);
+  CheckRange(problems, "storage.max_background_jobs", storage.max_background_jobs, 1, 64);
+  CheckOneOf(problems, "storage.compression", storage.compression, {"none", "lz4", "zstd", "snappy"});
+  const LimitsSection& limits = config.limits;
+  CheckRange(problems, "limits.max_request_body_bytes", limits.max_request_body_bytes, 1024,
+             int64_t{1} << 30);
+  CheckRange(problems, "limits.max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
+  CheckRange(problems, "limits.http_idle_timeout_seconds", limits.http_idle_timeout_seconds, 1,
+             3600);
+  if (!log::ParseLevel(config.logging.level).has_value()) {
+    CheckOneOf(problems, "logging.level", config.logging.level,
+               {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  }
+  return problems;
+}
+
+Result<ServerConfig> LoadConfig(const std::optional<std::string>& path, const Environment& env,
+                                const std::vector<FlagOverride>& flags) {
+  ServerConfig config;
+  std::vector<std::string> problems;
+  if (path.has_value()) ApplyFile(*path, config, problems);
+  ApplyEnvironment(env, config, problems);
+  for (const FlagOverride& flag : flags) {
+    const KeySpec* key = FindKey(flag.key);
+    KALAM_CHECK(key != nullptr, "flag override of unknown key {}", flag.key);
+    ApplyText(*key, "command line", flag.value, config, problems);
+  }
+  // Values that failed to parse kept their defaults, so validation still says something
+  // true about every other key.
+  for (std::string& problem : Validate(config)) problems.push_back(std::move(problem));
+  if (problems.empty()) return config;
+  std::string message = "invalid configuration:";
+  for (const std::string& problem : problems) message += "\n  " + problem;
+  return Status::InvalidArgument(std::move(message));
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigKeysAndEnvVars() {
+  std::vector<std::pair<std::string, std::string>> result;
+  for (const KeySpec& key : Keys()) result.emplace_back(FullName(key), EnvName(key));
+  return result;
+}
+
+}  // namespace kalam::config

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace kalam::config {
+
+// [server]: where and as whom this process serves.
+struct ServerSection {
+  std::string host = "127.0.0.1";  // listen address (IP literal or "localhost")
+  int64_t port = 8080;             // TCP port; 0 picks a free port (printed at start)
+  std::string node_id = "node1";   // this node's name; read once into AppContext's NodeId
+  std::string data_dir = "./data";  // RocksDB, cold storage and the lock file live here
+  int64_t workers = 0;             // network threads; 0 = number of CPU cores
+
+  friend bool operator==(const ServerSection&, const ServerSection&) = default;
+};
+
+// [storage]: the RocksDB hot store.
+struct StorageSection {
+  bool sync_writes = false;            // fsync the WAL on every commit (power-loss durable)
+  int64_t wal_sync_interval_ms = 100;  // when !sync_writes: background WAL fsync period; 0 = off
+  int64_t write_buffer_mb = 64;        // memtable size per column family, MiB
+  int64_t block_cache_mb = 128;        // shared read cache, MiB
+  int64_t max_background_jobs = 2;     // RocksDB flush + compaction threads
+  std::string compression = "lz4";     // none | lz4 | zstd | snappy
+
+  friend bool operator==(const StorageSection&, const StorageSection&) = default;
+};
+
+// [limits]: protection against oversized or slow requests.
+struct LimitsSection {
+  int64_t max_request_body_bytes = 10 << 20;  // larger bodies get 413
+  int64_t max_header_bytes = 16 << 10;        // larger header blocks get 431
+  int64_t http_idle_timeout_seconds = 75;     // idle keep-alive connections are closed
+
+  friend bool operator==(const LimitsSection&, const LimitsSection&) = default;
+};
+
+// [logging]
+struct LoggingSection {
+  std::string level = "info";  // trace | debug | info | warn | error | critical | off
+  bool log_to_console = true;  // write to stderr
+  std::string file;            // also append to this file; empty = no file
+
+  friend bool operator==(const LoggingSection&, const LoggingSection&) = default;
+};
+
+// The whole server configuration: defaults, then server.toml, then KALAMDB_* environment
+// variables, then command-line flags, then validation. Immutable after startup; each
+// component receives its own section.
+struct ServerConfig {
+  ServerSection server;
+  StorageSection storage;
+  LimitsSection limits;
+  LoggingSection logging;
+
+  friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
+};
+
+using Environment = std::map<std::string, std::string, std::less<>>;
+
+// The KALAMDB_* variables of this process.
+Environment ProcessEnvironment();
+
+// A "section.key" = value override from the command line (e.g. --port → server.port).
+struct FlagOverride {
+  std::string key;
+  std::string value;
+};
+
+// Builds the configuration. `path` empty means defaults only (plus env and flags).
+// Every problem (unreadable file, TOML syntax, unknown key with a hint, wrong type, bad
+// environment value, failed validation) is reported at once in one kInvalidArgument
+// status, one line per problem, each naming its key.
+Result<ServerConfig> LoadConfig(const std::optional<std::string>& path, const Environment& env,
+                                const std::vector<FlagOverride>& flags = {});
+
+// Problems with an assembled configuration, one message per problem; empty when valid.
+std::vector<std::string> Validate(const ServerConfig& config);
+
+// Every key as "section.key", with the environment variable that overrides it.
+std::vector<std::pair<std::string, std::string>> ConfigKeysAndEnvVars();
+
+}  // namespace kalam::config
