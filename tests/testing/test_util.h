@@ -35,6 +35,11 @@ Status AsStatus(const Result<T>& result) {
 
 }  // namespace kalam::testing
 
+namespace kalam {
+// Lets GoogleTest print a Status as "Code: message" in failed expectations.
+inline void PrintTo(const Status& status, std::ostream* out) { *out << status.ToString(); }
+}  // namespace kalam
+
 #define ASSERT_OK(expr)                                                \
   do {                                                                 \
     const ::kalam::Status kalam_s_ = ::kalam::testing::AsStatus(expr); \
