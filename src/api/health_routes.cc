@@ -1,0 +1,20 @@
+#include "api/health_routes.h"
+
+#include <boost/json.hpp>
+
+namespace kalam::api {
+
+void AddHealthRoutes(Router& router, HealthInfo info) {
+  router.Add("GET", "/v1/api/healthcheck", [info](HttpRequest&&, Responder respond) {
+    const auto uptime = std::chrono::steady_clock::now() - info.started_at;
+    boost::json::object body;
+    body["status"] = "healthy";
+    body["version"] = info.version;
+    body["api_version"] = "v1";
+    body["node_id"] = info.node_id.value();
+    body["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(uptime).count();
+    respond({.body = boost::json::serialize(body)});
+  });
+}
+
+}  // namespace kalam::api

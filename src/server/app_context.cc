@@ -1,0 +1,55 @@
+#include "server/app_context.h"
+
+#include <filesystem>
+
+#include "api/health_routes.h"
+#include "common/log.h"
+
+namespace kalam::server {
+
+std::string_view ServerVersion() { return KALAM_VERSION; }
+
+AppContext::AppContext(config::ServerConfig config)
+    : config_(std::move(config)),
+      node_id_(config_.server.node_id),
+      started_at_(std::chrono::steady_clock::now()),
+      snowflake_(clock_, node_id_) {}
+
+Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig config) {
+  std::unique_ptr<AppContext> context(new AppContext(std::move(config)));
+  const std::string& data_dir = context->config_.server.data_dir;
+  KALAM_ASSIGN_OR_RETURN(context->lock_, DataDirLock::Acquire(data_dir));
+  const std::string rocksdb_dir = (std::filesystem::path(data_dir) / "rocksdb").string();
+  KALAM_ASSIGN_OR_RETURN(context->kv_store_,
+                         storage::OpenRocksKvStore(rocksdb_dir, context->config_.storage));
+  api::AddHealthRoutes(context->router_, {.version = std::string(ServerVersion()),
+                                          .node_id = context->node_id_,
+                                          .started_at = context->started_at_});
+  return context;
+}
+
+AppContext::~AppContext() { Stop(); }
+
+Status AppContext::Start() {
+  const config::ServerConfig& c = config_;
+  api::HttpServerOptions options{
+      .host = c.server.host,
+      .port = static_cast<uint16_t>(c.server.port),
+      .threads = static_cast<size_t>(c.server.workers),
+      .max_body_bytes = static_cast<uint64_t>(c.limits.max_request_body_bytes),
+      .max_header_bytes = static_cast<uint32_t>(c.limits.max_header_bytes),
+      .idle_timeout = std::chrono::seconds(c.limits.http_idle_timeout_seconds),
+      .server_name = "kalamdb/" + std::string(ServerVersion()),
+  };
+  KALAM_ASSIGN_OR_RETURN(http_server_, api::HttpServer::Start(options, router_));
+  return Status();
+}
+
+void AppContext::Stop() {
+  // Reverse of start order: stop taking requests, then close storage, then unlock.
+  if (http_server_ != nullptr) http_server_->Stop();
+  if (kv_store_ != nullptr) kv_store_->Stop();
+  lock_.reset();
+}
+
+}  // namespace kalam::server

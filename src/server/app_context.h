@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "api/http_server.h"
+#include "api/router.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/snowflake.h"
+#include "config/server_config.h"
+#include "server/data_dir_lock.h"
+#include "storage/kv_store.h"
+
+namespace kalam::server {
+
+// The composition root: created once in main, owns every component and the process's one
+// NodeId, and is passed by reference (never a global). Members are declared in start
+// order; Stop() runs in reverse order and is idempotent, as is the destructor.
+//
+// Lifecycle: Create() opens resources (lock, storage); Start() begins serving; Stop().
+class AppContext {
+ public:
+  static Result<std::unique_ptr<AppContext>> Create(config::ServerConfig config);
+  ~AppContext();
+  AppContext(const AppContext&) = delete;
+  AppContext& operator=(const AppContext&) = delete;
+
+  // Starts the HTTP listener. kUnavailable if the address cannot be bound.
+  Status Start();
+  void Stop();
+
+  const NodeId& node_id() const { return node_id_; }
+  const config::ServerConfig& config() const { return config_; }
+  const Clock& clock() const { return clock_; }
+  storage::KvStore& kv_store() { return *kv_store_; }
+  SnowflakeGenerator& snowflake() { return snowflake_; }
+  // The bound HTTP port. REQUIRES: Start() succeeded.
+  uint16_t http_port() const { return http_server_->port(); }
+
+ private:
+  explicit AppContext(config::ServerConfig config);
+
+  const config::ServerConfig config_;
+  const NodeId node_id_;  // read once from config; the only NodeId of the process
+  const std::chrono::steady_clock::time_point started_at_;
+  SystemClock clock_;
+  SnowflakeGenerator snowflake_;
+  std::unique_ptr<DataDirLock> lock_;
+  std::unique_ptr<storage::KvStore> kv_store_;
+  api::Router router_;
+  std::unique_ptr<api::HttpServer> http_server_;
+};
+
+// The version of this build, e.g. "0.1.0".
+std::string_view ServerVersion();
+
+}  // namespace kalam::server

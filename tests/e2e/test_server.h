@@ -1,0 +1,77 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "client/http_client.h"
+#include "common/result.h"
+#include "tests/testing/test_util.h"
+
+namespace kalam::e2e {
+
+using EnvVars = std::vector<std::pair<std::string, std::string>>;
+
+struct TestServerOptions {
+  std::vector<std::string> extra_args;  // appended after --data-dir and --port
+  EnvVars env;                          // added to the parent's environment minus KALAMDB_*
+  std::optional<std::filesystem::path> data_dir;  // default: a fresh temp dir
+  std::string port = "0";                         // "0": any free port
+  std::chrono::seconds start_deadline{30};
+};
+
+// The real kalamdb-server binary, started as a child process on a free port with its own
+// temp data dir; stdout and stderr go to a log file that tests print on failure. The
+// destructor kills a server still running and removes its files.
+class TestServer {
+ public:
+  // Starts the server and waits (with a deadline) until its healthcheck answers 200.
+  static Result<std::unique_ptr<TestServer>> Start(TestServerOptions options = {});
+  ~TestServer();
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  std::string Log() const;
+  client::HttpClient Client() const { return client::HttpClient("127.0.0.1", port_); }
+
+  // Sends `signal_number` and waits for the exit; returns the exit code, or 128+signal if
+  // the process died of a signal. kUnavailable if it does not exit before the deadline
+  // (it is then killed).
+  Result<int> SignalAndWait(int signal_number,
+                            std::chrono::seconds deadline = std::chrono::seconds(30));
+
+ private:
+  TestServer() = default;
+
+  testing::TempDir temp_;
+  std::filesystem::path data_dir_;
+  std::filesystem::path log_path_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+struct ProcessOutcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs kalamdb-server with `args` until it exits (for startup-error tests).
+Result<ProcessOutcome> RunServerToExit(const std::vector<std::string>& args,
+                                       const EnvVars& env = {},
+                                       std::chrono::seconds deadline = std::chrono::seconds(30));
+
+// Sends raw bytes on a new TCP connection to 127.0.0.1:port, half-closes, and returns
+// everything the server sends back until it closes the connection (or the deadline).
+Result<std::string> RawExchange(uint16_t port, const std::string& bytes,
+                                std::chrono::seconds deadline = std::chrono::seconds(10));
+
+}  // namespace kalam::e2e
