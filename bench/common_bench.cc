@@ -14,21 +14,24 @@ SystemClock& TheClock() {
 
 void BM_Snowflake_Next(benchmark::State& state) {
   static SnowflakeGenerator generator(TheClock(), NodeId("node1"));  // shared across threads
-  for (auto _ : state) benchmark::DoNotOptimize(generator.Next());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(generator.Next());
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Snowflake_Next)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_UuidV7_Next(benchmark::State& state) {
   UuidV7Generator generator(TheClock());
-  for (auto _ : state) benchmark::DoNotOptimize(generator.Next());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(generator.Next());
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_UuidV7_Next);
 
 void BM_Ulid_Next(benchmark::State& state) {
   UlidGenerator generator(TheClock());
-  for (auto _ : state) benchmark::DoNotOptimize(generator.Next());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(generator.Next());
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Ulid_Next);

@@ -60,7 +60,8 @@ BENCHMARK_F(KvStoreBench, BM_KvStore_Batch1000)(benchmark::State& state) {
   int64_t seq = 0;
   for (auto _ : state) {
     WriteBatch batch;
-    for (int i = 0; i < 1000; ++i) batch.Put(Partition::kUserRows, RowKey(1, "alice", ++seq), kValue);
+    for (int i = 0; i < 1000; ++i)
+      batch.Put(Partition::kUserRows, RowKey(1, "alice", ++seq), kValue);
     if (!store_->Write(batch).ok()) state.SkipWithError("write failed");
   }
   state.SetItemsProcessed(state.iterations() * 1000);

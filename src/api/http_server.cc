@@ -45,9 +45,8 @@ class InFlight {
   // True if every request finished before the deadline.
   bool WaitDrained(std::chrono::seconds timeout) KALAM_EXCLUDES(mu_) {
     std::unique_lock<Mutex> lock(mu_);
-    return drained_.wait_for(lock, timeout, [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS {
-      return count_ == 0;
-    });
+    return drained_.wait_for(lock, timeout,
+                             [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return count_ == 0; });
   }
 
  private:
@@ -81,10 +80,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(options_.max_header_bytes);
     parser_->body_limit(options_.max_body_bytes);
     stream_.expires_after(options_.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -104,8 +102,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                       std::to_string(options_.max_header_bytes) + " bytes"));
     }
     if (ec) {
-      return Reject(ErrorResponse(now, 400, "MALFORMED_REQUEST",
-                                  "malformed HTTP request: " + ec.message()));
+      return Reject(
+          ErrorResponse(now, 400, "MALFORMED_REQUEST", "malformed HTTP request: " + ec.message()));
     }
     http::request<http::string_body> raw = parser_->release();
     keep_alive_ = raw.keep_alive();
@@ -130,7 +128,8 @@ class Session : public std::enable_shared_from_this<Session> {
     request.path = request.target.substr(0, request.target.find('?'));
     for (const auto& field : raw) {
       std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(raw.body());
@@ -153,7 +152,8 @@ class Session : public std::enable_shared_from_this<Session> {
     message->set(http::field::server, options_.server_name);
     message->set(http::field::content_type, response.content_type);
     if (!request_id_.empty()) message->set("X-Request-ID", request_id_);
-    for (const auto& [name, value] : response.headers) message->set(name, value);
+    for (const auto& [name, value] : response.headers)
+      message->set(name, value);
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_ && !close_after);
     message->prepare_payload();
@@ -226,7 +226,8 @@ class BeastHttpServer final : public HttpServer {
     Accept();
     const size_t threads =
         options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
-    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (size_t i = 0; i < threads; ++i)
+      threads_.emplace_back([this] { io_.run(); });
     started_ = true;
     return Status();
   }
@@ -244,7 +245,8 @@ class BeastHttpServer final : public HttpServer {
       KALAM_LOG_WARN("api", "stopping with requests still in flight after drain_timeout");
     }
     io_.stop();
-    for (std::thread& thread : threads_) thread.join();
+    for (std::thread& thread : threads_)
+      thread.join();
     threads_.clear();
     KALAM_LOG_INFO("api", "http server stopped");
   }

@@ -12,13 +12,13 @@ namespace kalam::api {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;  // 0: pick a free port; see HttpServer::port()
-  size_t threads = 0;    // network threads; 0 = one per core
-  uint64_t max_body_bytes = 10 << 20;       // larger bodies: 413
-  uint32_t max_header_bytes = 16 << 10;     // larger header blocks: 431
-  std::chrono::seconds idle_timeout{75};    // idle keep-alive connections are closed
-  std::chrono::seconds drain_timeout{10};   // Stop() waits this long for in-flight requests
-  std::string server_name = "kalamdb";      // the Server header
+  uint16_t port = 8080;                    // 0: pick a free port; see HttpServer::port()
+  size_t threads = 0;                      // network threads; 0 = one per core
+  uint64_t max_body_bytes = 10 << 20;      // larger bodies: 413
+  uint32_t max_header_bytes = 16 << 10;    // larger header blocks: 431
+  std::chrono::seconds idle_timeout{75};   // idle keep-alive connections are closed
+  std::chrono::seconds drain_timeout{10};  // Stop() waits this long for in-flight requests
+  std::string server_name = "kalamdb";     // the Server header
 };
 
 // The HTTP/1.1 listener (Boost.Beast, kept out of this header so that callers do not pay

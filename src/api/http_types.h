@@ -11,9 +11,9 @@ namespace kalam::api {
 
 // A parsed HTTP request, free of any Beast type so handlers compile quickly.
 struct HttpRequest {
-  std::string method;  // "GET", "POST", …
-  std::string target;  // path and query as sent
-  std::string path;    // target without the query string
+  std::string method;                                        // "GET", "POST", …
+  std::string target;                                        // path and query as sent
+  std::string path;                                          // target without the query string
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string peer_address;  // the TCP peer's IP, never a forwarded header

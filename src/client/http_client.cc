@@ -48,8 +48,10 @@ struct HttpClient::Impl {
     tcp::resolver resolver(io);
     beast::error_code resolve_ec;
     const auto endpoints = resolver.resolve(host, std::to_string(port), resolve_ec);
-    if (resolve_ec) return Status::Unavailable("cannot resolve " + host + ": " + resolve_ec.message());
-    stream->async_connect(endpoints, [&](beast::error_code ec, const tcp::endpoint&) { result = ec; });
+    if (resolve_ec)
+      return Status::Unavailable("cannot resolve " + host + ": " + resolve_ec.message());
+    stream->async_connect(endpoints,
+                          [&](beast::error_code ec, const tcp::endpoint&) { result = ec; });
     if (!RunWithDeadline()) result = beast::error::timeout;
     if (result) {
       stream.reset();
@@ -69,7 +71,8 @@ struct HttpClient::Impl {
     http::async_write(*stream, request, [&](beast::error_code ec, size_t) {
       write_ec = ec;
       if (ec) return;
-      http::async_read(*stream, buffer, parser, [&](beast::error_code rec, size_t) { read_ec = rec; });
+      http::async_read(*stream, buffer, parser,
+                       [&](beast::error_code rec, size_t) { read_ec = rec; });
     });
     const bool finished = RunWithDeadline();
     const beast::error_code ec = write_ec ? write_ec : read_ec;
@@ -85,7 +88,8 @@ struct HttpClient::Impl {
     result.status = static_cast<int>(response.result_int());
     for (const auto& field : response) {
       std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       result.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     result.body = std::move(response.body());
@@ -105,7 +109,9 @@ HttpClient::~HttpClient() = default;
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
-void HttpClient::Disconnect() { impl_->stream.reset(); }
+void HttpClient::Disconnect() {
+  impl_->stream.reset();
+}
 
 Result<HttpResult> HttpClient::Send(std::string_view method, std::string_view target,
                                     std::string_view body, const Headers& headers) {
@@ -116,7 +122,8 @@ Result<HttpResult> HttpClient::Send(std::string_view method, std::string_view ta
   request.set(http::field::host, impl_->host);
   request.set(http::field::user_agent, "kalamdb-client");
   if (!body.empty()) request.set(http::field::content_type, "application/json");
-  for (const auto& [name, value] : headers) request.set(name, value);
+  for (const auto& [name, value] : headers)
+    request.set(name, value);
   request.body() = std::string(body);
   request.keep_alive(true);
   request.prepare_payload();

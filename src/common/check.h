@@ -5,12 +5,11 @@
 // KALAM_CHECK(cond, fmt, ...) stays on in release builds: where continuing could corrupt
 // data, it logs file:line and the formatted message to stderr and aborts. Never use it
 // on user input; return a Status instead. KALAM_DCHECK is the debug-only variant.
-#define KALAM_CHECK(cond, ...)                                                      \
-  do {                                                                              \
-    if (!(cond)) [[unlikely]] {                                                     \
-      ::kalam::internal::CheckFailed(__FILE__, __LINE__, #cond,                     \
-                                     ::fmt::format(__VA_ARGS__));                   \
-    }                                                                               \
+#define KALAM_CHECK(cond, ...)                                                               \
+  do {                                                                                       \
+    if (!(cond)) [[unlikely]] {                                                              \
+      ::kalam::internal::CheckFailed(__FILE__, __LINE__, #cond, ::fmt::format(__VA_ARGS__)); \
+    }                                                                                        \
   } while (false)
 
 #ifdef NDEBUG

@@ -12,7 +12,7 @@ namespace kalam {
 // A value of `Rep` that is only comparable with values of the same `Tag`, so a UserId can
 // never be passed where a NamespaceId is expected (KalamDB ADR-014). Rule of zero.
 template <typename Tag, typename Rep>
-  requires std::totally_ordered<Rep>
+requires std::totally_ordered<Rep>
 class StrongId {
  public:
   using ValueType = Rep;

@@ -57,7 +57,8 @@ Status Init(const LogOptions& options) {
   registry.sinks = std::move(sinks);
   registry.level = options.level;
   registry.pattern = "%Y-%m-%dT%H:%M:%S.%fZ %l node=" + options.node_id.value() + " %n: %v";
-  for (auto& [name, logger] : registry.loggers) Configure(*logger, registry);
+  for (auto& [name, logger] : registry.loggers)
+    Configure(*logger, registry);
   return Status();
 }
 

@@ -50,7 +50,9 @@ class [[nodiscard]] Result {
 };
 
 namespace internal {
-inline Status ToStatus(const Status& status) { return status; }
+inline Status ToStatus(const Status& status) {
+  return status;
+}
 template <typename T>
 Status ToStatus(const Result<T>& result) {
   return result.status();
@@ -64,17 +66,19 @@ Status ToStatus(const Result<T>& result) {
 
 // Returns the Status of `expr` (a Status or a Result) from the enclosing function if it
 // is not OK.
-#define KALAM_RETURN_IF_ERROR(expr)                                                  \
-  do {                                                                               \
-    ::kalam::Status kalam_status_ = ::kalam::internal::ToStatus(expr);               \
-    if (!kalam_status_.ok()) [[unlikely]] return kalam_status_;                      \
+#define KALAM_RETURN_IF_ERROR(expr)                                    \
+  do {                                                                 \
+    ::kalam::Status kalam_status_ = ::kalam::internal::ToStatus(expr); \
+    if (!kalam_status_.ok()) [[unlikely]]                              \
+      return kalam_status_;                                            \
   } while (false)
 
 // KALAM_ASSIGN_OR_RETURN(auto x, ResultExpr()) declares/assigns the value of a Result,
 // or returns its error Status from the enclosing function.
 #define KALAM_ASSIGN_OR_RETURN(lhs, expr) \
   KALAM_ASSIGN_OR_RETURN_IMPL(KALAM_CONCAT(kalam_result_, __LINE__), lhs, expr)
-#define KALAM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)     \
-  auto tmp = (expr);                                    \
-  if (!tmp.ok()) [[unlikely]] return tmp.status();      \
+#define KALAM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                \
+  if (!tmp.ok()) [[unlikely]]                       \
+    return tmp.status();                            \
   lhs = std::move(tmp).value()

@@ -100,7 +100,8 @@ TEST(SnowflakeTest, UniqueAndPerThreadIncreasingAcrossThreads) {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&generator, &out = ids[t]] {
         out.reserve(kPerThread);
-        for (int i = 0; i < kPerThread; ++i) out.push_back(generator.Next().value());
+        for (int i = 0; i < kPerThread; ++i)
+          out.push_back(generator.Next().value());
       });
     }
   }

@@ -31,7 +31,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
 
-  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status NotFound(std::string message) {
+    return {StatusCode::kNotFound, std::move(message)};
+  }
   static Status AlreadyExists(std::string message) {
     return {StatusCode::kAlreadyExists, std::move(message)};
   }
@@ -44,7 +46,9 @@ class [[nodiscard]] Status {
   static Status PermissionDenied(std::string message) {
     return {StatusCode::kPermissionDenied, std::move(message)};
   }
-  static Status Conflict(std::string message) { return {StatusCode::kConflict, std::move(message)}; }
+  static Status Conflict(std::string message) {
+    return {StatusCode::kConflict, std::move(message)};
+  }
   static Status ResourceExhausted(std::string message) {
     return {StatusCode::kResourceExhausted, std::move(message)};
   }
@@ -55,9 +59,13 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string message) {
     return {StatusCode::kCorruption, std::move(message)};
   }
-  static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  static Status Internal(std::string message) {
+    return {StatusCode::kInternal, std::move(message)};
+  }
   // REQUIRES: code != kOk.
-  static Status FromCode(StatusCode code, std::string message) { return {code, std::move(message)}; }
+  static Status FromCode(StatusCode code, std::string message) {
+    return {code, std::move(message)};
+  }
 
   bool ok() const { return rep_ == nullptr; }
   StatusCode code() const { return ok() ? StatusCode::kOk : rep_->code; }

@@ -52,12 +52,14 @@ TEST(UuidV7Test, UniqueAcrossThreads) {
     std::vector<std::jthread> threads;
     for (auto& out : results) {
       threads.emplace_back([&generator, &out] {
-        for (int i = 0; i < 5000; ++i) out.push_back(generator.Next());
+        for (int i = 0; i < 5000; ++i)
+          out.push_back(generator.Next());
       });
     }
   }
   std::set<std::string> all;
-  for (const auto& out : results) all.insert(out.begin(), out.end());
+  for (const auto& out : results)
+    all.insert(out.begin(), out.end());
   EXPECT_EQ(all.size(), 20000u);
 }
 
@@ -71,7 +73,8 @@ TEST(UlidTest, Is26CrockfordCharsWithTimestampPrefix) {
   // The first 10 characters encode the 48-bit millisecond timestamp.
   int64_t millis = 0;
   const std::string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  for (int i = 0; i < 10; ++i) millis = millis * 32 + static_cast<int64_t>(alphabet.find(ulid[i]));
+  for (int i = 0; i < 10; ++i)
+    millis = millis * 32 + static_cast<int64_t>(alphabet.find(ulid[i]));
   EXPECT_EQ(millis, kSomeMillis);
 }
 

@@ -35,8 +35,7 @@ KeySpec Key(std::string_view section, std::string_view name, Section ServerConfi
   Kind kind = Kind::kString;
   if constexpr (std::is_same_v<Field, int64_t>) kind = Kind::kInteger;
   if constexpr (std::is_same_v<Field, bool>) kind = Kind::kBoolean;
-  return {section, name, kind,
-          [in, field](ServerConfig& config, const Value& value) {
+  return {section, name, kind, [in, field](ServerConfig& config, const Value& value) {
             config.*in.*field = std::get<Field>(value);
           }};
 }
@@ -85,7 +84,8 @@ std::string FullName(const KeySpec& key) {
 
 std::string EnvName(const KeySpec& key) {
   std::string name = "KALAMDB_" + FullName(key);
-  for (char& c : name) c = c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  for (char& c : name)
+    c = c == '.' ? '_' : static_cast<char>(std::toupper(c));
   return name;
 }
 
@@ -98,16 +98,20 @@ const KeySpec* FindKey(std::string_view full_name) {
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kString: return "a string";
-    case Kind::kInteger: return "an integer";
-    case Kind::kBoolean: return "a boolean";
+    case Kind::kString:
+      return "a string";
+    case Kind::kInteger:
+      return "an integer";
+    case Kind::kBoolean:
+      return "a boolean";
   }
   return "?";
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diagonal = row[0];
     row[0] = i;
@@ -146,7 +150,8 @@ std::vector<std::string> SectionNames() {
 
 std::vector<std::string> KeyNames() {
   std::vector<std::string> names;
-  for (const KeySpec& key : Keys()) names.push_back(FullName(key));
+  for (const KeySpec& key : Keys())
+    names.push_back(FullName(key));
   return names;
 }
 
@@ -167,7 +172,8 @@ std::optional<Value> FromToml(const toml::node& node, Kind kind) {
 
 std::optional<Value> FromText(const std::string& text, Kind kind) {
   switch (kind) {
-    case Kind::kString: return Value(text);
+    case Kind::kString:
+      return Value(text);
     case Kind::kInteger: {
       int64_t number = 0;
       const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -176,7 +182,8 @@ std::optional<Value> FromText(const std::string& text, Kind kind) {
     }
     case Kind::kBoolean: {
       std::string lower = text;
-      for (char& c : lower) c = static_cast<char>(std::tolower(c));
+      for (char& c : lower)
+        c = static_cast<char>(std::tolower(c));
       if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return Value(true);
       if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return Value(false);
       break;
@@ -272,11 +279,12 @@ void CheckRange(std::vector<std::string>& problems, std::string_view name, int64
   }
 }
 
-void CheckOneOf(std::vector<std::string>& problems, std::string_view name,
-                const std::string& value, std::initializer_list<std::string_view> allowed) {
+void CheckOneOf(std::vector<std::string>& problems, std::string_view name, const std::string& value,
+                std::initializer_list<std::string_view> allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
   std::string list;
-  for (const std::string_view option : allowed) list += (list.empty() ? "" : ", ") + std::string(option);
+  for (const std::string_view option : allowed)
+    list += (list.empty() ? "" : ", ") + std::string(option);
   problems.push_back(std::string(name) + " must be one of " + list + ", got '" + value + "'");
 }
 
@@ -307,8 +315,10 @@ std::vector<std::string> Validate(const ServerConfig& config) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
       });
   if (!node_id_ok) {
-    problems.push_back("server.node_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-', '.', "
-                       "got '" + server.node_id + "'");
+    problems.push_back(
+        "server.node_id must be 1-64 characters of A-Z, a-z, 0-9, '_', '-', '.', "
+        "got '" +
+        server.node_id + "'");
   }
   if (server.data_dir.empty()) problems.push_back("server.data_dir must not be empty");
   CheckRange(problems, "server.workers", server.workers, 0, 1024);
@@ -317,7 +327,8 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "storage.write_buffer_mb", storage.write_buffer_mb, 1, 4096);
   CheckRange(problems, "storage.block_cache_mb", storage.block_cache_mb, 1, 1 << 20);
   CheckRange(problems, "storage.max_background_jobs", storage.max_background_jobs, 1, 64);
-  CheckOneOf(problems, "storage.compression", storage.compression, {"none", "lz4", "zstd", "snappy"});
+  CheckOneOf(problems, "storage.compression", storage.compression,
+             {"none", "lz4", "zstd", "snappy"});
   const LimitsSection& limits = config.limits;
   CheckRange(problems, "limits.max_request_body_bytes", limits.max_request_body_bytes, 1024,
              int64_t{1} << 30);
@@ -344,16 +355,19 @@ Result<ServerConfig> LoadConfig(const std::optional<std::string>& path, const En
   }
   // Values that failed to parse kept their defaults, so validation still says something
   // true about every other key.
-  for (std::string& problem : Validate(config)) problems.push_back(std::move(problem));
+  for (std::string& problem : Validate(config))
+    problems.push_back(std::move(problem));
   if (problems.empty()) return config;
   std::string message = "invalid configuration:";
-  for (const std::string& problem : problems) message += "\n  " + problem;
+  for (const std::string& problem : problems)
+    message += "\n  " + problem;
   return Status::InvalidArgument(std::move(message));
 }
 
 std::vector<std::pair<std::string, std::string>> ConfigKeysAndEnvVars() {
   std::vector<std::pair<std::string, std::string>> result;
-  for (const KeySpec& key : Keys()) result.emplace_back(FullName(key), EnvName(key));
+  for (const KeySpec& key : Keys())
+    result.emplace_back(FullName(key), EnvName(key));
   return result;
 }
 

@@ -14,11 +14,11 @@ namespace kalam::config {
 
 // [server]: where and as whom this process serves.
 struct ServerSection {
-  std::string host = "127.0.0.1";  // listen address (IP literal or "localhost")
-  int64_t port = 8080;             // TCP port; 0 picks a free port (printed at start)
-  std::string node_id = "node1";   // this node's name; read once into AppContext's NodeId
+  std::string host = "127.0.0.1";   // listen address (IP literal or "localhost")
+  int64_t port = 8080;              // TCP port; 0 picks a free port (printed at start)
+  std::string node_id = "node1";    // this node's name; read once into AppContext's NodeId
   std::string data_dir = "./data";  // RocksDB, cold storage and the lock file live here
-  int64_t workers = 0;             // network threads; 0 = number of CPU cores
+  int64_t workers = 0;              // network threads; 0 = number of CPU cores
 
   friend bool operator==(const ServerSection&, const ServerSection&) = default;
 };

@@ -104,8 +104,8 @@ TEST_F(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   for (const auto& [key, env_name] : keys) {
     EXPECT_THAT(env_name, ::testing::StartsWith("KALAMDB_")) << key;
   }
-  EXPECT_EQ(keys.front(), std::make_pair(std::string("server.host"),
-                                         std::string("KALAMDB_SERVER_HOST")));
+  EXPECT_EQ(keys.front(),
+            std::make_pair(std::string("server.host"), std::string("KALAMDB_SERVER_HOST")));
 }
 
 TEST_F(ConfigTest, UnknownKeyAndSectionAreErrorsWithHints) {
@@ -136,8 +136,8 @@ TEST_F(ConfigTest, MissingFileIsAnError) {
 }
 
 TEST_F(ConfigTest, BadEnvironmentValuesNameTheVariable) {
-  const std::string error =
-      LoadError(std::nullopt, {{"KALAMDB_SERVER_PORT", "80a"}, {"KALAMDB_LOG_TO_CONSOLE", "maybe"}});
+  const std::string error = LoadError(
+      std::nullopt, {{"KALAMDB_SERVER_PORT", "80a"}, {"KALAMDB_LOG_TO_CONSOLE", "maybe"}});
   EXPECT_THAT(error, HasSubstr("KALAMDB_SERVER_PORT: server.port must be an integer, got '80a'"));
   EXPECT_THAT(error, HasSubstr("KALAMDB_LOG_TO_CONSOLE: logging.log_to_console must be a boolean, "
                                "got 'maybe'"));

@@ -7,7 +7,9 @@
 
 namespace kalam::server {
 
-std::string_view ServerVersion() { return KALAM_VERSION; }
+std::string_view ServerVersion() {
+  return KALAM_VERSION;
+}
 
 AppContext::AppContext(config::ServerConfig config)
     : config_(std::move(config)),
@@ -28,7 +30,9 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig conf
   return context;
 }
 
-AppContext::~AppContext() { Stop(); }
+AppContext::~AppContext() {
+  Stop();
+}
 
 Status AppContext::Start() {
   const config::ServerConfig& c = config_;

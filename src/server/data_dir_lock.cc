@@ -15,7 +15,8 @@ std::string ReadHolder(int fd) {
   char buffer[32] = {};
   const ssize_t n = pread(fd, buffer, sizeof(buffer) - 1, 0);
   std::string pid = n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
-  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' '))
+    pid.pop_back();
   return pid.empty() ? "unknown" : pid;
 }
 

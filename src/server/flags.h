@@ -11,7 +11,7 @@ namespace kalam::server {
 
 // The command line of kalamdb-server.
 struct Flags {
-  std::optional<std::string> config_path;  // --config
+  std::optional<std::string> config_path;       // --config
   std::vector<config::FlagOverride> overrides;  // --data-dir, --port
   bool help = false;
   bool version = false;

@@ -86,7 +86,8 @@ int Run(int argc, char** argv) {
             << app.config().server.host << ":" << app.http_port() << std::endl;
 
   const int signal_number = WaitForShutdownSignal(signals);
-  KALAM_LOG_INFO("server", "shutting down signal={}", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  KALAM_LOG_INFO("server", "shutting down signal={}",
+                 signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   app.Stop();
   KALAM_LOG_INFO("server", "stopped");
   return 0;
@@ -95,4 +96,6 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace kalam::server
 
-int main(int argc, char** argv) { return kalam::server::Run(argc, argv); }
+int main(int argc, char** argv) {
+  return kalam::server::Run(argc, argv);
+}

@@ -56,24 +56,23 @@ class EntityStore {
   Result<std::vector<std::pair<Id, Record>>> List(const Snapshot* snapshot = nullptr) const {
     std::vector<std::pair<Id, Record>> records;
     Status decode_error;
-    KALAM_RETURN_IF_ERROR(kv_.Scan(
-        Partition::kSystem, KeyRange::Prefix(prefix_),
-        [&](std::string_view key, std::string_view value) {
-          KeyReader reader(key.substr(prefix_.size()));
-          Id id{};
-          if (!reader.Read(&id) || !reader.AtEnd()) {
-            decode_error = Status::Corruption("malformed entity key");
-            return false;
-          }
-          Result<Record> record = DecodeRecord<Record>(value);
-          if (!record.ok()) {
-            decode_error = record.status();
-            return false;
-          }
-          records.emplace_back(std::move(id), std::move(record).value());
-          return true;
-        },
-        {.snapshot = snapshot}));
+    KALAM_RETURN_IF_ERROR(kv_.Scan(Partition::kSystem, KeyRange::Prefix(prefix_),
+                                   [&](std::string_view key, std::string_view value) {
+                                     KeyReader reader(key.substr(prefix_.size()));
+                                     Id id{};
+                                     if (!reader.Read(&id) || !reader.AtEnd()) {
+                                       decode_error = Status::Corruption("malformed entity key");
+                                       return false;
+                                     }
+                                     Result<Record> record = DecodeRecord<Record>(value);
+                                     if (!record.ok()) {
+                                       decode_error = record.status();
+                                       return false;
+                                     }
+                                     records.emplace_back(std::move(id), std::move(record).value());
+                                     return true;
+                                   },
+                                   {.snapshot = snapshot}));
     KALAM_RETURN_IF_ERROR(decode_error);
     return records;
   }

@@ -29,9 +29,7 @@ struct NamespaceRecord {
 
 class EntityStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(kv_, OpenRocksKvStore(dir_.str(), {}));
-  }
+  void SetUp() override { ASSERT_OK_AND_ASSIGN(kv_, OpenRocksKvStore(dir_.str(), {})); }
   testing::TempDir dir_;
   std::unique_ptr<KvStore> kv_;
 };
@@ -69,7 +67,8 @@ TEST_F(EntityStoreTest, NumericIdsListNumerically) {
   }
   ASSERT_OK_AND_ASSIGN(auto listed, tables.List());
   std::vector<uint64_t> ids;
-  for (const auto& [id, record] : listed) ids.push_back(id.value());
+  for (const auto& [id, record] : listed)
+    ids.push_back(id.value());
   EXPECT_EQ(ids, (std::vector<uint64_t>{2, 17, 300, 1000000}));
 }
 

@@ -6,11 +6,16 @@ namespace kalam::storage {
 
 std::string_view PartitionName(Partition partition) {
   switch (partition) {
-    case Partition::kSystem: return "system";
-    case Partition::kUserRows: return "user_rows";
-    case Partition::kSharedRows: return "shared_rows";
-    case Partition::kStreamRows: return "stream_rows";
-    case Partition::kPrimaryKey: return "pk_index";
+    case Partition::kSystem:
+      return "system";
+    case Partition::kUserRows:
+      return "user_rows";
+    case Partition::kSharedRows:
+      return "shared_rows";
+    case Partition::kStreamRows:
+      return "stream_rows";
+    case Partition::kPrimaryKey:
+      return "pk_index";
   }
   return "unknown";
 }

@@ -30,8 +30,12 @@ rocksdb::CompressionType ToCompression(const std::string& name) {
   return rocksdb::kNoCompression;
 }
 
-rocksdb::Slice ToSlice(std::string_view view) { return {view.data(), view.size()}; }
-std::string_view ToView(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
+rocksdb::Slice ToSlice(std::string_view view) {
+  return {view.data(), view.size()};
+}
+std::string_view ToView(const rocksdb::Slice& slice) {
+  return {slice.data(), slice.size()};
+}
 
 class RocksSnapshot final : public Snapshot {
  public:
@@ -56,7 +60,9 @@ class RocksIterator final : public KvIterator {
  public:
   RocksIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, KeyRange range,
                 const ReadOptions& options)
-      : range_(std::move(range)), reverse_(options.reverse), lower_(ToSlice(range_.begin)),
+      : range_(std::move(range)),
+        reverse_(options.reverse),
+        lower_(ToSlice(range_.begin)),
         upper_(ToSlice(range_.end)) {
     rocksdb::ReadOptions read;
     read.snapshot = Unwrap(options.snapshot);
@@ -96,9 +102,8 @@ class RocksKvStore final : public KvStore {
     write_options_.sync = options.sync_writes;
     if (!options.sync_writes && options.wal_sync_interval_ms > 0) {
       const auto interval = std::chrono::milliseconds(options.wal_sync_interval_ms);
-      wal_syncer_ = std::jthread([this, interval](std::stop_token stop) {
-        SyncWalPeriodically(stop, interval);
-      });
+      wal_syncer_ = std::jthread(
+          [this, interval](std::stop_token stop) { SyncWalPeriodically(stop, interval); });
     }
   }
   ~RocksKvStore() override { Stop(); }
@@ -223,8 +228,9 @@ Result<std::unique_ptr<KvStore>> OpenRocksKvStore(const std::string& path,
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
-  KALAM_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw_db),
-                                  "open rocksdb at " + path));
+  KALAM_RETURN_IF_ERROR(
+      FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw_db),
+                "open rocksdb at " + path));
   std::unique_ptr<rocksdb::DB> db(raw_db);
   // The default family is required by RocksDB but unused: every key lives in a partition.
   KALAM_RETURN_IF_ERROR(FromRocks(db->DestroyColumnFamilyHandle(handles[0]), "open"));

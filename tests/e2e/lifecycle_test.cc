@@ -76,9 +76,9 @@ TEST(LifecycleTest, PortInUseIsAClearStartupError) {
       const ProcessOutcome second,
       RunServerToExit({"--data-dir", dir.str(), "--port", std::to_string(server->port())}));
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_THAT(second.output, HasSubstr("kalamdb-server: error: cannot listen on 127.0.0.1:" +
-                                       std::to_string(server->port()) +
-                                       ": Address already in use"));
+  EXPECT_THAT(second.output,
+              HasSubstr("kalamdb-server: error: cannot listen on 127.0.0.1:" +
+                        std::to_string(server->port()) + ": Address already in use"));
 }
 
 TEST(LifecycleTest, UnusableDataDirIsAClearStartupError) {
@@ -96,15 +96,15 @@ TEST(LifecycleTest, BadConfigurationIsReportedWithEveryProblem) {
   testing::TempDir dir;
   const std::string config = (dir.path() / "server.toml").string();
   std::ofstream(config) << "[server]\nprot = 1\n[logging]\nlevel = \"loud\"\n";
-  ASSERT_OK_AND_ASSIGN(
-      const ProcessOutcome outcome,
-      RunServerToExit({"--config", config, "--data-dir", dir.str()},
-                      {{"KALAMDB_SERVER_WORKERS", "many"}}));
+  ASSERT_OK_AND_ASSIGN(const ProcessOutcome outcome,
+                       RunServerToExit({"--config", config, "--data-dir", dir.str()},
+                                       {{"KALAMDB_SERVER_WORKERS", "many"}}));
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_THAT(outcome.output, HasSubstr("invalid configuration:"));
   EXPECT_THAT(outcome.output, HasSubstr("unknown key 'server.prot'; did you mean 'server.port'?"));
   EXPECT_THAT(outcome.output, HasSubstr("logging.level must be one of"));
-  EXPECT_THAT(outcome.output, HasSubstr("KALAMDB_SERVER_WORKERS: server.workers must be an integer"));
+  EXPECT_THAT(outcome.output,
+              HasSubstr("KALAMDB_SERVER_WORKERS: server.workers must be an integer"));
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "kalamdb.lock"));  // nothing was opened
 }
 

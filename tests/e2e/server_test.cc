@@ -78,8 +78,7 @@ TEST_F(ServerTest, UnknownRouteGets404Envelope) {
 
 TEST_F(ServerTest, WrongMethodGets405WithAllow) {
   client::HttpClient client = server_->Client();
-  ASSERT_OK_AND_ASSIGN(const client::HttpResult response,
-                       client.Post("/v1/api/healthcheck", "{}"));
+  ASSERT_OK_AND_ASSIGN(const client::HttpResult response, client.Post("/v1/api/healthcheck", "{}"));
   EXPECT_EQ(response.status, 405);
   EXPECT_EQ(response.Header("allow"), "GET");
   ExpectErrorEnvelope(response.body, "METHOD_NOT_ALLOWED", "POST is not allowed");
@@ -97,7 +96,8 @@ TEST_F(ServerTest, OversizedBodyGets413AndServerKeepsServing) {
 
 TEST_F(ServerTest, MuchLargerBodyStillGets413NotAReset) {
   // The client is still uploading when the server refuses: it must read the 413.
-  const std::string head = "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n";
+  const std::string head =
+      "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n";
   ASSERT_OK_AND_ASSIGN(const std::string reply,
                        RawExchange(server_->port(), head + std::string(4000000, 'y')));
   EXPECT_THAT(reply, ::testing::StartsWith("HTTP/1.1 413"));
@@ -121,11 +121,11 @@ TEST_F(ServerTest, OversizedHeadersGet431) {
 }
 
 TEST_F(ServerTest, MalformedRequestsGet400AndDoNotCrash) {
-  for (const std::string& garbage : {std::string("GARBAGE\r\n\r\n"),
-                                    std::string("GET / HTTP/9.9\r\n\r\n"),
-                                    std::string("GET /x HTTP/1.1\r\nBad Header\r\n\r\n"),
-                                    std::string("POST /x HTTP/1.1\r\nContent-Length: -5\r\n\r\n"),
-                                    std::string("\x00\x01\x02\xff\xfe\r\n\r\n", 9)}) {
+  for (const std::string& garbage :
+       {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+        std::string("GET /x HTTP/1.1\r\nBad Header\r\n\r\n"),
+        std::string("POST /x HTTP/1.1\r\nContent-Length: -5\r\n\r\n"),
+        std::string("\x00\x01\x02\xff\xfe\r\n\r\n", 9)}) {
     ASSERT_OK_AND_ASSIGN(const std::string reply, RawExchange(server_->port(), garbage));
     EXPECT_THAT(reply, ::testing::StartsWith("HTTP/1.1 400")) << garbage;
     EXPECT_THAT(reply, HasSubstr("MALFORMED_REQUEST"));
@@ -138,7 +138,8 @@ TEST_F(ServerTest, MalformedRequestsGet400AndDoNotCrash) {
 
 TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   const std::string request = "GET /v1/api/healthcheck HTTP/1.1\r\nHost: x\r\n\r\n";
-  const std::string last = "GET /v1/api/healthcheck HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string last =
+      "GET /v1/api/healthcheck HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   ASSERT_OK_AND_ASSIGN(const std::string reply,
                        RawExchange(server_->port(), request + request + last));
   size_t responses = 0;
@@ -154,8 +155,9 @@ TEST_F(ServerTest, RequestIdIsEchoedWhenSafe) {
   ASSERT_OK_AND_ASSIGN(const client::HttpResult echoed,
                        client.Get("/v1/api/healthcheck", {{"X-Request-ID", "req-123"}}));
   EXPECT_EQ(echoed.Header("x-request-id"), "req-123");
-  ASSERT_OK_AND_ASSIGN(const client::HttpResult too_long,
-                       client.Get("/v1/api/healthcheck", {{"X-Request-ID", std::string(200, 'r')}}));
+  ASSERT_OK_AND_ASSIGN(
+      const client::HttpResult too_long,
+      client.Get("/v1/api/healthcheck", {{"X-Request-ID", std::string(200, 'r')}}));
   EXPECT_EQ(too_long.Header("x-request-id"), "");
 }
 

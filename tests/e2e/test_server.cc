@@ -38,15 +38,18 @@ Result<pid_t> Spawn(const std::vector<std::string>& args, const EnvVars& env,
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (std::strncmp(*entry, "KALAMDB_", 8) != 0) env_strings.emplace_back(*entry);
   }
-  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : env)
+    env_strings.push_back(name + "=" + value);
   std::vector<std::string> argv_strings = {KALAM_SERVER_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
 
   std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
+  for (std::string& arg : argv_strings)
+    argv.push_back(arg.data());
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  for (std::string& var : env_strings) envp.push_back(var.data());
+  for (std::string& var : env_strings)
+    envp.push_back(var.data());
   envp.push_back(nullptr);
 
   const pid_t pid = fork();
@@ -128,7 +131,9 @@ TestServer::~TestServer() {
   }
 }
 
-std::string TestServer::Log() const { return testing::ReadFileOrEmpty(log_path_); }
+std::string TestServer::Log() const {
+  return testing::ReadFileOrEmpty(log_path_);
+}
 
 Result<int> TestServer::SignalAndWait(int signal_number, std::chrono::seconds deadline) {
   if (pid_ <= 0) return Status::Internal("server is not running");
