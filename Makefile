@@ -19,6 +19,7 @@ setup:
 
 $(BUILD_DIR)/build.ninja: CMakeLists.txt | setup
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	ln -sf $(BUILD_DIR)/compile_commands.json compile_commands.json
 
 configure: setup $(BUILD_DIR)/build.ninja
 

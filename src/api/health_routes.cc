@@ -4,8 +4,8 @@
 
 namespace kalam::api {
 
-void AddHealthRoutes(Router& router, HealthInfo info) {
-  router.Add("GET", "/v1/api/healthcheck", [info](HttpRequest&&, Responder respond) {
+void AddHealthRoutes(Router& router, const HealthInfo& info) {
+  router.Add("GET", "/v1/api/healthcheck", [info](HttpRequest&&, const Responder& respond) {
     const auto uptime = std::chrono::steady_clock::now() - info.started_at;
     boost::json::object body;
     body["status"] = "healthy";

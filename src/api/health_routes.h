@@ -16,6 +16,6 @@ struct HealthInfo {
 
 // GET /v1/api/healthcheck (no authentication):
 // {"status":"healthy","version","api_version":"v1","node_id","uptime_seconds"}
-void AddHealthRoutes(Router& router, HealthInfo info);
+void AddHealthRoutes(Router& router, const HealthInfo& info);
 
 }  // namespace kalam::api

@@ -22,8 +22,10 @@ std::optional<HttpResponse> Call(const Router& router, std::string method, std::
 
 TEST(RouterTest, DispatchesByMethodAndExactPath) {
   Router router;
-  router.Add("GET", "/a", [](HttpRequest&&, Responder respond) { respond({.body = "get a"}); });
-  router.Add("POST", "/a", [](HttpRequest&&, Responder respond) { respond({.body = "post a"}); });
+  router.Add("GET", "/a",
+             [](HttpRequest&&, const Responder& respond) { respond({.body = "get a"}); });
+  router.Add("POST", "/a",
+             [](HttpRequest&&, const Responder& respond) { respond({.body = "post a"}); });
   EXPECT_EQ(Call(router, "GET", "/a")->body, "get a");
   EXPECT_EQ(Call(router, "POST", "/a")->body, "post a");
 }
@@ -43,7 +45,7 @@ TEST(RouterTest, UnknownPathIs404Envelope) {
 
 TEST(RouterTest, WrongMethodIs405WithAllowHeader) {
   Router router;
-  router.Add("GET", "/a", [](HttpRequest&&, Responder respond) { respond({}); });
+  router.Add("GET", "/a", [](HttpRequest&&, const Responder& respond) { respond({}); });
   const auto response = Call(router, "DELETE", "/a");
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 405);

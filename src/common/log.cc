@@ -23,6 +23,7 @@ struct Registry {
 };
 
 Registry& TheRegistry() {
+  // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): the one registry
   static Registry* registry = [] {
     auto* r = new Registry();  // intentionally leaked: loggers must outlive static destructors
     MutexLock lock(r->mu);
@@ -57,8 +58,9 @@ Status Init(const LogOptions& options) {
   registry.sinks = std::move(sinks);
   registry.level = options.level;
   registry.pattern = "%Y-%m-%dT%H:%M:%S.%fZ %l node=" + options.node_id.value() + " %n: %v";
-  for (auto& [name, logger] : registry.loggers)
+  for (auto& [name, logger] : registry.loggers) {
     Configure(*logger, registry);
+  }
   return Status();
 }
 

@@ -22,8 +22,9 @@ uint64_t RandomU64() {
   uint8_t bytes[8];
   FillRandom(bytes);
   uint64_t value = 0;
-  for (const uint8_t b : bytes)
+  for (const uint8_t b : bytes) {
     value = (value << 8) | b;
+  }
   return value;
 }
 

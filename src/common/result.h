@@ -77,8 +77,10 @@ Status ToStatus(const Result<T>& result) {
 // or returns its error Status from the enclosing function.
 #define KALAM_ASSIGN_OR_RETURN(lhs, expr) \
   KALAM_ASSIGN_OR_RETURN_IMPL(KALAM_CONCAT(kalam_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration such as `auto x`.
 #define KALAM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \
   if (!tmp.ok()) [[unlikely]]                       \
     return tmp.status();                            \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

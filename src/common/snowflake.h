@@ -41,6 +41,7 @@ uint32_t SnowflakeWorkerId(const NodeId& node_id);
 class SnowflakeGenerator {
  public:
   SnowflakeGenerator(const Clock& clock, const NodeId& node_id);
+  ~SnowflakeGenerator() = default;
   SnowflakeGenerator(const SnowflakeGenerator&) = delete;
   SnowflakeGenerator& operator=(const SnowflakeGenerator&) = delete;
 

@@ -97,11 +97,13 @@ TEST(SnowflakeTest, UniqueAndPerThreadIncreasingAcrossThreads) {
   std::vector<std::vector<int64_t>> ids(kThreads);
   {
     std::vector<std::jthread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&generator, &out = ids[t]] {
         out.reserve(kPerThread);
-        for (int i = 0; i < kPerThread; ++i)
+        for (int i = 0; i < kPerThread; ++i) {
           out.push_back(generator.Next().value());
+        }
       });
     }
   }

@@ -89,10 +89,12 @@ std::string UlidGenerator::Next() {
   std::string text(26, '0');
   uint64_t high = 0;
   uint64_t low = 0;
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 8; ++i) {
     high = (high << 8) | value[i];
-  for (int i = 8; i < 16; ++i)
+  }
+  for (int i = 8; i < 16; ++i) {
     low = (low << 8) | value[i];
+  }
   for (int i = 25; i >= 0; --i) {
     text[i] = kCrockford[low & 0x1F];
     low = (low >> 5) | (high << 59);

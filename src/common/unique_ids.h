@@ -17,6 +17,7 @@ namespace kalam {
 class UuidV7Generator {
  public:
   explicit UuidV7Generator(const Clock& clock) : clock_(clock) {}
+  ~UuidV7Generator() = default;
   UuidV7Generator(const UuidV7Generator&) = delete;
   UuidV7Generator& operator=(const UuidV7Generator&) = delete;
 
@@ -35,6 +36,7 @@ class UuidV7Generator {
 class UlidGenerator {
  public:
   explicit UlidGenerator(const Clock& clock) : clock_(clock) {}
+  ~UlidGenerator() = default;
   UlidGenerator(const UlidGenerator&) = delete;
   UlidGenerator& operator=(const UlidGenerator&) = delete;
 

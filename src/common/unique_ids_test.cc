@@ -50,16 +50,19 @@ TEST(UuidV7Test, UniqueAcrossThreads) {
   std::vector<std::vector<std::string>> results(4);
   {
     std::vector<std::jthread> threads;
+    threads.reserve(results.size());
     for (auto& out : results) {
       threads.emplace_back([&generator, &out] {
-        for (int i = 0; i < 5000; ++i)
+        for (int i = 0; i < 5000; ++i) {
           out.push_back(generator.Next());
+        }
       });
     }
   }
   std::set<std::string> all;
-  for (const auto& out : results)
+  for (const auto& out : results) {
     all.insert(out.begin(), out.end());
+  }
   EXPECT_EQ(all.size(), 20000u);
 }
 
@@ -73,8 +76,9 @@ TEST(UlidTest, Is26CrockfordCharsWithTimestampPrefix) {
   // The first 10 characters encode the 48-bit millisecond timestamp.
   int64_t millis = 0;
   const std::string alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     millis = millis * 32 + static_cast<int64_t>(alphabet.find(ulid[i]));
+  }
   EXPECT_EQ(millis, kSomeMillis);
 }
 

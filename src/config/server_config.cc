@@ -84,8 +84,9 @@ std::string FullName(const KeySpec& key) {
 
 std::string EnvName(const KeySpec& key) {
   std::string name = "KALAMDB_" + FullName(key);
-  for (char& c : name)
+  for (char& c : name) {
     c = c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  }
   return name;
 }
 
@@ -110,8 +111,9 @@ std::string_view KindName(Kind kind) {
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j)
+  for (size_t j = 0; j <= b.size(); ++j) {
     row[j] = j;
+  }
   for (size_t i = 1; i <= a.size(); ++i) {
     size_t diagonal = row[0];
     row[0] = i;
@@ -150,8 +152,9 @@ std::vector<std::string> SectionNames() {
 
 std::vector<std::string> KeyNames() {
   std::vector<std::string> names;
-  for (const KeySpec& key : Keys())
+  for (const KeySpec& key : Keys()) {
     names.push_back(FullName(key));
+  }
   return names;
 }
 
@@ -182,8 +185,9 @@ std::optional<Value> FromText(const std::string& text, Kind kind) {
     }
     case Kind::kBoolean: {
       std::string lower = text;
-      for (char& c : lower)
+      for (char& c : lower) {
         c = static_cast<char>(std::tolower(c));
+      }
       if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") return Value(true);
       if (lower == "false" || lower == "0" || lower == "no" || lower == "off") return Value(false);
       break;
@@ -283,8 +287,9 @@ void CheckOneOf(std::vector<std::string>& problems, std::string_view name, const
                 std::initializer_list<std::string_view> allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
   std::string list;
-  for (const std::string_view option : allowed)
+  for (const std::string_view option : allowed) {
     list += (list.empty() ? "" : ", ") + std::string(option);
+  }
   problems.push_back(std::string(name) + " must be one of " + list + ", got '" + value + "'");
 }
 
@@ -355,19 +360,22 @@ Result<ServerConfig> LoadConfig(const std::optional<std::string>& path, const En
   }
   // Values that failed to parse kept their defaults, so validation still says something
   // true about every other key.
-  for (std::string& problem : Validate(config))
-    problems.push_back(std::move(problem));
+  for (std::string& problem : Validate(config)) {
+    problems.emplace_back(std::move(problem));
+  }
   if (problems.empty()) return config;
   std::string message = "invalid configuration:";
-  for (const std::string& problem : problems)
+  for (const std::string& problem : problems) {
     message += "\n  " + problem;
+  }
   return Status::InvalidArgument(std::move(message));
 }
 
 std::vector<std::pair<std::string, std::string>> ConfigKeysAndEnvVars() {
   std::vector<std::pair<std::string, std::string>> result;
-  for (const KeySpec& key : Keys())
+  for (const KeySpec& key : Keys()) {
     result.emplace_back(FullName(key), EnvName(key));
+  }
   return result;
 }
 

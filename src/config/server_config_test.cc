@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 class ConfigTest : public ::testing::Test {
  protected:
   std::string WriteToml(const std::string& text) {
-    const std::string path = (dir_.path() / "server.toml").string();
+    std::string path = (dir_.path() / "server.toml").string();
     std::ofstream(path) << text;
     return path;
   }
@@ -184,8 +184,7 @@ level = "loud"
            "limits.max_request_body_bytes must be between 1024 and 1073741824, got 10",
            "limits.max_header_bytes must be between 1024 and 1048576, got 100",
            "limits.http_idle_timeout_seconds must be between 1 and 3600, got 0",
-           "logging.level must be one of trace, debug, info, warn, error, critical, off, got "
-           "'loud'",
+           "logging.level must be one of trace, debug, info, warn, error, critical, off",
        }) {
     EXPECT_THAT(error, HasSubstr(expected));
   }

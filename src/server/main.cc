@@ -97,5 +97,10 @@ int Run(int argc, char** argv) {
 }  // namespace kalam::server
 
 int main(int argc, char** argv) {
-  return kalam::server::Run(argc, argv);
+  try {
+    return kalam::server::Run(argc, argv);
+  } catch (const std::exception& e) {  // our code does not throw; a library might
+    std::cerr << "kalamdb-server: fatal: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -21,9 +21,7 @@ template <KeyPart Id, VersionedRecord Record>
 class EntityStore {
  public:
   // `kind` is a short stable name stored in every key ("ns", "tbl", "user"…).
-  EntityStore(KvStore& kv, std::string_view kind) : kv_(kv), prefix_() {
-    AppendKeyPart(&prefix_, kind);
-  }
+  EntityStore(KvStore& kv, std::string_view kind) : kv_(kv) { AppendKeyPart(&prefix_, kind); }
 
   Result<std::optional<Record>> Get(const Id& id, const Snapshot* snapshot = nullptr) const {
     KALAM_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
@@ -60,7 +58,7 @@ class EntityStore {
                                    [&](std::string_view key, std::string_view value) {
                                      KeyReader reader(key.substr(prefix_.size()));
                                      Id id{};
-                                     if (!reader.Read(&id) || !reader.AtEnd()) {
+                                     if (!ReadKeyPart(reader, &id) || !reader.AtEnd()) {
                                        decode_error = Status::Corruption("malformed entity key");
                                        return false;
                                      }

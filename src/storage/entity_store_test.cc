@@ -67,8 +67,10 @@ TEST_F(EntityStoreTest, NumericIdsListNumerically) {
   }
   ASSERT_OK_AND_ASSIGN(auto listed, tables.List());
   std::vector<uint64_t> ids;
-  for (const auto& [id, record] : listed)
+  ids.reserve(listed.size());
+  for (const auto& [id, record] : listed) {
     ids.push_back(id.value());
+  }
   EXPECT_EQ(ids, (std::vector<uint64_t>{2, 17, 300, 1000000}));
 }
 

@@ -30,8 +30,9 @@ void AppendKeyPart(std::string* out, std::string_view value) {
 bool KeyReader::Read(uint64_t* value) {
   if (rest_.size() < 8) return false;
   uint64_t result = 0;
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 8; ++i) {
     result = (result << 8) | static_cast<uint8_t>(rest_[i]);
+  }
   rest_.remove_prefix(8);
   *value = result;
   return true;

@@ -53,11 +53,21 @@ class KeyReader {
   std::string_view rest_;
 };
 
+// Reads one part; overload (found by ADL) for composite key types, next to their
+// AppendKeyPart.
+template <typename T>
+requires requires(KeyReader& reader, T* value) {
+  reader.Read(value);
+}
+bool ReadKeyPart(KeyReader& reader, T* value) {
+  return reader.Read(value);
+}
+
 // A type usable as a key part (and so as an EntityStore id).
 template <typename T>
 concept KeyPart = requires(std::string* out, const T& value, KeyReader& reader, T* parsed) {
   AppendKeyPart(out, value);
-  { reader.Read(parsed) } -> std::same_as<bool>;
+  { ReadKeyPart(reader, parsed) } -> std::same_as<bool>;
 };
 
 // The smallest key greater than every key that starts with `prefix`, or "" (meaning

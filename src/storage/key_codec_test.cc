@@ -48,8 +48,9 @@ TEST(KeyCodecTest, ByteOrderEqualsTupleOrder) {
   for (int i = 0; i < 2000; ++i) {
     std::string s;
     const size_t length = random() % 4;
-    for (size_t j = 0; j < length; ++j)
+    for (size_t j = 0; j < length; ++j) {
       s.push_back(alphabet[random() % alphabet.size()]);
+    }
     const int64_t n = static_cast<int64_t>(random() % 7) - 3 +
                       (random() % 2 == 0 ? 0 : std::numeric_limits<int64_t>::min() / 2);
     tuples.emplace_back(s, n);

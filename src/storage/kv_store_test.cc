@@ -145,15 +145,17 @@ TEST_F(KvStoreTest, PrefixScanIsOrderedAndBounded) {
   }
   Entries entries = ScanAll(Partition::kUserRows, KeyRange::Prefix("t1"));
   std::vector<std::string> keys;
-  for (const auto& entry : entries)
+  for (const auto& entry : entries) {
     keys.push_back(entry.first);
+  }
   EXPECT_EQ(keys, (std::vector<std::string>{"t1", std::string("t1\x00z", 4), "t1a", "t1b",
                                             std::string("t1\xff", 3)}));
 }
 
 TEST_F(KvStoreTest, ReverseScanVisitsRangeBackwards) {
-  for (const char* key : {"a", "b", "c", "d"})
+  for (const char* key : {"a", "b", "c", "d"}) {
     Put(Partition::kStreamRows, key, key);
+  }
   const Entries reversed = ScanAll(Partition::kStreamRows, KeyRange{"b", "d"}, {.reverse = true});
   EXPECT_EQ(reversed, (Entries{{"c", "c"}, {"b", "b"}}));
   const Entries all = ScanAll(Partition::kStreamRows, KeyRange::All(), {.reverse = true});
@@ -162,8 +164,9 @@ TEST_F(KvStoreTest, ReverseScanVisitsRangeBackwards) {
 }
 
 TEST_F(KvStoreTest, ScanStopsWhenVisitorReturnsFalse) {
-  for (const char* key : {"a", "b", "c"})
+  for (const char* key : {"a", "b", "c"}) {
     Put(Partition::kSystem, key, "v");
+  }
   int visited = 0;
   ASSERT_OK(store_->Scan(Partition::kSystem, KeyRange::All(),
                          [&](std::string_view, std::string_view) { return ++visited < 2; }));
@@ -171,8 +174,9 @@ TEST_F(KvStoreTest, ScanStopsWhenVisitorReturnsFalse) {
 }
 
 TEST_F(KvStoreTest, RangeDeleteRemovesExactlyTheRange) {
-  for (const char* key : {"t1|a", "t1|b", "t2|a", "t3|a"})
+  for (const char* key : {"t1|a", "t1|b", "t2|a", "t3|a"}) {
     Put(Partition::kUserRows, key, "v");
+  }
   WriteBatch batch;
   batch.DeleteRange(Partition::kUserRows, "t1|", "t3|");
   ASSERT_OK(store_->Write(batch));
@@ -182,8 +186,9 @@ TEST_F(KvStoreTest, RangeDeleteRemovesExactlyTheRange) {
 TEST_F(KvStoreTest, DataSurvivesReopen) {
   Put(Partition::kSystem, "catalog", "kept");
   WriteBatch batch;
-  for (int i = 0; i < 1000; ++i)
+  for (int i = 0; i < 1000; ++i) {
     batch.Put(Partition::kUserRows, "row" + std::to_string(i), "x");
+  }
   ASSERT_OK(store_->Write(batch));
   store_->Stop();
   store_->Stop();  // idempotent

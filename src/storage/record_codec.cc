@@ -20,8 +20,9 @@ void RecordWriter::PutSignedVarint(int64_t value) {
 void RecordWriter::PutDouble(double value) {
   uint64_t bits = 0;
   std::memcpy(&bits, &value, sizeof(bits));
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 8; ++i) {
     data_.push_back(static_cast<char>((bits >> (8 * i)) & 0xFF));
+  }
 }
 
 void RecordWriter::PutString(std::string_view value) {
@@ -70,8 +71,9 @@ double RecordReader::GetDouble() {
     return 0;
   }
   uint64_t bits = 0;
-  for (int i = 0; i < 8; ++i)
+  for (int i = 0; i < 8; ++i) {
     bits |= uint64_t{static_cast<uint8_t>(rest_[i])} << (8 * i);
+  }
   rest_.remove_prefix(8);
   double value = 0;
   std::memcpy(&value, &bits, sizeof(value));

@@ -40,12 +40,24 @@ class RecordReader {
   double GetDouble();
   std::string GetString();
 
+  // Reads an enum stored as a varint; a value above `max_value` marks the record corrupt.
+  template <typename Enum>
+  Enum GetEnum(Enum max_value) {
+    const uint64_t raw = GetVarint();
+    if (raw > static_cast<uint64_t>(max_value)) {
+      Fail("enum value out of range");
+      return Enum{};
+    }
+    return static_cast<Enum>(raw);
+  }
+
   bool AtEnd() const { return rest_.empty(); }
   Status status() const;
 
- private:
+  // Marks the record malformed (sticky), for checks a decoder makes itself.
   void Fail(std::string_view what);
 
+ private:
   std::string_view rest_;
   std::string error_;  // empty while OK
 };

@@ -103,7 +103,7 @@ class RocksKvStore final : public KvStore {
     if (!options.sync_writes && options.wal_sync_interval_ms > 0) {
       const auto interval = std::chrono::milliseconds(options.wal_sync_interval_ms);
       wal_syncer_ = std::jthread(
-          [this, interval](std::stop_token stop) { SyncWalPeriodically(stop, interval); });
+          [this, interval](const std::stop_token& stop) { SyncWalPeriodically(stop, interval); });
     }
   }
   ~RocksKvStore() override { Stop(); }

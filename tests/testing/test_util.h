@@ -59,7 +59,9 @@ inline void PrintTo(const Status& status, std::ostream* out) {
 // ASSERT_OK_AND_ASSIGN(auto value, ResultExpr()): fails the test on an error Result.
 #define ASSERT_OK_AND_ASSIGN(lhs, expr) \
   ASSERT_OK_AND_ASSIGN_IMPL(KALAM_CONCAT(kalam_test_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration such as `auto x`.
 #define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr)                    \
   auto tmp = (expr);                                                 \
   ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
