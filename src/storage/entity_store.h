@@ -52,30 +52,45 @@ class EntityStore {
 
   // Every record of this kind, in id key order.
   Result<std::vector<std::pair<Id, Record>>> List(const Snapshot* snapshot = nullptr) const {
+    return ListRange(prefix_, snapshot);
+  }
+
+  // The records whose id starts with the key part `id_prefix` (e.g. the table id of a
+  // (table id, version) id), in id key order.
+  template <KeyPart Prefix>
+  Result<std::vector<std::pair<Id, Record>>> ListWithIdPrefix(
+      const Prefix& id_prefix, const Snapshot* snapshot = nullptr) const {
+    std::string key_prefix = prefix_;
+    AppendKeyPart(&key_prefix, id_prefix);
+    return ListRange(key_prefix, snapshot);
+  }
+
+ private:
+  Result<std::vector<std::pair<Id, Record>>> ListRange(const std::string& key_prefix,
+                                                       const Snapshot* snapshot) const {
     std::vector<std::pair<Id, Record>> records;
     Status decode_error;
-    KALAM_RETURN_IF_ERROR(kv_.Scan(Partition::kSystem, KeyRange::Prefix(prefix_),
-                                   [&](std::string_view key, std::string_view value) {
-                                     KeyReader reader(key.substr(prefix_.size()));
-                                     Id id{};
-                                     if (!ReadKeyPart(reader, &id) || !reader.AtEnd()) {
-                                       decode_error = Status::Corruption("malformed entity key");
-                                       return false;
-                                     }
-                                     Result<Record> record = DecodeRecord<Record>(value);
-                                     if (!record.ok()) {
-                                       decode_error = record.status();
-                                       return false;
-                                     }
-                                     records.emplace_back(std::move(id), std::move(record).value());
-                                     return true;
-                                   },
-                                   {.snapshot = snapshot}));
+    const auto visit = [&](std::string_view key, std::string_view value) {
+      KeyReader reader(key.substr(prefix_.size()));
+      Id id{};
+      if (!ReadKeyPart(reader, &id) || !reader.AtEnd()) {
+        decode_error = Status::Corruption("malformed entity key");
+        return false;
+      }
+      Result<Record> record = DecodeRecord<Record>(value);
+      if (!record.ok()) {
+        decode_error = record.status();
+        return false;
+      }
+      records.emplace_back(std::move(id), std::move(record).value());
+      return true;
+    };
+    KALAM_RETURN_IF_ERROR(
+        kv_.Scan(Partition::kSystem, KeyRange::Prefix(key_prefix), visit, {.snapshot = snapshot}));
     KALAM_RETURN_IF_ERROR(decode_error);
     return records;
   }
 
- private:
   std::string KeyOf(const Id& id) const {
     std::string key = prefix_;
     AppendKeyPart(&key, id);
