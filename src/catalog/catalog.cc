@@ -39,7 +39,8 @@ template <typename Id, typename Record>
 std::vector<Record> Values(std::vector<std::pair<Id, Record>> entries) {
   std::vector<Record> records;
   records.reserve(entries.size());
-  for (auto& entry : entries) records.push_back(std::move(entry.second));
+  for (auto& entry : entries)
+    records.push_back(std::move(entry.second));
   return records;
 }
 
@@ -71,10 +72,12 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(storage::KvStore& kv, const Clock
   std::unique_ptr<Catalog> catalog(new Catalog(kv, clock, std::move(options)));
   KALAM_ASSIGN_OR_RETURN(const uint64_t version, catalog->ReadCounter(kSchemaVersionKey));
   if (version > kSystemSchemaVersion) {
-    return Status::Unavailable("this data directory was written by a newer KalamDB (system schema "
-                               "version " + std::to_string(version) + "); this build reads up to " +
-                               "version " + std::to_string(kSystemSchemaVersion) +
-                               ". Start the newer kalamdb-server, or restore a backup.");
+    return Status::Unavailable(
+        "this data directory was written by a newer KalamDB (system schema "
+        "version " +
+        std::to_string(version) + "); this build reads up to " + "version " +
+        std::to_string(kSystemSchemaVersion) +
+        ". Start the newer kalamdb-server, or restore a backup.");
   }
   if (version < kSystemSchemaVersion) {
     KALAM_RETURN_IF_ERROR(catalog->Upgrade(static_cast<uint32_t>(version)));
@@ -119,8 +122,12 @@ Status Catalog::Bootstrap(WriteBatch& batch) {
   KALAM_ASSIGN_OR_RETURN(const auto root, users_.Get(UserId("root")));
   if (!root.has_value()) {
     users_.Put(batch, UserId("root"),
-               {.user_id = "root", .username = "root", .role = Role::kSystem,
-                .auth_type = "password", .created_at = now, .updated_at = now});
+               {.user_id = "root",
+                .username = "root",
+                .role = Role::kSystem,
+                .auth_type = "password",
+                .created_at = now,
+                .updated_at = now});
   }
   return Status();
 }
@@ -171,10 +178,9 @@ Status Catalog::DropNamespace(const std::string& name, bool cascade) {
     views_.Delete(batch, {view.namespace_id, view.view_name});
   }
   if (objects > 0 && !cascade) {
-    return Status::Conflict("Cannot drop namespace '" + name + "': namespace contains " +
-                            std::to_string(objects) +
-                            " table(s) or view(s). Drop them first, or use DROP NAMESPACE " + name +
-                            " CASCADE.");
+    return Status::Conflict(
+        "Cannot drop namespace '" + name + "': namespace contains " + std::to_string(objects) +
+        " table(s) or view(s). Drop them first, or use DROP NAMESPACE " + name + " CASCADE.");
   }
   namespaces_.Delete(batch, NamespaceId(name));
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
@@ -297,9 +303,12 @@ Result<std::shared_ptr<const CachedTable>> Catalog::CreateTable(
   table.schema_version = 1;
   table.created_at = table.updated_at = now;
   uint32_t next_column_id = 1;
-  for (ColumnDefinition& column : columns) column.column_id = next_column_id++;
-  SchemaVersionRecord schema{.version = 1, .columns = std::move(columns),
-                             .next_column_id = next_column_id, .change = "created",
+  for (ColumnDefinition& column : columns)
+    column.column_id = next_column_id++;
+  SchemaVersionRecord schema{.version = 1,
+                             .columns = std::move(columns),
+                             .next_column_id = next_column_id,
+                             .change = "created",
                              .created_at = now};
   WriteBatch batch;
   StageCounter(batch, kNextTableIdKey, last_id + 1);
@@ -375,8 +384,9 @@ Result<std::shared_ptr<const CachedTable>> Catalog::LoadTable(
   if (!table.has_value()) return Status::Corruption("table index points at a missing table");
   KALAM_ASSIGN_OR_RETURN(std::optional<SchemaVersionRecord> schema,
                          schemas_.Get({*id, table->schema_version}));
-  if (!schema.has_value()) return Status::Corruption("table " + std::string(qualified_name) +
-                                                     " has no current schema version");
+  if (!schema.has_value())
+    return Status::Corruption("table " + std::string(qualified_name) +
+                              " has no current schema version");
   return std::make_shared<const CachedTable>(std::move(*table), std::move(*schema));
 }
 
@@ -432,7 +442,9 @@ Result<std::vector<ViewRecord>> Catalog::ListViews() const {
 
 // ---- users, jobs, live queries, audit ----
 
-Status Catalog::PutUser(const UserRecord& user) { return users_.Put(UserId(user.user_id), user); }
+Status Catalog::PutUser(const UserRecord& user) {
+  return users_.Put(UserId(user.user_id), user);
+}
 
 Result<std::optional<UserRecord>> Catalog::GetUser(const std::string& user_id) const {
   return users_.Get(UserId(user_id));
@@ -443,7 +455,9 @@ Result<std::vector<UserRecord>> Catalog::ListUsers() const {
   return Values(std::move(entries));
 }
 
-Status Catalog::PutJob(const JobRecord& job) { return jobs_.Put(JobId(job.job_id), job); }
+Status Catalog::PutJob(const JobRecord& job) {
+  return jobs_.Put(JobId(job.job_id), job);
+}
 
 Result<std::vector<JobRecord>> Catalog::ListJobs() const {
   KALAM_ASSIGN_OR_RETURN(auto entries, jobs_.List());

@@ -124,7 +124,8 @@ TEST_F(CatalogTest, EngineColumnsIncludeSystemColumnsByTableType) {
   const auto user = CreateMessages();
   ASSERT_NE(user, nullptr);
   std::vector<std::string> names;
-  for (const EngineColumn& column : user->engine_columns) names.push_back(column.name);
+  for (const EngineColumn& column : user->engine_columns)
+    names.push_back(column.name);
   EXPECT_EQ(names, (std::vector<std::string>{"id", "body", "_seq", "_deleted"}));
   ASSERT_OK_AND_ASSIGN(const auto stream,
                        catalog_->CreateTable(Table("app", "events", TableType::kStream),
@@ -162,9 +163,12 @@ TEST_F(CatalogTest, AlterKeepsEveryVersionAndStableColumnIds) {
 TEST_F(CatalogTest, FailedAlterChangesNothing) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   ASSERT_NE(CreateMessages(), nullptr);
-  const Status refused = catalog_->AlterTable("app", "messages", [](const CachedTable&) {
-    return Result<TableChange>(Status::InvalidArgument("no"));
-  }).status();
+  const Status refused =
+      catalog_
+          ->AlterTable(
+              "app", "messages",
+              [](const CachedTable&) { return Result<TableChange>(Status::InvalidArgument("no")); })
+          .status();
   EXPECT_EQ(refused, Status::InvalidArgument("no"));
   ASSERT_OK_AND_ASSIGN(const auto current, catalog_->GetTable("app", "messages"));
   EXPECT_EQ(current->table.schema_version, 1u);
@@ -173,7 +177,8 @@ TEST_F(CatalogTest, FailedAlterChangesNothing) {
 TEST_F(CatalogTest, RegistryCachesAndIsInvalidatedByDdl) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   ASSERT_NE(CreateMessages(), nullptr);
-  for (int i = 0; i < 100; ++i) ASSERT_OK(catalog_->GetTable("app", "messages"));
+  for (int i = 0; i < 100; ++i)
+    ASSERT_OK(catalog_->GetTable("app", "messages"));
   SchemaCacheStats stats = catalog_->CacheStats();
   EXPECT_EQ(stats.misses, 1u);
   EXPECT_EQ(stats.hits, 99u);
@@ -188,8 +193,8 @@ TEST_F(CatalogTest, RegistryCachesAndIsInvalidatedByDdl) {
 TEST_F(CatalogTest, EverythingSurvivesReopen) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   ASSERT_NE(CreateMessages(), nullptr);
-  ASSERT_OK(catalog_->CreateView({.namespace_id = "app", .view_name = "v", .sql = "SELECT 1"},
-                                 false));
+  ASSERT_OK(
+      catalog_->CreateView({.namespace_id = "app", .view_name = "v", .sql = "SELECT 1"}, false));
   Reopen();
   ASSERT_OK(catalog_->GetTable("app", "messages"));
   ASSERT_OK_AND_ASSIGN(const auto view, catalog_->GetView("app", "v"));
@@ -220,10 +225,9 @@ TEST_F(CatalogTest, ViewsAndTablesShareNames) {
 }
 
 TEST_F(CatalogTest, StorageRules) {
-  ASSERT_OK(catalog_->CreateStorage({.storage_id = "archive", .storage_type = "filesystem",
-                                     .base_directory = "/archive"}));
-  EXPECT_EQ(catalog_->CreateStorage({.storage_id = "archive"}).code(),
-            StatusCode::kAlreadyExists);
+  ASSERT_OK(catalog_->CreateStorage(
+      {.storage_id = "archive", .storage_type = "filesystem", .base_directory = "/archive"}));
+  EXPECT_EQ(catalog_->CreateStorage({.storage_id = "archive"}).code(), StatusCode::kAlreadyExists);
   ASSERT_OK(catalog_->AlterStorage("archive", [](StorageRecord& storage) {
     storage.description = "cold";
     return Status();

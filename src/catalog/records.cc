@@ -15,7 +15,6 @@ std::optional<int64_t> GetOptional(RecordReader& in) {
   return in.GetSignedVarint();
 }
 
-
 void PutDataType(RecordWriter& out, const DataType& type) {
   out.PutVarint(static_cast<uint64_t>(type.kind));
   out.PutVarint(type.dimension);
@@ -80,9 +79,9 @@ Result<NamespaceRecord> NamespaceRecord::DecodeFrom(RecordReader& in, uint32_t) 
 }
 
 void StorageRecord::EncodeTo(RecordWriter& out) const {
-  for (const std::string* field : {&storage_id, &storage_name, &description, &storage_type,
-                                   &base_directory, &credentials, &shared_tables_template,
-                                   &user_tables_template}) {
+  for (const std::string* field :
+       {&storage_id, &storage_name, &description, &storage_type, &base_directory, &credentials,
+        &shared_tables_template, &user_tables_template}) {
     out.PutString(*field);
   }
   out.PutSignedVarint(created_at);
@@ -91,10 +90,9 @@ void StorageRecord::EncodeTo(RecordWriter& out) const {
 
 Result<StorageRecord> StorageRecord::DecodeFrom(RecordReader& in, uint32_t) {
   StorageRecord record;
-  for (std::string* field :
-       {&record.storage_id, &record.storage_name, &record.description, &record.storage_type,
-        &record.base_directory, &record.credentials, &record.shared_tables_template,
-        &record.user_tables_template}) {
+  for (std::string* field : {&record.storage_id, &record.storage_name, &record.description,
+                             &record.storage_type, &record.base_directory, &record.credentials,
+                             &record.shared_tables_template, &record.user_tables_template}) {
     *field = in.GetString();
   }
   record.created_at = in.GetSignedVarint();
@@ -153,7 +151,8 @@ Result<TableRecord> TableRecord::DecodeFrom(RecordReader& in, uint32_t) {
 void SchemaVersionRecord::EncodeTo(RecordWriter& out) const {
   out.PutVarint(version);
   out.PutVarint(columns.size());
-  for (const ColumnDefinition& column : columns) PutColumn(out, column);
+  for (const ColumnDefinition& column : columns)
+    PutColumn(out, column);
   out.PutVarint(next_column_id);
   out.PutString(change);
   out.PutSignedVarint(created_at);
@@ -229,9 +228,9 @@ void JobRecord::EncodeTo(RecordWriter& out) const {
 
 Result<JobRecord> JobRecord::DecodeFrom(RecordReader& in, uint32_t) {
   JobRecord record;
-  for (std::string* field : {&record.job_id, &record.job_type, &record.namespace_id,
-                             &record.table_name, &record.status, &record.parameters,
-                             &record.result, &record.error_message, &record.idempotency_key}) {
+  for (std::string* field :
+       {&record.job_id, &record.job_type, &record.namespace_id, &record.table_name, &record.status,
+        &record.parameters, &record.result, &record.error_message, &record.idempotency_key}) {
     *field = in.GetString();
   }
   record.retry_count = static_cast<uint32_t>(in.GetVarint());
@@ -268,8 +267,8 @@ Result<LiveQueryRecord> LiveQueryRecord::DecodeFrom(RecordReader& in, uint32_t) 
 void AuditLogRecord::EncodeTo(RecordWriter& out) const {
   out.PutString(audit_id);
   out.PutSignedVarint(timestamp);
-  for (const std::string* field : {&actor_user_id, &actor_username, &action, &target, &details,
-                                   &ip_address, &request_id}) {
+  for (const std::string* field :
+       {&actor_user_id, &actor_username, &action, &target, &details, &ip_address, &request_id}) {
     out.PutString(*field);
   }
 }
@@ -278,9 +277,9 @@ Result<AuditLogRecord> AuditLogRecord::DecodeFrom(RecordReader& in, uint32_t) {
   AuditLogRecord record;
   record.audit_id = in.GetString();
   record.timestamp = in.GetSignedVarint();
-  for (std::string* field : {&record.actor_user_id, &record.actor_username, &record.action,
-                             &record.target, &record.details, &record.ip_address,
-                             &record.request_id}) {
+  for (std::string* field :
+       {&record.actor_user_id, &record.actor_username, &record.action, &record.target,
+        &record.details, &record.ip_address, &record.request_id}) {
     *field = in.GetString();
   }
   return record;

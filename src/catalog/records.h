@@ -114,7 +114,7 @@ struct JobRecord {
   std::string job_type;
   std::string namespace_id;
   std::string table_name;
-  std::string status;  // new | queued | running | completed | failed | cancelled | retrying
+  std::string status;      // new | queued | running | completed | failed | cancelled | retrying
   std::string parameters;  // JSON text
   std::string result;
   std::string error_message;

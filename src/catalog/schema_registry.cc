@@ -12,7 +12,8 @@ CachedTable::CachedTable(TableRecord table_record, SchemaVersionRecord schema_re
     engine_columns.push_back({column.name, column.type.ToDuckDb(), false});
   }
   engine_columns.push_back({"_seq", "BIGINT", true});
-  if (table.table_type != TableType::kStream) engine_columns.push_back({"_deleted", "BOOLEAN", true});
+  if (table.table_type != TableType::kStream)
+    engine_columns.push_back({"_deleted", "BOOLEAN", true});
 }
 
 const ColumnDefinition* CachedTable::FindColumn(std::string_view name) const {

@@ -68,7 +68,7 @@ class SchemaRegistry {
   const Loader loader_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const CachedTable>, StringHash, std::equal_to<>>
-      tables_;        // guarded by mu_
+      tables_;               // guarded by mu_
   uint64_t generation_ = 0;  // guarded by mu_; bumped by Invalidate
   std::atomic<uint64_t> hits_{0};
   std::atomic<uint64_t> misses_{0};

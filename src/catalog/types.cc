@@ -9,7 +9,8 @@ namespace {
 
 std::string Lower(std::string_view text) {
   std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : lower)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return lower;
 }
 
@@ -46,29 +47,40 @@ Status ArgumentError(std::string_view name, std::string_view expected) {
 
 std::string_view TableTypeName(TableType type) {
   switch (type) {
-    case TableType::kUser: return "USER";
-    case TableType::kShared: return "SHARED";
-    case TableType::kStream: return "STREAM";
-    case TableType::kSystem: return "SYSTEM";
+    case TableType::kUser:
+      return "USER";
+    case TableType::kShared:
+      return "SHARED";
+    case TableType::kStream:
+      return "STREAM";
+    case TableType::kSystem:
+      return "SYSTEM";
   }
   return "?";
 }
 
 std::string_view AccessLevelName(AccessLevel level) {
   switch (level) {
-    case AccessLevel::kPublic: return "PUBLIC";
-    case AccessLevel::kPrivate: return "PRIVATE";
-    case AccessLevel::kRestricted: return "RESTRICTED";
+    case AccessLevel::kPublic:
+      return "PUBLIC";
+    case AccessLevel::kPrivate:
+      return "PRIVATE";
+    case AccessLevel::kRestricted:
+      return "RESTRICTED";
   }
   return "?";
 }
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kUser: return "user";
-    case Role::kService: return "service";
-    case Role::kDba: return "dba";
-    case Role::kSystem: return "system";
+    case Role::kUser:
+      return "user";
+    case Role::kService:
+      return "service";
+    case Role::kDba:
+      return "dba";
+    case Role::kSystem:
+      return "system";
   }
   return "?";
 }
@@ -92,46 +104,75 @@ std::optional<Role> ParseRole(std::string_view text) {
 
 std::string DataType::ToSql() const {
   switch (kind) {
-    case Kind::kBoolean: return "BOOLEAN";
-    case Kind::kSmallInt: return "SMALLINT";
-    case Kind::kInt: return "INT";
-    case Kind::kBigInt: return "BIGINT";
-    case Kind::kFloat: return "FLOAT";
-    case Kind::kDouble: return "DOUBLE";
+    case Kind::kBoolean:
+      return "BOOLEAN";
+    case Kind::kSmallInt:
+      return "SMALLINT";
+    case Kind::kInt:
+      return "INT";
+    case Kind::kBigInt:
+      return "BIGINT";
+    case Kind::kFloat:
+      return "FLOAT";
+    case Kind::kDouble:
+      return "DOUBLE";
     case Kind::kDecimal:
       return "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
-    case Kind::kText: return "TEXT";
-    case Kind::kJson: return "JSON";
-    case Kind::kBytes: return "BYTES";
-    case Kind::kUuid: return "UUID";
-    case Kind::kDate: return "DATE";
-    case Kind::kTime: return "TIME";
-    case Kind::kTimestamp: return "TIMESTAMP";
-    case Kind::kDateTime: return "DATETIME";
-    case Kind::kEmbedding: return "EMBEDDING(" + std::to_string(dimension) + ")";
+    case Kind::kText:
+      return "TEXT";
+    case Kind::kJson:
+      return "JSON";
+    case Kind::kBytes:
+      return "BYTES";
+    case Kind::kUuid:
+      return "UUID";
+    case Kind::kDate:
+      return "DATE";
+    case Kind::kTime:
+      return "TIME";
+    case Kind::kTimestamp:
+      return "TIMESTAMP";
+    case Kind::kDateTime:
+      return "DATETIME";
+    case Kind::kEmbedding:
+      return "EMBEDDING(" + std::to_string(dimension) + ")";
   }
   return "?";
 }
 
 std::string DataType::ToDuckDb() const {
   switch (kind) {
-    case Kind::kBoolean: return "BOOLEAN";
-    case Kind::kSmallInt: return "SMALLINT";
-    case Kind::kInt: return "INTEGER";
-    case Kind::kBigInt: return "BIGINT";
-    case Kind::kFloat: return "FLOAT";
-    case Kind::kDouble: return "DOUBLE";
+    case Kind::kBoolean:
+      return "BOOLEAN";
+    case Kind::kSmallInt:
+      return "SMALLINT";
+    case Kind::kInt:
+      return "INTEGER";
+    case Kind::kBigInt:
+      return "BIGINT";
+    case Kind::kFloat:
+      return "FLOAT";
+    case Kind::kDouble:
+      return "DOUBLE";
     case Kind::kDecimal:
       return "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
-    case Kind::kText: return "VARCHAR";
-    case Kind::kJson: return "JSON";
-    case Kind::kBytes: return "BLOB";
-    case Kind::kUuid: return "UUID";
-    case Kind::kDate: return "DATE";
-    case Kind::kTime: return "TIME";
+    case Kind::kText:
+      return "VARCHAR";
+    case Kind::kJson:
+      return "JSON";
+    case Kind::kBytes:
+      return "BLOB";
+    case Kind::kUuid:
+      return "UUID";
+    case Kind::kDate:
+      return "DATE";
+    case Kind::kTime:
+      return "TIME";
     case Kind::kTimestamp:
-    case Kind::kDateTime: return "TIMESTAMP";
-    case Kind::kEmbedding: return "FLOAT[" + std::to_string(dimension) + "]";
+    case Kind::kDateTime:
+      return "TIMESTAMP";
+    case Kind::kEmbedding:
+      return "FLOAT[" + std::to_string(dimension) + "]";
   }
   return "VARCHAR";
 }
@@ -161,7 +202,7 @@ Result<DataType> ParseDataType(std::string_view name, const std::vector<int64_t>
   if (found == kTypeNames.end()) {
     return Status::InvalidArgument("unsupported data type '" + std::string(name) + "'");
   }
-  const bool takes_length = found->kind == DataType::Kind::kText;  // VARCHAR(255)
+  const bool takes_length = found->kind == DataType::Kind::kText;          // VARCHAR(255)
   const bool takes_precision = found->kind == DataType::Kind::kTimestamp;  // TIMESTAMP(6)
   if (!arguments.empty() && !((takes_length || takes_precision) && arguments.size() == 1)) {
     return ArgumentError(name, "this type takes no arguments");
@@ -174,20 +215,29 @@ Result<DataType> ParseDataType(std::string_view name, const std::vector<int64_t>
 
 std::string ColumnDefault::ToSql() const {
   switch (kind) {
-    case Kind::kNone: return "";
-    case Kind::kNull: return "NULL";
+    case Kind::kNone:
+      return "";
+    case Kind::kNull:
+      return "NULL";
     case Kind::kString: {
       std::string quoted = "'";
-      for (const char c : literal) quoted += c == '\'' ? "''" : std::string(1, c);
+      for (const char c : literal)
+        quoted += c == '\'' ? "''" : std::string(1, c);
       return quoted + "'";
     }
     case Kind::kNumber:
-    case Kind::kBoolean: return literal;
-    case Kind::kSnowflakeId: return "SNOWFLAKE_ID()";
-    case Kind::kUuidV7: return "UUID_V7()";
-    case Kind::kUlid: return "ULID()";
-    case Kind::kNow: return "NOW()";
-    case Kind::kCurrentUser: return "CURRENT_USER()";
+    case Kind::kBoolean:
+      return literal;
+    case Kind::kSnowflakeId:
+      return "SNOWFLAKE_ID()";
+    case Kind::kUuidV7:
+      return "UUID_V7()";
+    case Kind::kUlid:
+      return "ULID()";
+    case Kind::kNow:
+      return "NOW()";
+    case Kind::kCurrentUser:
+      return "CURRENT_USER()";
   }
   return "";
 }
@@ -221,8 +271,8 @@ Result<std::string> NormalizeName(std::string_view name, std::string_view what) 
 
 bool IsReservedNamespace(std::string_view name) {
   static constexpr std::array<std::string_view, 11> kReserved = {
-      "system", "sys",  "root", "kalamdb", "kalam",   "main",
-      "default", "sql", "admin", "internal", "information_schema"};
+      "system", "sys",   "root",     "kalamdb",           "kalam", "main", "default",
+      "sql",    "admin", "internal", "information_schema"};
   const std::string lower = Lower(name);
   return std::find(kReserved.begin(), kReserved.end(), lower) != kReserved.end();
 }

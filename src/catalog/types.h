@@ -15,9 +15,9 @@ enum class TableType : uint8_t { kUser, kShared, kStream, kSystem };
 enum class AccessLevel : uint8_t { kPublic, kPrivate, kRestricted };
 enum class Role : uint8_t { kUser, kService, kDba, kSystem };
 
-std::string_view TableTypeName(TableType type);  // "USER", "SHARED", "STREAM", "SYSTEM"
+std::string_view TableTypeName(TableType type);       // "USER", "SHARED", "STREAM", "SYSTEM"
 std::string_view AccessLevelName(AccessLevel level);  // "PUBLIC", "PRIVATE", "RESTRICTED"
-std::string_view RoleName(Role role);                  // "user", "service", "dba", "system"
+std::string_view RoleName(Role role);                 // "user", "service", "dba", "system"
 std::optional<AccessLevel> ParseAccessLevel(std::string_view text);  // case-insensitive
 // Accepts the role words of reference §2.8 (dba|admin, service|developer|analyst,
 // user|viewer|readonly, system), case-insensitive.
@@ -26,8 +26,22 @@ std::optional<Role> ParseRole(std::string_view text);
 // A column type (reference §2.10).
 struct DataType {
   enum class Kind : uint8_t {
-    kBoolean, kSmallInt, kInt, kBigInt, kFloat, kDouble, kDecimal, kText, kJson, kBytes,
-    kUuid, kDate, kTime, kTimestamp, kDateTime, kEmbedding,
+    kBoolean,
+    kSmallInt,
+    kInt,
+    kBigInt,
+    kFloat,
+    kDouble,
+    kDecimal,
+    kText,
+    kJson,
+    kBytes,
+    kUuid,
+    kDate,
+    kTime,
+    kTimestamp,
+    kDateTime,
+    kEmbedding,
   };
   Kind kind = Kind::kText;
   uint32_t dimension = 0;  // kEmbedding: 1..8192
@@ -50,8 +64,16 @@ Result<DataType> ParseDataType(std::string_view name, const std::vector<int64_t>
 // row at INSERT time.
 struct ColumnDefault {
   enum class Kind : uint8_t {
-    kNone, kNull, kString, kNumber, kBoolean,
-    kSnowflakeId, kUuidV7, kUlid, kNow, kCurrentUser,
+    kNone,
+    kNull,
+    kString,
+    kNumber,
+    kBoolean,
+    kSnowflakeId,
+    kUuidV7,
+    kUlid,
+    kNow,
+    kCurrentUser,
   };
   Kind kind = Kind::kNone;
   std::string literal;  // kString / kNumber text; kBoolean "true"/"false"

@@ -11,13 +11,13 @@ using Kind = DataType::Kind;
 
 TEST(DataTypeTest, ParsesEverySpellingOfReference) {
   const std::pair<const char*, Kind> cases[] = {
-      {"BOOLEAN", Kind::kBoolean}, {"bool", Kind::kBoolean},   {"INT", Kind::kInt},
-      {"integer", Kind::kInt},     {"BIGINT", Kind::kBigInt},  {"DOUBLE", Kind::kDouble},
-      {"REAL", Kind::kDouble},     {"FLOAT", Kind::kFloat},    {"TEXT", Kind::kText},
-      {"VARCHAR", Kind::kText},    {"STRING", Kind::kText},    {"TIMESTAMP", Kind::kTimestamp},
-      {"DATE", Kind::kDate},       {"DATETIME", Kind::kDateTime}, {"TIME", Kind::kTime},
-      {"JSON", Kind::kJson},       {"BYTES", Kind::kBytes},    {"BLOB", Kind::kBytes},
-      {"BYTEA", Kind::kBytes},     {"UUID", Kind::kUuid},      {"SMALLINT", Kind::kSmallInt},
+      {"BOOLEAN", Kind::kBoolean},  {"bool", Kind::kBoolean},      {"INT", Kind::kInt},
+      {"integer", Kind::kInt},      {"BIGINT", Kind::kBigInt},     {"DOUBLE", Kind::kDouble},
+      {"REAL", Kind::kDouble},      {"FLOAT", Kind::kFloat},       {"TEXT", Kind::kText},
+      {"VARCHAR", Kind::kText},     {"STRING", Kind::kText},       {"TIMESTAMP", Kind::kTimestamp},
+      {"DATE", Kind::kDate},        {"DATETIME", Kind::kDateTime}, {"TIME", Kind::kTime},
+      {"JSON", Kind::kJson},        {"BYTES", Kind::kBytes},       {"BLOB", Kind::kBytes},
+      {"BYTEA", Kind::kBytes},      {"UUID", Kind::kUuid},         {"SMALLINT", Kind::kSmallInt},
       {"TINYINT", Kind::kSmallInt},
   };
   for (const auto& [name, kind] : cases) {
@@ -54,9 +54,9 @@ TEST(DataTypeTest, RefusesUnknownAndOutOfRange) {
 TEST(NameTest, NormalizesAndValidates) {
   ASSERT_OK_AND_ASSIGN(const std::string name, NormalizeName("My_Table1", "table"));
   EXPECT_EQ(name, "my_table1");
-  EXPECT_EQ(NormalizeName("1abc", "table").status(),
-            Status::InvalidArgument(
-                "invalid table name '1abc': must start with a letter or underscore"));
+  EXPECT_EQ(
+      NormalizeName("1abc", "table").status(),
+      Status::InvalidArgument("invalid table name '1abc': must start with a letter or underscore"));
   EXPECT_FALSE(NormalizeName("", "namespace").ok());
   EXPECT_FALSE(NormalizeName("a-b", "column").ok());
   EXPECT_FALSE(NormalizeName(std::string(65, 'a'), "column").ok());

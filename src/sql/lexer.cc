@@ -1,0 +1,170 @@
+#include "sql/lexer.h"
+
+#include <cctype>
+
+namespace kalam::sql {
+namespace {
+
+bool IsWordStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+Status ErrorAt(size_t position, std::string_view what) {
+  return Status::InvalidArgument("syntax error at position " + std::to_string(position + 1) +
+                                 ": " + std::string(what));
+}
+
+// Skips whitespace and comments from `i`; returns false on an unterminated block comment.
+bool SkipSpace(std::string_view sql, size_t& i) {
+  while (i < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[i]))) {
+      ++i;
+    } else if (sql.substr(i, 2) == "--") {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (sql.substr(i, 2) == "/*") {
+      const size_t end = sql.find("*/", i + 2);
+      if (end == std::string_view::npos) return false;
+      i = end + 2;
+    } else {
+      return true;
+    }
+  }
+  return true;
+}
+
+// Reads a quoted run starting at sql[i] == quote; a doubled quote is an escaped quote.
+// Returns false if it is not terminated.
+bool ReadQuoted(std::string_view sql, size_t& i, char quote, std::string* text) {
+  for (++i; i < sql.size(); ++i) {
+    if (sql[i] != quote) {
+      text->push_back(sql[i]);
+    } else if (i + 1 < sql.size() && sql[i + 1] == quote) {
+      text->push_back(quote);
+      ++i;
+    } else {
+      ++i;
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t ReadNumber(std::string_view sql, size_t i) {
+  while (i < sql.size() && IsDigit(sql[i])) ++i;
+  if (i < sql.size() && sql[i] == '.') {
+    ++i;
+    while (i < sql.size() && IsDigit(sql[i])) ++i;
+  }
+  if (i < sql.size() && (sql[i] == 'e' || sql[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < sql.size() && (sql[j] == '+' || sql[j] == '-')) ++j;
+    if (j < sql.size() && IsDigit(sql[j])) {
+      i = j;
+      while (i < sql.size() && IsDigit(sql[i])) ++i;
+    }
+  }
+  return i;
+}
+
+}  // namespace
+
+bool Token::Is(std::string_view keyword) const {
+  if (kind != Kind::kWord || text.size() != keyword.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(text[i])) != keyword[i]) return false;
+  }
+  return true;
+}
+
+std::string Token::Describe() const {
+  switch (kind) {
+    case Kind::kEnd: return "end of input";
+    case Kind::kString: return "string '" + text + "'";
+    case Kind::kQuotedName: return "\"" + text + "\"";
+    default: return "'" + text + "'";
+  }
+}
+
+Result<std::vector<Token>> Tokenize(std::string_view sql) {
+  std::vector<Token> tokens;
+  size_t i = 0;
+  for (;;) {
+    if (!SkipSpace(sql, i)) return ErrorAt(i, "unterminated /* comment");
+    if (i >= sql.size()) break;
+    const size_t start = i;
+    const char c = sql[i];
+    Token token{.position = start};
+    if (IsWordStart(c)) {
+      while (i < sql.size() && IsWordChar(sql[i])) ++i;
+      token.kind = Token::Kind::kWord;
+      token.text = std::string(sql.substr(start, i - start));
+    } else if (IsDigit(c) || (c == '.' && i + 1 < sql.size() && IsDigit(sql[i + 1]))) {
+      i = ReadNumber(sql, i);
+      token.kind = Token::Kind::kNumber;
+      token.text = std::string(sql.substr(start, i - start));
+    } else if (c == '\'' || c == '"') {
+      token.kind = c == '\'' ? Token::Kind::kString : Token::Kind::kQuotedName;
+      if (!ReadQuoted(sql, i, c, &token.text)) {
+        return ErrorAt(start, c == '\'' ? "unterminated string literal" : "unterminated quoted name");
+      }
+    } else if (c == '$' && i + 1 < sql.size() && IsDigit(sql[i + 1])) {
+      for (++i; i < sql.size() && IsDigit(sql[i]);) ++i;
+      token.kind = Token::Kind::kParameter;
+      token.text = std::string(sql.substr(start, i - start));
+    } else {
+      static constexpr std::string_view kTwoChar[] = {"<=", ">=", "<>", "!=", "||", "::"};
+      static constexpr std::string_view kOneChar = "(),;.=*+-/<>%[]{}:!";
+      token.kind = Token::Kind::kSymbol;
+      for (const std::string_view two : kTwoChar) {
+        if (sql.substr(i, 2) == two) token.text = std::string(two);
+      }
+      if (token.text.empty() && kOneChar.find(c) != std::string_view::npos) token.text = std::string(1, c);
+      if (token.text.empty()) {
+        return ErrorAt(start, "unexpected character '" + std::string(1, c) + "'");
+      }
+      i += token.text.size();
+    }
+    tokens.push_back(std::move(token));
+  }
+  tokens.push_back({.kind = Token::Kind::kEnd, .position = sql.size()});
+  return tokens;
+}
+
+Result<std::vector<std::string>> SplitStatements(std::string_view sql) {
+  std::vector<std::string> statements;
+  size_t start = 0;
+  size_t i = 0;
+  const auto flush = [&](size_t end) {
+    std::string_view piece = sql.substr(start, end - start);
+    size_t probe = 0;
+    if (SkipSpace(piece, probe) && probe < piece.size()) {
+      while (!piece.empty() && std::isspace(static_cast<unsigned char>(piece.back()))) {
+        piece.remove_suffix(1);
+      }
+      statements.emplace_back(piece.substr(probe));
+    }
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {
+      std::string ignored;
+      const size_t quote_start = i;
+      if (!ReadQuoted(sql, i, c, &ignored)) {
+        return ErrorAt(quote_start, c == '\'' ? "unterminated string literal"
+                                              : "unterminated quoted name");
+      }
+    } else if (sql.substr(i, 2) == "--" || sql.substr(i, 2) == "/*") {
+      const size_t comment_start = i;
+      if (!SkipSpace(sql, i)) return ErrorAt(comment_start, "unterminated /* comment");
+    } else if (c == ';') {
+      flush(i);
+      start = ++i;
+    } else {
+      ++i;
+    }
+  }
+  flush(sql.size());
+  return statements;
+}
+
+}  // namespace kalam::sql

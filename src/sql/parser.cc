@@ -1,0 +1,471 @@
+#include "sql/parser.h"
+
+#include <charconv>
+
+#include "sql/lexer.h"
+
+namespace kalam::sql {
+namespace {
+
+using catalog::ColumnDefault;
+using catalog::TableType;
+
+std::string Upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+class Parser {
+ public:
+  Parser(std::string_view sql, std::vector<Token> tokens) : sql_(sql), tokens_(std::move(tokens)) {}
+
+  Result<Statement> Parse() {
+    const Token& first = Peek();
+    if (first.Is("SELECT") || first.Is("WITH") || first.Is("VALUES") || first.IsSymbol("(")) {
+      return Statement(Query{std::string(sql_)});
+    }
+    if (first.Is("INSERT") || first.Is("UPDATE") || first.Is("DELETE")) {
+      return Statement(Dml{Upper(first.text), std::string(sql_)});
+    }
+    if (Accept("CREATE")) return ParseCreate();
+    if (Accept("ALTER")) return ParseAlter();
+    if (Accept("DROP")) return ParseDrop();
+    if (Accept("SHOW")) return ParseShow();
+    if (Accept("DESCRIBE") || Accept("DESC")) return ParseDescribe();
+    if (Accept("USE")) {
+      Accept("NAMESPACE");
+      KALAM_ASSIGN_OR_RETURN(std::string name, Name("a namespace name"));
+      return Finish(UseNamespace{std::move(name)});
+    }
+    if (first.kind == Token::Kind::kEnd) return Status::InvalidArgument("empty statement");
+    return Status::InvalidArgument("unsupported statement starting with " + first.Describe());
+  }
+
+ private:
+  // ---- token helpers ----
+  const Token& Peek(size_t ahead = 0) const {
+    return tokens_[std::min(index_ + ahead, tokens_.size() - 1)];
+  }
+  const Token& Next() {
+    const Token& token = Peek();
+    if (index_ < tokens_.size() - 1) ++index_;
+    return token;
+  }
+  bool Accept(std::string_view keyword) {
+    if (!Peek().Is(keyword)) return false;
+    Next();
+    return true;
+  }
+  bool AcceptSymbol(std::string_view symbol) {
+    if (!Peek().IsSymbol(symbol)) return false;
+    Next();
+    return true;
+  }
+  Status Error(std::string_view expected) const {
+    const Token& found = Peek();
+    return Status::InvalidArgument("syntax error at position " + std::to_string(found.position + 1) +
+                                   ": expected " + std::string(expected) + ", found " +
+                                   found.Describe());
+  }
+  Status Expect(std::string_view keyword) {
+    return Accept(keyword) ? Status() : Error(std::string(keyword));
+  }
+  Status ExpectSymbol(std::string_view symbol) {
+    return AcceptSymbol(symbol) ? Status() : Error("'" + std::string(symbol) + "'");
+  }
+  template <typename T>
+  Result<Statement> Finish(T statement) {
+    AcceptSymbol(";");
+    if (Peek().kind != Token::Kind::kEnd) return Error("end of statement");
+    return Statement(std::move(statement));
+  }
+  bool IfExists() {
+    if (!(Peek().Is("IF") && Peek(1).Is("EXISTS"))) return false;
+    index_ += 2;
+    return true;
+  }
+  Result<bool> IfNotExists() {
+    if (!Peek().Is("IF")) return false;
+    Next();
+    KALAM_RETURN_IF_ERROR(Expect("NOT"));
+    KALAM_RETURN_IF_ERROR(Expect("EXISTS"));
+    return true;
+  }
+
+  // ---- building blocks ----
+  Result<std::string> Name(std::string_view what) {
+    const Token& token = Peek();
+    if (token.kind != Token::Kind::kWord && token.kind != Token::Kind::kQuotedName) {
+      return Error(what);
+    }
+    return Next().text;
+  }
+
+  Result<QualifiedName> Qualified(std::string_view what) {
+    KALAM_ASSIGN_OR_RETURN(std::string first, Name(what));
+    if (!AcceptSymbol(".")) return QualifiedName{std::nullopt, std::move(first)};
+    KALAM_ASSIGN_OR_RETURN(std::string second, Name(what));
+    return QualifiedName{std::move(first), std::move(second)};
+  }
+
+  Result<OptionValue> Literal() {
+    const Token& token = Peek();
+    const bool negative = token.IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
+    if (negative) Next();
+    const Token::Kind next = Peek().kind;
+    if (next != Token::Kind::kString && next != Token::Kind::kNumber && next != Token::Kind::kWord) {
+      return Error("a value");
+    }
+    const Token& value = Next();
+    switch (value.kind) {
+      case Token::Kind::kString: return OptionValue{OptionValue::Kind::kString, value.text};
+      case Token::Kind::kNumber:
+        return OptionValue{OptionValue::Kind::kNumber, (negative ? "-" : "") + value.text};
+      case Token::Kind::kWord:
+        if (value.Is("TRUE") || value.Is("FALSE")) {
+          return OptionValue{OptionValue::Kind::kBoolean, value.Is("TRUE") ? "true" : "false"};
+        }
+        return OptionValue{OptionValue::Kind::kWord, value.text};
+      default:
+        return Error("a value");
+    }
+  }
+
+  // ( KEY = value [, …] )
+  Result<Options> OptionList() {
+    KALAM_RETURN_IF_ERROR(ExpectSymbol("("));
+    Options options;
+    do {
+      KALAM_ASSIGN_OR_RETURN(std::string key, Name("an option name"));
+      KALAM_RETURN_IF_ERROR(ExpectSymbol("="));
+      KALAM_ASSIGN_OR_RETURN(OptionValue value, Literal());
+      options.emplace_back(Upper(std::move(key)), std::move(value));
+    } while (AcceptSymbol(","));
+    KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
+    return options;
+  }
+
+  Result<int64_t> Integer(std::string_view what) {
+    const Token& token = Peek();
+    int64_t value = 0;
+    const auto [end, error] =
+        std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
+    if (token.kind != Token::Kind::kNumber || error != std::errc() ||
+        end != token.text.data() + token.text.size()) {
+      return Error(what);
+    }
+    Next();
+    return value;
+  }
+
+  Result<catalog::DataType> Type() {
+    const Token& name_token = Peek();
+    KALAM_ASSIGN_OR_RETURN(std::string name, Name("a data type"));
+    if (Upper(name) == "DOUBLE") Accept("PRECISION");
+    std::vector<int64_t> arguments;
+    if (AcceptSymbol("(")) {
+      do {
+        KALAM_ASSIGN_OR_RETURN(const int64_t argument, Integer("a number"));
+        arguments.push_back(argument);
+      } while (AcceptSymbol(","));
+      KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
+    }
+    Result<catalog::DataType> type = catalog::ParseDataType(name, arguments);
+    if (!type.ok()) {
+      return Status::InvalidArgument(std::string(type.status().message()) + " at position " +
+                                     std::to_string(name_token.position + 1));
+    }
+    return type;
+  }
+
+  Result<ColumnDefault> Default() {
+    const Token& token = Peek();
+    const bool negative = token.IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
+    if (negative) Next();
+    const Token::Kind next = Peek().kind;
+    if (next != Token::Kind::kString && next != Token::Kind::kNumber && next != Token::Kind::kWord) {
+      return Error("a DEFAULT value");
+    }
+    const Token& value = Next();
+    if (value.kind == Token::Kind::kString) return ColumnDefault{ColumnDefault::Kind::kString, value.text};
+    if (value.kind == Token::Kind::kNumber) {
+      return ColumnDefault{ColumnDefault::Kind::kNumber, (negative ? "-" : "") + value.text};
+    }
+    if (value.kind == Token::Kind::kWord) {
+      if (value.Is("NULL")) return ColumnDefault{ColumnDefault::Kind::kNull, ""};
+      if (value.Is("TRUE") || value.Is("FALSE")) {
+        return ColumnDefault{ColumnDefault::Kind::kBoolean, value.Is("TRUE") ? "true" : "false"};
+      }
+      static constexpr std::pair<std::string_view, ColumnDefault::Kind> kFunctions[] = {
+          {"SNOWFLAKE_ID", ColumnDefault::Kind::kSnowflakeId},
+          {"UUID_V7", ColumnDefault::Kind::kUuidV7},
+          {"ULID", ColumnDefault::Kind::kUlid},
+          {"NOW", ColumnDefault::Kind::kNow},
+          {"CURRENT_TIMESTAMP", ColumnDefault::Kind::kNow},
+          {"CURRENT_USER", ColumnDefault::Kind::kCurrentUser},
+      };
+      for (const auto& [function, kind] : kFunctions) {
+        if (!value.Is(function)) continue;
+        const bool parens_optional = kind == ColumnDefault::Kind::kNow && value.Is("CURRENT_TIMESTAMP");
+        const bool bare_user = kind == ColumnDefault::Kind::kCurrentUser;
+        if (AcceptSymbol("(")) {
+          KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
+        } else if (!parens_optional && !bare_user) {
+          return Error("'(' after " + std::string(function));
+        }
+        return ColumnDefault{kind, ""};
+      }
+      return Status::InvalidArgument(
+          "unsupported DEFAULT " + value.Describe() + " at position " +
+          std::to_string(value.position + 1) +
+          "; use a literal, NULL, SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW(), CURRENT_TIMESTAMP or "
+          "CURRENT_USER()");
+    }
+    return Error("a DEFAULT value");
+  }
+
+  Result<ColumnSpec> Column() {
+    ColumnSpec column;
+    KALAM_ASSIGN_OR_RETURN(column.name, Name("a column name"));
+    KALAM_ASSIGN_OR_RETURN(column.type, Type());
+    for (;;) {
+      if (Accept("NOT")) {
+        KALAM_RETURN_IF_ERROR(Expect("NULL"));
+        column.not_null = true;
+      } else if (Accept("NULL")) {
+        column.not_null = false;
+      } else if (Accept("PRIMARY")) {
+        KALAM_RETURN_IF_ERROR(Expect("KEY"));
+        column.primary_key = true;
+      } else if (Accept("AUTO_INCREMENT")) {
+        column.auto_increment = true;
+      } else if (Accept("DEFAULT")) {
+        KALAM_ASSIGN_OR_RETURN(column.default_value, Default());
+      } else if (Peek().Is("UNIQUE") || Peek().Is("REFERENCES") || Peek().Is("CHECK")) {
+        return Status::InvalidArgument(Upper(Peek().text) + " constraints are not supported (column '" +
+                                       column.name + "')");
+      } else {
+        return column;
+      }
+    }
+  }
+
+  std::optional<TableType> TypePrefix() {
+    if (Accept("USER")) return TableType::kUser;
+    if (Accept("SHARED")) return TableType::kShared;
+    if (Accept("STREAM")) return TableType::kStream;
+    return std::nullopt;
+  }
+
+  // ---- statements ----
+  Result<Statement> ParseCreate() {
+    if (Accept("OR")) {
+      KALAM_RETURN_IF_ERROR(Expect("REPLACE"));
+      KALAM_RETURN_IF_ERROR(Expect("VIEW"));
+      return ParseCreateView(true);
+    }
+    if (Accept("VIEW")) return ParseCreateView(false);
+    if (Peek().Is("MATERIALIZED")) {
+      return Status::InvalidArgument("CREATE MATERIALIZED VIEW is not supported; use CREATE VIEW");
+    }
+    if (Accept("NAMESPACE")) {
+      KALAM_ASSIGN_OR_RETURN(const bool if_not_exists, IfNotExists());
+      KALAM_ASSIGN_OR_RETURN(std::string name, Name("a namespace name"));
+      return Finish(CreateNamespace{std::move(name), if_not_exists});
+    }
+    if (Accept("STORAGE")) return ParseCreateStorage();
+    const std::optional<TableType> type = TypePrefix();
+    if (Accept("TABLE")) return ParseCreateTable(type);
+    if (type == TableType::kUser) {
+      return Status::InvalidArgument("CREATE USER is not available yet: users arrive with the "
+                                     "authentication issue");
+    }
+    return Error("NAMESPACE, STORAGE, TABLE or VIEW after CREATE");
+  }
+
+  Result<Statement> ParseCreateView(bool or_replace) {
+    KALAM_ASSIGN_OR_RETURN(QualifiedName view, Qualified("a view name"));
+    KALAM_RETURN_IF_ERROR(Expect("AS"));
+    const Token& body = Peek();
+    if (body.kind == Token::Kind::kEnd) return Error("a SELECT after AS");
+    std::string select(sql_.substr(body.position));
+    while (!select.empty() && (select.back() == ';' || std::isspace(static_cast<unsigned char>(select.back())))) {
+      select.pop_back();
+    }
+    return Statement(CreateView{or_replace, std::move(view), std::move(select)});
+  }
+
+  Result<Statement> ParseCreateStorage() {
+    CreateStorage storage;
+    KALAM_ASSIGN_OR_RETURN(storage.if_not_exists, IfNotExists());
+    KALAM_ASSIGN_OR_RETURN(storage.storage_id, Name("a storage id"));
+    while (Peek().kind == Token::Kind::kWord) {
+      std::string key = Upper(Next().text);
+      if (Peek().kind != Token::Kind::kString) return Error("a quoted value for " + key);
+      storage.properties.emplace_back(std::move(key),
+                                      OptionValue{OptionValue::Kind::kString, Next().text});
+    }
+    return Finish(std::move(storage));
+  }
+
+  Result<Statement> ParseCreateTable(std::optional<TableType> type) {
+    CreateTable create{.type_prefix = type};
+    KALAM_ASSIGN_OR_RETURN(create.if_not_exists, IfNotExists());
+    KALAM_ASSIGN_OR_RETURN(create.table, Qualified("a table name"));
+    KALAM_RETURN_IF_ERROR(ExpectSymbol("("));
+    do {
+      if (Accept("PRIMARY")) {
+        KALAM_RETURN_IF_ERROR(Expect("KEY"));
+        KALAM_RETURN_IF_ERROR(ExpectSymbol("("));
+        do {
+          KALAM_ASSIGN_OR_RETURN(std::string column, Name("a column name"));
+          create.table_primary_key.push_back(std::move(column));
+        } while (AcceptSymbol(","));
+        KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
+        continue;
+      }
+      KALAM_ASSIGN_OR_RETURN(ColumnSpec column, Column());
+      create.columns.push_back(std::move(column));
+    } while (AcceptSymbol(","));
+    KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
+    if (Accept("WITH")) {
+      KALAM_ASSIGN_OR_RETURN(create.with, OptionList());
+    }
+    return Finish(std::move(create));
+  }
+
+  Result<Statement> ParseAlter() {
+    if (Accept("NAMESPACE")) {
+      KALAM_ASSIGN_OR_RETURN(std::string name, Name("a namespace name"));
+      KALAM_RETURN_IF_ERROR(Expect("SET"));
+      KALAM_RETURN_IF_ERROR(Expect("OPTIONS"));
+      KALAM_ASSIGN_OR_RETURN(Options options, OptionList());
+      return Finish(AlterNamespace{std::move(name), std::move(options)});
+    }
+    if (Accept("STORAGE")) {
+      AlterStorage alter;
+      KALAM_ASSIGN_OR_RETURN(alter.storage_id, Name("a storage id"));
+      KALAM_RETURN_IF_ERROR(Expect("SET"));
+      do {
+        KALAM_ASSIGN_OR_RETURN(std::string key, Name("a storage property"));
+        if (Peek().kind != Token::Kind::kString) return Error("a quoted value");
+        alter.changes.emplace_back(Upper(std::move(key)),
+                                   OptionValue{OptionValue::Kind::kString, Next().text});
+      } while (Accept("SET") || AcceptSymbol(","));
+      return Finish(std::move(alter));
+    }
+    TypePrefix();  // ALTER USER|SHARED|STREAM TABLE: legacy prefixes, ignored
+    KALAM_RETURN_IF_ERROR(Expect("TABLE"));
+    KALAM_ASSIGN_OR_RETURN(QualifiedName table, Qualified("a table name"));
+    return ParseAlterAction(std::move(table));
+  }
+
+  Result<Statement> ParseAlterAction(QualifiedName table) {
+    if (Accept("ADD")) {
+      Accept("COLUMN");
+      KALAM_ASSIGN_OR_RETURN(ColumnSpec column, Column());
+      return Finish(AlterTable{std::move(table), AddColumn{std::move(column)}});
+    }
+    if (Accept("DROP")) {
+      Accept("COLUMN");
+      KALAM_ASSIGN_OR_RETURN(std::string name, Name("a column name"));
+      return Finish(AlterTable{std::move(table), DropColumn{std::move(name)}});
+    }
+    if (Accept("MODIFY") || Accept("ALTER")) {
+      Accept("COLUMN");
+      KALAM_ASSIGN_OR_RETURN(ColumnSpec column, Column());
+      return Finish(AlterTable{std::move(table), ModifyColumn{std::move(column)}});
+    }
+    if (Accept("RENAME")) {
+      KALAM_RETURN_IF_ERROR(Expect("COLUMN"));
+      KALAM_ASSIGN_OR_RETURN(std::string from, Name("a column name"));
+      KALAM_RETURN_IF_ERROR(Expect("TO"));
+      KALAM_ASSIGN_OR_RETURN(std::string to, Name("the new column name"));
+      return Finish(AlterTable{std::move(table), RenameColumn{std::move(from), std::move(to)}});
+    }
+    if (Accept("SET")) {
+      if (Accept("TBLPROPERTIES")) {
+        KALAM_ASSIGN_OR_RETURN(Options properties, OptionList());
+        return Finish(AlterTable{std::move(table), SetTableProperties{std::move(properties)}});
+      }
+      KALAM_RETURN_IF_ERROR(Expect("ACCESS"));
+      KALAM_RETURN_IF_ERROR(Expect("LEVEL"));
+      KALAM_ASSIGN_OR_RETURN(OptionValue level, Literal());
+      return Finish(AlterTable{std::move(table),
+                               SetTableProperties{{{"ACCESS_LEVEL", std::move(level)}}}});
+    }
+    return Error("ADD, DROP, MODIFY, RENAME COLUMN or SET");
+  }
+
+  Result<Statement> ParseDrop() {
+    if (Accept("NAMESPACE")) {
+      const bool if_exists = IfExists();
+      KALAM_ASSIGN_OR_RETURN(std::string name, Name("a namespace name"));
+      const bool cascade = Accept("CASCADE");
+      if (!cascade) Accept("RESTRICT");
+      return Finish(DropNamespace{std::move(name), if_exists, cascade});
+    }
+    if (Accept("STORAGE")) {
+      const bool if_exists = IfExists();
+      KALAM_ASSIGN_OR_RETURN(std::string id, Name("a storage id"));
+      return Finish(DropStorage{std::move(id), if_exists});
+    }
+    if (Accept("VIEW")) {
+      const bool if_exists = IfExists();
+      KALAM_ASSIGN_OR_RETURN(QualifiedName view, Qualified("a view name"));
+      return Finish(DropView{if_exists, std::move(view)});
+    }
+    const std::optional<TableType> type = TypePrefix();
+    if (Accept("TABLE")) {
+      const bool if_exists = IfExists();
+      KALAM_ASSIGN_OR_RETURN(QualifiedName table, Qualified("a table name"));
+      return Finish(DropTable{type, if_exists, std::move(table)});
+    }
+    if (type == TableType::kUser) {
+      return Status::InvalidArgument("DROP USER is not available yet: users arrive with the "
+                                     "authentication issue");
+    }
+    return Error("NAMESPACE, STORAGE, TABLE or VIEW after DROP");
+  }
+
+  Result<Statement> ParseShow() {
+    if (Accept("NAMESPACES")) return Finish(ShowNamespaces{});
+    if (Accept("STORAGES")) return Finish(ShowStorages{});
+    if (Accept("TABLES")) {
+      ShowTables show;
+      if (Accept("IN") || Accept("FROM")) {
+        Accept("NAMESPACE");
+        KALAM_ASSIGN_OR_RETURN(std::string name, Name("a namespace name"));
+        show.namespace_id = std::move(name);
+      }
+      return Finish(std::move(show));
+    }
+    if (Accept("STATS")) {
+      KALAM_RETURN_IF_ERROR(Expect("FOR"));
+      KALAM_RETURN_IF_ERROR(Expect("TABLE"));
+      KALAM_ASSIGN_OR_RETURN(QualifiedName table, Qualified("a table name"));
+      return Finish(ShowStats{std::move(table)});
+    }
+    return Error("NAMESPACES, STORAGES, TABLES or STATS after SHOW");
+  }
+
+  Result<Statement> ParseDescribe() {
+    Accept("TABLE");
+    KALAM_ASSIGN_OR_RETURN(QualifiedName table, Qualified("a table name"));
+    const bool history = Accept("HISTORY");
+    return Finish(DescribeTable{std::move(table), history});
+  }
+
+  std::string_view sql_;
+  std::vector<Token> tokens_;
+  size_t index_ = 0;
+};
+
+}  // namespace
+
+Result<Statement> ParseStatement(std::string_view sql) {
+  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(sql));
+  return Parser(sql, std::move(tokens)).Parse();
+}
+
+}  // namespace kalam::sql

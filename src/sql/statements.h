@@ -1,0 +1,142 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "catalog/types.h"
+
+// The statements KalamDB parses itself (reference §2). Names are as written; handlers
+// normalise them (catalog::NormalizeName).
+namespace kalam::sql {
+
+struct QualifiedName {
+  std::optional<std::string> namespace_id;  // absent: the session's default namespace
+  std::string name;
+};
+
+// A literal in an option list: WITH (TTL_SECONDS = 10, ACCESS_LEVEL = 'PUBLIC').
+struct OptionValue {
+  enum class Kind : uint8_t { kString, kNumber, kBoolean, kWord };
+  Kind kind = Kind::kString;
+  std::string text;
+};
+using Options = std::vector<std::pair<std::string, OptionValue>>;  // keys upper-cased
+
+struct ColumnSpec {
+  std::string name;
+  catalog::DataType type;
+  bool not_null = false;
+  bool primary_key = false;
+  bool auto_increment = false;
+  catalog::ColumnDefault default_value;
+};
+
+struct CreateNamespace {
+  std::string name;
+  bool if_not_exists = false;
+};
+struct DropNamespace {
+  std::string name;
+  bool if_exists = false;
+  bool cascade = false;
+};
+struct AlterNamespace {
+  std::string name;
+  Options options;
+};
+struct ShowNamespaces {};
+struct UseNamespace {
+  std::string name;
+};
+
+struct CreateStorage {
+  std::string storage_id;
+  bool if_not_exists = false;
+  Options properties;  // TYPE, NAME, DESCRIPTION, BASE_DIRECTORY, … (upper-cased keys)
+};
+struct AlterStorage {
+  std::string storage_id;
+  Options changes;  // SET <KEY> '<value>' …
+};
+struct DropStorage {
+  std::string storage_id;
+  bool if_exists = false;
+};
+struct ShowStorages {};
+
+struct CreateTable {
+  std::optional<catalog::TableType> type_prefix;  // CREATE USER|SHARED|STREAM TABLE
+  bool if_not_exists = false;
+  QualifiedName table;
+  std::vector<ColumnSpec> columns;
+  std::vector<std::string> table_primary_key;  // PRIMARY KEY (col, …) constraint
+  Options with;                                // WITH (…)
+};
+
+struct AddColumn {
+  ColumnSpec column;
+};
+struct DropColumn {
+  std::string name;
+};
+struct ModifyColumn {
+  ColumnSpec column;
+};
+struct RenameColumn {
+  std::string from;
+  std::string to;
+};
+struct SetTableProperties {
+  Options properties;
+};
+struct AlterTable {
+  QualifiedName table;
+  std::variant<AddColumn, DropColumn, ModifyColumn, RenameColumn, SetTableProperties> action;
+};
+
+struct DropTable {
+  std::optional<catalog::TableType> type_prefix;
+  bool if_exists = false;
+  QualifiedName table;
+};
+
+struct CreateView {
+  bool or_replace = false;
+  QualifiedName view;
+  std::string select_sql;  // the text after AS
+};
+struct DropView {
+  bool if_exists = false;
+  QualifiedName view;
+};
+
+struct ShowTables {
+  std::optional<std::string> namespace_id;
+};
+struct DescribeTable {
+  QualifiedName table;
+  bool history = false;
+};
+struct ShowStats {
+  QualifiedName table;
+};
+
+// A query the engine runs (SELECT, WITH, VALUES, set operations).
+struct Query {
+  std::string sql;
+};
+// INSERT, UPDATE or DELETE (the data-path issue).
+struct Dml {
+  std::string verb;  // "INSERT", "UPDATE", "DELETE"
+  std::string sql;
+};
+
+using Statement =
+    std::variant<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces, UseNamespace,
+                 CreateStorage, AlterStorage, DropStorage, ShowStorages, CreateTable, AlterTable,
+                 DropTable, CreateView, DropView, ShowTables, DescribeTable, ShowStats, Query, Dml>;
+
+}  // namespace kalam::sql
