@@ -13,11 +13,11 @@ struct Value {
   enum class Kind : uint8_t {
     kNull,
     kBoolean,
-    kInt32,      // TINYINT/SMALLINT/INT: a JSON number
-    kInt64,      // BIGINT: a JSON string (Snowflake ids exceed 2^53)
-    kUInt64,     // UBIGINT: a JSON string
-    kDouble,     // FLOAT/DOUBLE: a JSON number
-    kDecimal,    // DECIMAL/HUGEINT as exact text: a JSON string
+    kInt32,    // TINYINT/SMALLINT/INT: a JSON number
+    kInt64,    // BIGINT: a JSON string (Snowflake ids exceed 2^53)
+    kUInt64,   // UBIGINT: a JSON string
+    kDouble,   // FLOAT/DOUBLE: a JSON number
+    kDecimal,  // DECIMAL/HUGEINT as exact text: a JSON string
     kText,
     kJson,       // raw JSON text, embedded as JSON
     kBytes,      // base64 in JSON

@@ -5,13 +5,19 @@
 namespace kalam::sql {
 namespace {
 
-bool IsWordStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool IsWordStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool IsWordChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+bool IsDigit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 Status ErrorAt(size_t position, std::string_view what) {
-  return Status::InvalidArgument("syntax error at position " + std::to_string(position + 1) +
-                                 ": " + std::string(what));
+  return Status::InvalidArgument("syntax error at position " + std::to_string(position + 1) + ": " +
+                                 std::string(what));
 }
 
 // Skips whitespace and comments from `i`; returns false on an unterminated block comment.
@@ -20,7 +26,8 @@ bool SkipSpace(std::string_view sql, size_t& i) {
     if (std::isspace(static_cast<unsigned char>(sql[i]))) {
       ++i;
     } else if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n') ++i;
+      while (i < sql.size() && sql[i] != '\n')
+        ++i;
     } else if (sql.substr(i, 2) == "/*") {
       const size_t end = sql.find("*/", i + 2);
       if (end == std::string_view::npos) return false;
@@ -50,17 +57,20 @@ bool ReadQuoted(std::string_view sql, size_t& i, char quote, std::string* text) 
 }
 
 size_t ReadNumber(std::string_view sql, size_t i) {
-  while (i < sql.size() && IsDigit(sql[i])) ++i;
+  while (i < sql.size() && IsDigit(sql[i]))
+    ++i;
   if (i < sql.size() && sql[i] == '.') {
     ++i;
-    while (i < sql.size() && IsDigit(sql[i])) ++i;
+    while (i < sql.size() && IsDigit(sql[i]))
+      ++i;
   }
   if (i < sql.size() && (sql[i] == 'e' || sql[i] == 'E')) {
     size_t j = i + 1;
     if (j < sql.size() && (sql[j] == '+' || sql[j] == '-')) ++j;
     if (j < sql.size() && IsDigit(sql[j])) {
       i = j;
-      while (i < sql.size() && IsDigit(sql[i])) ++i;
+      while (i < sql.size() && IsDigit(sql[i]))
+        ++i;
     }
   }
   return i;
@@ -78,10 +88,14 @@ bool Token::Is(std::string_view keyword) const {
 
 std::string Token::Describe() const {
   switch (kind) {
-    case Kind::kEnd: return "end of input";
-    case Kind::kString: return "string '" + text + "'";
-    case Kind::kQuotedName: return "\"" + text + "\"";
-    default: return "'" + text + "'";
+    case Kind::kEnd:
+      return "end of input";
+    case Kind::kString:
+      return "string '" + text + "'";
+    case Kind::kQuotedName:
+      return "\"" + text + "\"";
+    default:
+      return "'" + text + "'";
   }
 }
 
@@ -95,7 +109,8 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
     const char c = sql[i];
     Token token{.position = start};
     if (IsWordStart(c)) {
-      while (i < sql.size() && IsWordChar(sql[i])) ++i;
+      while (i < sql.size() && IsWordChar(sql[i]))
+        ++i;
       token.kind = Token::Kind::kWord;
       token.text = std::string(sql.substr(start, i - start));
     } else if (IsDigit(c) || (c == '.' && i + 1 < sql.size() && IsDigit(sql[i + 1]))) {
@@ -105,10 +120,12 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
     } else if (c == '\'' || c == '"') {
       token.kind = c == '\'' ? Token::Kind::kString : Token::Kind::kQuotedName;
       if (!ReadQuoted(sql, i, c, &token.text)) {
-        return ErrorAt(start, c == '\'' ? "unterminated string literal" : "unterminated quoted name");
+        return ErrorAt(start,
+                       c == '\'' ? "unterminated string literal" : "unterminated quoted name");
       }
     } else if (c == '$' && i + 1 < sql.size() && IsDigit(sql[i + 1])) {
-      for (++i; i < sql.size() && IsDigit(sql[i]);) ++i;
+      for (++i; i < sql.size() && IsDigit(sql[i]);)
+        ++i;
       token.kind = Token::Kind::kParameter;
       token.text = std::string(sql.substr(start, i - start));
     } else {
@@ -118,7 +135,8 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
       for (const std::string_view two : kTwoChar) {
         if (sql.substr(i, 2) == two) token.text = std::string(two);
       }
-      if (token.text.empty() && kOneChar.find(c) != std::string_view::npos) token.text = std::string(1, c);
+      if (token.text.empty() && kOneChar.find(c) != std::string_view::npos)
+        token.text = std::string(1, c);
       if (token.text.empty()) {
         return ErrorAt(start, "unexpected character '" + std::string(1, c) + "'");
       }
@@ -150,8 +168,8 @@ Result<std::vector<std::string>> SplitStatements(std::string_view sql) {
       std::string ignored;
       const size_t quote_start = i;
       if (!ReadQuoted(sql, i, c, &ignored)) {
-        return ErrorAt(quote_start, c == '\'' ? "unterminated string literal"
-                                              : "unterminated quoted name");
+        return ErrorAt(quote_start,
+                       c == '\'' ? "unterminated string literal" : "unterminated quoted name");
       }
     } else if (sql.substr(i, 2) == "--" || sql.substr(i, 2) == "/*") {
       const size_t comment_start = i;

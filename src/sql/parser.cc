@@ -11,7 +11,8 @@ using catalog::ColumnDefault;
 using catalog::TableType;
 
 std::string Upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : text)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
@@ -63,9 +64,9 @@ class Parser {
   }
   Status Error(std::string_view expected) const {
     const Token& found = Peek();
-    return Status::InvalidArgument("syntax error at position " + std::to_string(found.position + 1) +
-                                   ": expected " + std::string(expected) + ", found " +
-                                   found.Describe());
+    return Status::InvalidArgument("syntax error at position " +
+                                   std::to_string(found.position + 1) + ": expected " +
+                                   std::string(expected) + ", found " + found.Describe());
   }
   Status Expect(std::string_view keyword) {
     return Accept(keyword) ? Status() : Error(std::string(keyword));
@@ -113,12 +114,14 @@ class Parser {
     const bool negative = token.IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
     if (negative) Next();
     const Token::Kind next = Peek().kind;
-    if (next != Token::Kind::kString && next != Token::Kind::kNumber && next != Token::Kind::kWord) {
+    if (next != Token::Kind::kString && next != Token::Kind::kNumber &&
+        next != Token::Kind::kWord) {
       return Error("a value");
     }
     const Token& value = Next();
     switch (value.kind) {
-      case Token::Kind::kString: return OptionValue{OptionValue::Kind::kString, value.text};
+      case Token::Kind::kString:
+        return OptionValue{OptionValue::Kind::kString, value.text};
       case Token::Kind::kNumber:
         return OptionValue{OptionValue::Kind::kNumber, (negative ? "-" : "") + value.text};
       case Token::Kind::kWord:
@@ -183,11 +186,13 @@ class Parser {
     const bool negative = token.IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
     if (negative) Next();
     const Token::Kind next = Peek().kind;
-    if (next != Token::Kind::kString && next != Token::Kind::kNumber && next != Token::Kind::kWord) {
+    if (next != Token::Kind::kString && next != Token::Kind::kNumber &&
+        next != Token::Kind::kWord) {
       return Error("a DEFAULT value");
     }
     const Token& value = Next();
-    if (value.kind == Token::Kind::kString) return ColumnDefault{ColumnDefault::Kind::kString, value.text};
+    if (value.kind == Token::Kind::kString)
+      return ColumnDefault{ColumnDefault::Kind::kString, value.text};
     if (value.kind == Token::Kind::kNumber) {
       return ColumnDefault{ColumnDefault::Kind::kNumber, (negative ? "-" : "") + value.text};
     }
@@ -206,7 +211,8 @@ class Parser {
       };
       for (const auto& [function, kind] : kFunctions) {
         if (!value.Is(function)) continue;
-        const bool parens_optional = kind == ColumnDefault::Kind::kNow && value.Is("CURRENT_TIMESTAMP");
+        const bool parens_optional =
+            kind == ColumnDefault::Kind::kNow && value.Is("CURRENT_TIMESTAMP");
         const bool bare_user = kind == ColumnDefault::Kind::kCurrentUser;
         if (AcceptSymbol("(")) {
           KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
@@ -242,8 +248,8 @@ class Parser {
       } else if (Accept("DEFAULT")) {
         KALAM_ASSIGN_OR_RETURN(column.default_value, Default());
       } else if (Peek().Is("UNIQUE") || Peek().Is("REFERENCES") || Peek().Is("CHECK")) {
-        return Status::InvalidArgument(Upper(Peek().text) + " constraints are not supported (column '" +
-                                       column.name + "')");
+        return Status::InvalidArgument(
+            Upper(Peek().text) + " constraints are not supported (column '" + column.name + "')");
       } else {
         return column;
       }
@@ -277,8 +283,9 @@ class Parser {
     const std::optional<TableType> type = TypePrefix();
     if (Accept("TABLE")) return ParseCreateTable(type);
     if (type == TableType::kUser) {
-      return Status::InvalidArgument("CREATE USER is not available yet: users arrive with the "
-                                     "authentication issue");
+      return Status::InvalidArgument(
+          "CREATE USER is not available yet: users arrive with the "
+          "authentication issue");
     }
     return Error("NAMESPACE, STORAGE, TABLE or VIEW after CREATE");
   }
@@ -289,7 +296,8 @@ class Parser {
     const Token& body = Peek();
     if (body.kind == Token::Kind::kEnd) return Error("a SELECT after AS");
     std::string select(sql_.substr(body.position));
-    while (!select.empty() && (select.back() == ';' || std::isspace(static_cast<unsigned char>(select.back())))) {
+    while (!select.empty() &&
+           (select.back() == ';' || std::isspace(static_cast<unsigned char>(select.back())))) {
       select.pop_back();
     }
     return Statement(CreateView{or_replace, std::move(view), std::move(select)});
@@ -391,8 +399,8 @@ class Parser {
       KALAM_RETURN_IF_ERROR(Expect("ACCESS"));
       KALAM_RETURN_IF_ERROR(Expect("LEVEL"));
       KALAM_ASSIGN_OR_RETURN(OptionValue level, Literal());
-      return Finish(AlterTable{std::move(table),
-                               SetTableProperties{{{"ACCESS_LEVEL", std::move(level)}}}});
+      return Finish(
+          AlterTable{std::move(table), SetTableProperties{{{"ACCESS_LEVEL", std::move(level)}}}});
     }
     return Error("ADD, DROP, MODIFY, RENAME COLUMN or SET");
   }
@@ -422,8 +430,9 @@ class Parser {
       return Finish(DropTable{type, if_exists, std::move(table)});
     }
     if (type == TableType::kUser) {
-      return Status::InvalidArgument("DROP USER is not available yet: users arrive with the "
-                                     "authentication issue");
+      return Status::InvalidArgument(
+          "DROP USER is not available yet: users arrive with the "
+          "authentication issue");
     }
     return Error("NAMESPACE, STORAGE, TABLE or VIEW after DROP");
   }

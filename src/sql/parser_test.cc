@@ -120,7 +120,8 @@ TEST(ParserTest, AlterTableActions) {
             catalog::DataType::Kind::kBigInt);
   const auto rename = ParseAs<AlterTable>("ALTER TABLE t RENAME COLUMN a TO b");
   EXPECT_EQ(std::get<RenameColumn>(rename.action).to, "b");
-  const auto props = ParseAs<AlterTable>("ALTER TABLE t SET TBLPROPERTIES (ACCESS_LEVEL = 'RESTRICTED')");
+  const auto props =
+      ParseAs<AlterTable>("ALTER TABLE t SET TBLPROPERTIES (ACCESS_LEVEL = 'RESTRICTED')");
   EXPECT_EQ(std::get<SetTableProperties>(props.action).properties[0].second.text, "RESTRICTED");
   const auto level = ParseAs<AlterTable>("ALTER TABLE t SET ACCESS LEVEL PUBLIC");
   EXPECT_EQ(std::get<SetTableProperties>(level.action).properties[0].first, "ACCESS_LEVEL");
@@ -175,28 +176,77 @@ TEST(ParserTest, ErrorsNamePositionAndExpectation) {
 // grammar's own words, every prefix of valid statements, and a huge input.
 TEST(ParserFuzzTest, NeverCrashesOnRandomOrTruncatedInput) {
   std::mt19937_64 random(20261122);  // fixed seed: reproducible
-  const std::vector<std::string> words = {
-      "CREATE", "DROP", "ALTER", "TABLE", "NAMESPACE", "STORAGE", "VIEW", "IF", "NOT", "EXISTS",
-      "(", ")", ",", ";", ".", "=", "-", "'x'", "\"q\"", "1", "1.5", "$1", "WITH", "DEFAULT",
-      "PRIMARY", "KEY", "USER", "SHARED", "STREAM", "INT", "EMBEDDING", "DECIMAL", "SET",
-      "ADD", "COLUMN", "RENAME", "TO", "SHOW", "TABLES", "IN", "AS", "SELECT", "NULL", "TRUE",
-      "SNOWFLAKE_ID", "CASCADE", "DESCRIBE", "HISTORY", "TBLPROPERTIES", "ACCESS", "LEVEL"};
+  const std::vector<std::string> words = {"CREATE",
+                                          "DROP",
+                                          "ALTER",
+                                          "TABLE",
+                                          "NAMESPACE",
+                                          "STORAGE",
+                                          "VIEW",
+                                          "IF",
+                                          "NOT",
+                                          "EXISTS",
+                                          "(",
+                                          ")",
+                                          ",",
+                                          ";",
+                                          ".",
+                                          "=",
+                                          "-",
+                                          "'x'",
+                                          "\"q\"",
+                                          "1",
+                                          "1.5",
+                                          "$1",
+                                          "WITH",
+                                          "DEFAULT",
+                                          "PRIMARY",
+                                          "KEY",
+                                          "USER",
+                                          "SHARED",
+                                          "STREAM",
+                                          "INT",
+                                          "EMBEDDING",
+                                          "DECIMAL",
+                                          "SET",
+                                          "ADD",
+                                          "COLUMN",
+                                          "RENAME",
+                                          "TO",
+                                          "SHOW",
+                                          "TABLES",
+                                          "IN",
+                                          "AS",
+                                          "SELECT",
+                                          "NULL",
+                                          "TRUE",
+                                          "SNOWFLAKE_ID",
+                                          "CASCADE",
+                                          "DESCRIBE",
+                                          "HISTORY",
+                                          "TBLPROPERTIES",
+                                          "ACCESS",
+                                          "LEVEL"};
   for (int i = 0; i < 20000; ++i) {
     std::string sql;
     const size_t length = random() % 20;
-    for (size_t j = 0; j < length; ++j) sql += words[random() % words.size()] + " ";
+    for (size_t j = 0; j < length; ++j)
+      sql += words[random() % words.size()] + " ";
     (void)ParseStatement(sql);
     std::string bytes(random() % 40, '\0');
-    for (char& c : bytes) c = static_cast<char>(random() % 256);
+    for (char& c : bytes)
+      c = static_cast<char>(random() % 256);
     (void)ParseStatement(bytes);
     (void)SplitStatements(bytes);
   }
   const std::string valid =
       "CREATE USER TABLE IF NOT EXISTS app.t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), "
       "v DECIMAL(10,2) NOT NULL DEFAULT -1, e EMBEDDING(4)) WITH (TTL_SECONDS = 5)";
-  for (size_t cut = 0; cut <= valid.size(); ++cut) (void)ParseStatement(valid.substr(0, cut));
+  for (size_t cut = 0; cut <= valid.size(); ++cut)
+    (void)ParseStatement(valid.substr(0, cut));
   std::string huge = "CREATE TABLE t (";
-  for (int i = 0; i < 20000; ++i) huge += "c" + std::to_string(i) + " INT, ";
+  for (int i = 0; i < 20000; ++i)
+    huge += "c" + std::to_string(i) + " INT, ";
   huge += "id INT PRIMARY KEY)";
   ASSERT_OK_AND_ASSIGN(const Statement statement, ParseStatement(huge));
   EXPECT_EQ(std::get<CreateTable>(statement).columns.size(), 20001u);

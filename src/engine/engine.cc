@@ -1,0 +1,230 @@
+// The only file that includes duckdb.h (the C API).
+#include "engine/engine.h"
+
+#include <condition_variable>
+#include <filesystem>
+#include <vector>
+
+#include "common/log.h"
+#include "common/mutex.h"
+#include "duckdb.h"
+#include "engine/result_reader.h"
+
+namespace kalam::engine {
+namespace {
+
+// Owns a duckdb_result; DuckDB requires destroying it even after a failed query.
+class QueryResult {
+ public:
+  QueryResult() = default;
+  ~QueryResult() { duckdb_destroy_result(&result_); }
+  QueryResult(const QueryResult&) = delete;
+  QueryResult& operator=(const QueryResult&) = delete;
+  duckdb_result* get() { return &result_; }
+
+ private:
+  duckdb_result result_{};
+};
+
+Status ToStatus(duckdb_error_type type, std::string message) {
+  switch (type) {
+    case DUCKDB_ERROR_PERMISSION: return Status::PermissionDenied(std::move(message));
+    case DUCKDB_ERROR_OUT_OF_MEMORY: return Status::ResourceExhausted(std::move(message));
+    case DUCKDB_ERROR_INTERRUPT: return Status::Unavailable(std::move(message));
+    case DUCKDB_ERROR_IO: return Status::IOError(std::move(message));
+    case DUCKDB_ERROR_INTERNAL:
+    case DUCKDB_ERROR_FATAL: return Status::Internal(std::move(message));
+    default: return Status::InvalidArgument(std::move(message));  // parse, bind, conversion, …
+  }
+}
+
+Status RunAdmin(duckdb_connection connection, const std::string& sql) {
+  QueryResult result;
+  if (duckdb_query(connection, sql.c_str(), result.get()) == DuckDBError) {
+    return Status::Internal("engine setup failed: " + sql + ": " + duckdb_result_error(result.get()));
+  }
+  return Status();
+}
+
+std::string DuckDbTypeOf(const std::string& our_type) {
+  if (our_type == "TEXT" || our_type == "JSON") return "VARCHAR";
+  if (our_type == "INT") return "INTEGER";
+  return our_type;  // BIGINT, BOOLEAN, TIMESTAMP, DOUBLE
+}
+
+// ---- kalam_system(name): rows of a SystemTableDef ----
+
+struct SystemScan {
+  std::vector<std::vector<Value>> rows;
+  size_t next = 0;
+};
+
+void SystemBind(duckdb_bind_info info) {
+  const auto* tables = static_cast<const SystemTables*>(duckdb_bind_get_extra_info(info));
+  duckdb_value parameter = duckdb_bind_get_parameter(info, 0);
+  char* text = duckdb_get_varchar(parameter);
+  const std::string name = text != nullptr ? text : "";
+  duckdb_free(text);
+  duckdb_destroy_value(&parameter);
+  const size_t dot = name.find('.');
+  const SystemTableDef* def =
+      dot == std::string::npos ? nullptr : tables->Find(name.substr(0, dot), name.substr(dot + 1));
+  if (def == nullptr) {
+    duckdb_bind_set_error(info, ("unknown system table " + name).c_str());
+    return;
+  }
+  for (const ResultColumn& column : def->columns) {
+    duckdb_logical_type type = LogicalTypeFromName(DuckDbTypeOf(column.data_type));
+    duckdb_bind_add_result_column(info, column.name.c_str(), type);
+    duckdb_destroy_logical_type(&type);
+  }
+  duckdb_bind_set_bind_data(info, const_cast<SystemTableDef*>(def), nullptr);
+}
+
+void SystemInit(duckdb_init_info info) {
+  const auto* def = static_cast<const SystemTableDef*>(duckdb_init_get_bind_data(info));
+  Result<std::vector<std::vector<Value>>> rows = def->rows();
+  if (!rows.ok()) {
+    duckdb_init_set_error(info, std::string(rows.status().message()).c_str());
+    return;
+  }
+  auto* scan = new SystemScan{std::move(rows).value(), 0};
+  duckdb_init_set_init_data(info, scan, [](void* data) { delete static_cast<SystemScan*>(data); });
+}
+
+void SystemFunction(duckdb_function_info info, duckdb_data_chunk output) {
+  auto* scan = static_cast<SystemScan*>(duckdb_function_get_init_data(info));
+  const idx_t capacity = duckdb_vector_size();
+  idx_t count = 0;
+  for (; count < capacity && scan->next < scan->rows.size(); ++count, ++scan->next) {
+    const std::vector<Value>& row = scan->rows[scan->next];
+    for (idx_t column = 0; column < row.size(); ++column) {
+      WriteCell(duckdb_data_chunk_get_vector(output, column), count, row[column]);
+    }
+  }
+  duckdb_data_chunk_set_size(output, count);
+}
+
+Status RegisterSystemFunction(duckdb_connection connection, const SystemTables& tables) {
+  duckdb_table_function function = duckdb_create_table_function();
+  duckdb_table_function_set_name(function, "kalam_system");
+  duckdb_logical_type varchar = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_table_function_add_parameter(function, varchar);
+  duckdb_destroy_logical_type(&varchar);
+  duckdb_table_function_set_extra_info(function, const_cast<SystemTables*>(&tables), nullptr);
+  duckdb_table_function_set_bind(function, SystemBind);
+  duckdb_table_function_set_init(function, SystemInit);
+  duckdb_table_function_set_function(function, SystemFunction);
+  const duckdb_state state = duckdb_register_table_function(connection, function);
+  duckdb_destroy_table_function(&function);
+  return state == DuckDBSuccess ? Status() : Status::Internal("cannot register kalam_system");
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  duckdb_database database = nullptr;
+  Mutex mu;
+  std::condition_variable_any available;
+  std::vector<duckdb_connection> all;
+  std::vector<duckdb_connection> idle KALAM_GUARDED_BY(mu);
+
+  ~Impl() {
+    for (duckdb_connection& connection : all) duckdb_disconnect(&connection);
+    if (database != nullptr) duckdb_close(&database);
+  }
+
+  duckdb_connection Acquire() KALAM_EXCLUDES(mu) {
+    std::unique_lock<Mutex> lock(mu);
+    available.wait(lock, [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return !idle.empty(); });
+    duckdb_connection connection = idle.back();
+    idle.pop_back();
+    return connection;
+  }
+  void Release(duckdb_connection connection) KALAM_EXCLUDES(mu) {
+    {
+      MutexLock lock(mu);
+      idle.push_back(connection);
+    }
+    available.notify_one();
+  }
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
+                                             const SystemTables& system_tables) {
+  auto impl = std::make_unique<Impl>();
+  duckdb_config config = nullptr;
+  duckdb_create_config(&config);
+  duckdb_set_config(config, "autoinstall_known_extensions", "false");
+  duckdb_set_config(config, "autoload_known_extensions", "false");
+  duckdb_set_config(config, "threads", std::to_string(options.threads).c_str());
+  duckdb_set_config(config, "memory_limit", (std::to_string(options.memory_limit_mb) + "MB").c_str());
+  char* error = nullptr;
+  const duckdb_state opened = duckdb_open_ext(nullptr, &impl->database, config, &error);
+  duckdb_destroy_config(&config);
+  if (opened == DuckDBError) {
+    const std::string message = error != nullptr ? error : "unknown error";
+    duckdb_free(error);
+    return Status::Internal("cannot open DuckDB: " + message);
+  }
+  duckdb_connection admin = nullptr;
+  if (duckdb_connect(impl->database, &admin) == DuckDBError) {
+    return Status::Internal("cannot connect to DuckDB");
+  }
+  impl->all.push_back(admin);
+  KALAM_RETURN_IF_ERROR(RegisterSystemFunction(admin, system_tables));
+  // The lockdown of DESIGN.md §6, in the order DuckDB requires (reference/deps.md §5).
+  std::error_code ignored;
+  std::filesystem::create_directories(options.allowed_directory, ignored);
+  std::string directory = options.allowed_directory;
+  if (!directory.ends_with('/')) directory += '/';
+  KALAM_RETURN_IF_ERROR(RunAdmin(admin, "SET allowed_directories = ['" + directory + "']"));
+  KALAM_RETURN_IF_ERROR(RunAdmin(admin, "SET enable_external_access = false"));
+  KALAM_RETURN_IF_ERROR(RunAdmin(admin, "SET lock_configuration = true"));
+  for (size_t i = 0; i < std::max<size_t>(options.connections, 1); ++i) {
+    duckdb_connection connection = nullptr;
+    if (duckdb_connect(impl->database, &connection) == DuckDBError) {
+      return Status::Internal("cannot connect to DuckDB");
+    }
+    impl->all.push_back(connection);
+    MutexLock lock(impl->mu);
+    impl->idle.push_back(connection);
+  }
+  KALAM_LOG_INFO("engine", "duckdb opened version={} threads={} memory_limit_mb={}",
+                 duckdb_library_version(), options.threads, options.memory_limit_mb);
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Status Engine::Query(const std::string& sql, ResultSink& sink) {
+  duckdb_connection connection = impl_->Acquire();
+  QueryResult result;
+  const duckdb_state state = duckdb_query(connection, sql.c_str(), result.get());
+  Status status;
+  if (state == DuckDBError) {
+    status = ToStatus(duckdb_result_error_type(result.get()), duckdb_result_error(result.get()));
+  } else {
+    status = StreamResult(result.get(), sink);
+  }
+  impl_->Release(connection);
+  return status;
+}
+
+Status Engine::Validate(const std::string& sql) {
+  duckdb_connection connection = impl_->Acquire();
+  duckdb_prepared_statement prepared = nullptr;
+  Status status;
+  // Check the prepare state before anything else: asking a failed prepare for its type
+  // aborts the process (reference/deps.md pitfall 11).
+  if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
+    const char* error = duckdb_prepare_error(prepared);
+    status = Status::InvalidArgument(error != nullptr ? error : "invalid query");
+  }
+  duckdb_destroy_prepare(&prepared);
+  impl_->Release(connection);
+  return status;
+}
+
+}  // namespace kalam::engine

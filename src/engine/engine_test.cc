@@ -1,0 +1,127 @@
+#include "engine/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/collecting_sink.h"
+#include "tests/testing/test_util.h"
+
+namespace kalam::engine {
+namespace {
+
+using ::testing::HasSubstr;
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(kv_, storage::OpenRocksKvStore((dir_.path() / "rocksdb").string(), {}));
+    ASSERT_OK_AND_ASSIGN(catalog_, catalog::Catalog::Open(*kv_, clock_, {"/st"}));
+    system_tables_ = std::make_unique<SystemTables>(*catalog_, ServerInfo{"n1", "0.1.0", {}});
+    ASSERT_OK_AND_ASSIGN(engine_, Engine::Open({.threads = 1,
+                                                .memory_limit_mb = 256,
+                                                .connections = 2,
+                                                .allowed_directory = (dir_.path() / "st").string()},
+                                               *system_tables_));
+  }
+
+  testing::CollectingSink::Result Run(const std::string& sql) {
+    testing::CollectingSink sink;
+    const Status status = engine_->Query(sql, sink);
+    EXPECT_OK(status);
+    return status.ok() ? sink.last() : testing::CollectingSink::Result{};
+  }
+
+  Status RunError(const std::string& sql) {
+    testing::CollectingSink sink;
+    return engine_->Query(sql, sink);
+  }
+
+  testing::TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<storage::KvStore> kv_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<SystemTables> system_tables_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, SystemTableFunctionServesCatalogRows) {
+  ASSERT_OK(catalog_->CreateNamespace("app"));
+  const auto result = Run("SELECT namespace_id, table_count FROM kalam_system('system.namespaces') "
+                          "ORDER BY namespace_id");
+  ASSERT_EQ(result.rows.size(), 2u);
+  EXPECT_EQ(result.rows[0][0].text, "app");
+  EXPECT_EQ(result.rows[1][0].text, "default");
+  EXPECT_EQ(result.columns[1].data_type, "INT");
+  const auto users = Run("SELECT user_id, role, password_hash FROM kalam_system('system.users')");
+  ASSERT_EQ(users.rows.size(), 1u);
+  EXPECT_EQ(users.rows[0][1].text, "system");
+  EXPECT_EQ(users.rows[0][2].kind, Value::Kind::kNull);  // root has no password yet
+  EXPECT_EQ(RunError("SELECT * FROM kalam_system('system.nope')").code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(EngineTest, DecodesEveryResultType) {
+  const auto result = Run(
+      "SELECT true, 7::TINYINT, 9007199254740993::BIGINT, 2.5::DOUBLE, 12.345::DECIMAL(10,3), "
+      "-0.05::DECIMAL(5,2), 'héllo', NULL::INT, [1, NULL, 3], {'a': 1, 'b': 'x'}, "
+      "'00112233-4455-6677-8899-aabbccddeeff'::UUID, DATE '2026-11-22', "
+      "TIMESTAMP '2026-11-22 10:00:00.123456', '\\xAA\\x00'::BLOB, "
+      "170141183460469231731687303715884105727::HUGEINT, '{\"k\": 1}'::JSON, "
+      "[1.5, 2.5]::FLOAT[2], 18446744073709551615::UBIGINT");
+  ASSERT_EQ(result.rows.size(), 1u);
+  const std::vector<Value>& row = result.rows[0];
+  EXPECT_TRUE(row[0].boolean);
+  EXPECT_EQ(row[1].integer, 7);
+  EXPECT_EQ(row[2].kind, Value::Kind::kInt64);
+  EXPECT_EQ(row[2].integer, 9007199254740993);
+  EXPECT_EQ(row[3].number, 2.5);
+  EXPECT_EQ(row[4].text, "12.345");
+  EXPECT_EQ(row[5].text, "-0.05");
+  EXPECT_EQ(row[6].text, "héllo");
+  EXPECT_EQ(row[7].kind, Value::Kind::kNull);
+  ASSERT_EQ(row[8].children.size(), 3u);
+  EXPECT_EQ(row[8].children[1].kind, Value::Kind::kNull);
+  EXPECT_EQ(row[9].field_names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(row[9].children[1].text, "x");
+  EXPECT_EQ(row[10].text, "00112233-4455-6677-8899-aabbccddeeff");
+  EXPECT_EQ(row[11].integer, 20779);  // days since 1970-01-01 (checked in Python)
+  EXPECT_EQ(row[12].integer, 1795341600123456);
+  EXPECT_EQ(row[13].text, std::string("\xAA\x00", 2));
+  EXPECT_EQ(row[14].text, "170141183460469231731687303715884105727");
+  EXPECT_EQ(row[15].kind, Value::Kind::kJson);
+  EXPECT_EQ(row[16].children.size(), 2u);
+  EXPECT_EQ(row[17].unsigned_integer, 18446744073709551615ULL);
+  EXPECT_EQ(result.columns[4].data_type, "DECIMAL(10,3)");
+  EXPECT_EQ(result.columns[8].data_type, "INT[]");
+  EXPECT_EQ(result.columns[15].data_type, "JSON");
+}
+
+TEST_F(EngineTest, LargeResultsStreamEveryRow) {
+  const auto result = Run("SELECT i FROM range(100000) t(i)");
+  EXPECT_EQ(result.row_count, 100000u);
+  EXPECT_EQ(result.rows.back()[0].integer, 99999);
+}
+
+TEST_F(EngineTest, LockdownRefusesFilesAndSettings) {
+  EXPECT_EQ(RunError("SELECT * FROM read_csv('/etc/passwd')").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(RunError("SET threads = 4").message()), HasSubstr("locked"));
+  EXPECT_THAT(std::string(RunError("SET enable_external_access = true").message()),
+              HasSubstr("locked"));
+  EXPECT_FALSE(RunError("INSTALL httpfs").ok());
+  EXPECT_EQ(RunError("COPY (SELECT 1) TO '/tmp/kalam-evil.csv'").code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(EngineTest, ErrorsAreStatusesNotCrashes) {
+  EXPECT_EQ(RunError("SELEC 1").code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(RunError("SELECT nope FROM range(1)").message()), HasSubstr("nope"));
+  EXPECT_EQ(RunError("SELECT 1/0::INT, 'x'::INT").code(), StatusCode::kInvalidArgument);
+  EXPECT_OK(engine_->Validate("SELECT 1"));
+  EXPECT_EQ(engine_->Validate("SELECT missing_column FROM range(1)").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->Validate("SELEC").code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kalam::engine

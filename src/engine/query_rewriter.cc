@@ -1,0 +1,261 @@
+// The one translation unit that uses DuckDB's C++ parser (duckdb.hpp costs ~5 s to compile).
+#include "engine/query_rewriter.h"
+
+#include <algorithm>
+#include <set>
+
+#include "duckdb.hpp"
+#include "duckdb/parser/expression/constant_expression.hpp"
+#include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/expression/subquery_expression.hpp"
+#include "duckdb/parser/parsed_expression_iterator.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/query_node/cte_node.hpp"
+#include "duckdb/parser/query_node/recursive_cte_node.hpp"
+#include "duckdb/parser/query_node/select_node.hpp"
+#include "duckdb/parser/query_node/set_operation_node.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/basetableref.hpp"
+#include "duckdb/parser/tableref/expressionlistref.hpp"
+#include "duckdb/parser/tableref/joinref.hpp"
+#include "duckdb/parser/tableref/subqueryref.hpp"
+#include "duckdb/parser/tableref/table_function_ref.hpp"
+
+namespace kalam::engine {
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// Walks one statement, replacing table references in place. The first error stops the
+// walk (later visits return immediately) and is reported by Run().
+class Rewriter {
+ public:
+  Rewriter(const TableResolver& resolver, const RewriteOptions& options, int depth)
+      : resolver_(resolver), options_(options), depth_(depth) {}
+
+  Status Run(duckdb::SelectStatement& statement, const std::string& default_schema) {
+    default_schema_ = default_schema;
+    VisitNode(*statement.node);
+    return error_;
+  }
+
+ private:
+  bool failed() const { return !error_.ok(); }
+  void Fail(Status status) {
+    if (error_.ok()) error_ = std::move(status);
+  }
+
+  void VisitStatement(duckdb::SelectStatement& statement) {
+    if (statement.node) VisitNode(*statement.node);
+  }
+
+  void VisitNode(duckdb::QueryNode& node) {
+    if (failed()) return;
+    std::set<std::string> ctes;
+    for (auto& [name, info] : node.cte_map.map) {
+      ctes.insert(Lower(name));
+      cte_scope_.push_back(Lower(name));
+    }
+    for (auto& [name, info] : node.cte_map.map) {
+      if (info && info->query) VisitStatement(*info->query);
+    }
+    switch (node.type) {
+      case duckdb::QueryNodeType::SELECT_NODE: VisitSelect(node.Cast<duckdb::SelectNode>()); break;
+      case duckdb::QueryNodeType::SET_OPERATION_NODE: {
+        auto& set = node.Cast<duckdb::SetOperationNode>();
+        if (set.left) VisitNode(*set.left);
+        if (set.right) VisitNode(*set.right);
+        break;
+      }
+      case duckdb::QueryNodeType::RECURSIVE_CTE_NODE: {
+        auto& cte = node.Cast<duckdb::RecursiveCTENode>();
+        cte_scope_.push_back(Lower(cte.ctename));
+        if (cte.left) VisitNode(*cte.left);
+        if (cte.right) VisitNode(*cte.right);
+        cte_scope_.pop_back();
+        break;
+      }
+      case duckdb::QueryNodeType::CTE_NODE: {
+        auto& cte = node.Cast<duckdb::CTENode>();
+        if (cte.query) VisitNode(*cte.query);
+        cte_scope_.push_back(Lower(cte.ctename));
+        if (cte.child) VisitNode(*cte.child);
+        cte_scope_.pop_back();
+        break;
+      }
+      default: Fail(Status::InvalidArgument("unsupported query form"));
+    }
+    duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(
+        node, [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) { VisitExpression(child); });
+    cte_scope_.resize(cte_scope_.size() - ctes.size());
+  }
+
+  void VisitSelect(duckdb::SelectNode& select) {
+    if (select.from_table) VisitRef(select.from_table);
+    for (auto& expression : select.select_list) VisitExpression(expression);
+    VisitExpression(select.where_clause);
+    for (auto& expression : select.groups.group_expressions) VisitExpression(expression);
+    VisitExpression(select.having);
+    VisitExpression(select.qualify);
+  }
+
+  void VisitExpression(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
+    if (failed() || !expression) return;
+    if (expression->GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
+      auto& subquery = expression->Cast<duckdb::SubqueryExpression>();
+      if (subquery.subquery) VisitStatement(*subquery.subquery);
+    }
+    duckdb::ParsedExpressionIterator::EnumerateChildren(
+        *expression, [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) {
+          VisitExpression(child);
+        });
+  }
+
+  void VisitRef(duckdb::unique_ptr<duckdb::TableRef>& ref) {
+    if (failed() || !ref) return;
+    switch (ref->type) {
+      case duckdb::TableReferenceType::BASE_TABLE: ReplaceBaseTable(ref); return;
+      case duckdb::TableReferenceType::JOIN: {
+        auto& join = ref->Cast<duckdb::JoinRef>();
+        VisitRef(join.left);
+        VisitRef(join.right);
+        VisitExpression(join.condition);
+        return;
+      }
+      case duckdb::TableReferenceType::SUBQUERY: {
+        auto& subquery = ref->Cast<duckdb::SubqueryRef>();
+        if (subquery.subquery) VisitStatement(*subquery.subquery);
+        return;
+      }
+      case duckdb::TableReferenceType::TABLE_FUNCTION: CheckTableFunction(ref->Cast<duckdb::TableFunctionRef>()); return;
+      case duckdb::TableReferenceType::EXPRESSION_LIST: {
+        for (auto& row : ref->Cast<duckdb::ExpressionListRef>().values) {
+          for (auto& value : row) VisitExpression(value);
+        }
+        return;
+      }
+      case duckdb::TableReferenceType::EMPTY_FROM: return;
+      default: Fail(Status::InvalidArgument("this kind of FROM clause is not supported"));
+    }
+  }
+
+  void CheckTableFunction(duckdb::TableFunctionRef& ref) {
+    if (!ref.function || ref.function->GetExpressionClass() != duckdb::ExpressionClass::FUNCTION) {
+      return Fail(Status::InvalidArgument("unsupported table function call"));
+    }
+    auto& function = ref.function->Cast<duckdb::FunctionExpression>();
+    const std::string name = Lower(function.function_name);
+    const auto& allowed = options_.allowed_table_functions;
+    if (!function.schema.empty() || !function.catalog.empty() ||
+        std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return Fail(Status::PermissionDenied("table function '" + function.function_name +
+                                           "' is not allowed"));
+    }
+    for (auto& argument : function.children) VisitExpression(argument);
+    if (ref.subquery) VisitStatement(*ref.subquery);
+  }
+
+  void ReplaceBaseTable(duckdb::unique_ptr<duckdb::TableRef>& ref) {
+    auto& table = ref->Cast<duckdb::BaseTableRef>();
+    const std::string schema = Lower(table.schema_name);
+    const std::string name = Lower(table.table_name);
+    if (!table.catalog_name.empty()) {
+      return Fail(Status::InvalidArgument("three-part table names are not supported: " +
+                                          table.ToString()));
+    }
+    if (table.at_clause) return Fail(Status::InvalidArgument("AT (time travel) is not supported"));
+    if (schema.empty() && std::find(cte_scope_.begin(), cte_scope_.end(), name) != cte_scope_.end()) {
+      return;  // a CTE, not a table
+    }
+    Result<TableReplacement> replacement = resolver_(schema, name, default_schema_);
+    if (!replacement.ok()) return Fail(replacement.status());
+    const std::string alias = table.alias.empty() ? table.table_name : table.alias;
+    auto column_aliases = std::move(table.column_name_alias);
+    if (replacement->view_sql.has_value()) {
+      ref = ExpandView(*replacement, alias);
+    } else {
+      auto function_ref = duckdb::make_uniq<duckdb::TableFunctionRef>();
+      duckdb::vector<duckdb::unique_ptr<duckdb::ParsedExpression>> arguments;
+      for (const std::string& argument : replacement->arguments) {
+        arguments.push_back(duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value(argument)));
+      }
+      function_ref->function = duckdb::make_uniq<duckdb::FunctionExpression>(
+          replacement->table_function, std::move(arguments));
+      function_ref->alias = alias;
+      ref = std::move(function_ref);
+    }
+    if (ref) ref->column_name_alias = std::move(column_aliases);
+  }
+
+  duckdb::unique_ptr<duckdb::TableRef> ExpandView(const TableReplacement& view,
+                                                  const std::string& alias) {
+    if (depth_ >= options_.max_view_depth) {
+      Fail(Status::InvalidArgument("views are nested more than " +
+                                   std::to_string(options_.max_view_depth) + " levels deep"));
+      return nullptr;
+    }
+    duckdb::Parser parser;
+    parser.ParseQuery(*view.view_sql);
+    if (parser.statements.size() != 1 ||
+        parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+      Fail(Status::Corruption("view body is not a single SELECT"));
+      return nullptr;
+    }
+    auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
+        std::move(parser.statements[0]));
+    Rewriter inner(resolver_, options_, depth_ + 1);
+    const Status status = inner.Run(*statement, view.view_namespace);
+    if (!status.ok()) {
+      Fail(status);
+      return nullptr;
+    }
+    auto subquery = duckdb::make_uniq<duckdb::SubqueryRef>(std::move(statement), alias);
+    return subquery;
+  }
+
+  const TableResolver& resolver_;
+  const RewriteOptions& options_;
+  const int depth_;
+  std::string default_schema_;
+  std::vector<std::string> cte_scope_;
+  Status error_;
+};
+
+}  // namespace
+
+Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& resolver,
+                                  const RewriteOptions& options) {
+  try {
+    duckdb::Parser parser;
+    parser.ParseQuery(std::string(sql));
+    if (parser.statements.size() != 1) {
+      return Status::InvalidArgument("expected exactly one statement, found " +
+                                     std::to_string(parser.statements.size()));
+    }
+    if (parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+      return Status::InvalidArgument("only SELECT queries are supported here");
+    }
+    auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
+        std::move(parser.statements[0]));
+    Rewriter rewriter(resolver, options, 0);
+    KALAM_RETURN_IF_ERROR(rewriter.Run(*statement, options.default_schema));
+    return statement->ToString();
+  } catch (const std::exception& e) {
+    // DuckDB's parser reports errors by throwing; its message names the problem.
+    std::string message = e.what();
+    if (message.starts_with("{")) {  // DuckDB may wrap errors as JSON: keep the message
+      const size_t start = message.find("\"exception_message\":\"");
+      if (start != std::string::npos) {
+        const size_t from = start + 21;
+        message = message.substr(from, message.find('"', from) - from);
+      }
+    }
+    return Status::InvalidArgument(message);
+  }
+}
+
+}  // namespace kalam::engine

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace kalam::engine {
+
+// What a table name in a query is replaced by: a table function call (system tables,
+// and later the scoped hot/cold scans), or a view's SELECT expanded in place.
+struct TableReplacement {
+  std::string table_function;          // e.g. "kalam_system"
+  std::vector<std::string> arguments;  // string literal arguments
+  std::optional<std::string> view_sql;  // set for views: expanded, rewritten recursively
+  std::string view_namespace;           // unqualified names inside the view resolve here
+};
+
+// Resolves `schema.name` (schema empty when the query did not qualify the name; names
+// lower-cased). `default_schema` is where unqualified names live. Errors (unknown table,
+// not allowed) abort the rewrite with that status.
+using TableResolver = std::function<Result<TableReplacement>(
+    const std::string& schema, const std::string& name, const std::string& default_schema)>;
+
+struct RewriteOptions {
+  std::string default_schema = "default";
+  // Table functions user SQL may call; anything else is refused.
+  std::vector<std::string> allowed_table_functions = {"range", "generate_series", "unnest"};
+  int max_view_depth = 16;
+};
+
+// Parses `sql` with DuckDB's parser, requires exactly one SELECT-type statement, replaces
+// every table reference (FROM, JOIN, CTE bodies, subqueries anywhere, views) through
+// `resolver`, and returns the SQL DuckDB should run. Fails closed: any kind of table
+// reference it does not know is refused. Errors are kInvalidArgument (syntax, not a
+// SELECT, table function not allowed) or whatever `resolver` returned.
+Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& resolver,
+                                  const RewriteOptions& options);
+
+}  // namespace kalam::engine

@@ -1,0 +1,89 @@
+#include "engine/query_rewriter.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/test_util.h"
+
+namespace kalam::engine {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// system.* → kalam_system; app.v is a view over app.t; app.t → scan_t; else not found.
+Result<TableReplacement> Resolve(const std::string& schema, const std::string& name,
+                                 const std::string& default_schema) {
+  const std::string ns = schema.empty() ? default_schema : schema;
+  if (ns == "system") return TableReplacement{"kalam_system", {"system." + name}};
+  if (ns == "app" && name == "t") return TableReplacement{"scan_t", {}};
+  if (ns == "app" && name == "v") {
+    return TableReplacement{.view_sql = "SELECT * FROM t WHERE x > 1", .view_namespace = "app"};
+  }
+  if (ns == "app" && name == "loop") {
+    return TableReplacement{.view_sql = "SELECT * FROM loop", .view_namespace = "app"};
+  }
+  return Status::NotFound("Table " + ns + "." + name + " not found");
+}
+
+std::string Rewrite(std::string_view sql, std::string default_schema = "default") {
+  Result<std::string> rewritten = RewriteSelect(sql, Resolve, {.default_schema = default_schema});
+  EXPECT_TRUE(rewritten.ok()) << sql << ": " << rewritten.status().ToString();
+  return rewritten.ok() ? *rewritten : "";
+}
+
+Status RewriteError(std::string_view sql) {
+  Result<std::string> rewritten = RewriteSelect(sql, Resolve, {});
+  EXPECT_FALSE(rewritten.ok()) << sql << " became " << (rewritten.ok() ? *rewritten : "");
+  return rewritten.status();
+}
+
+TEST(QueryRewriterTest, ReplacesTablesKeepingAliases) {
+  const std::string sql = Rewrite("SELECT n.name FROM system.namespaces n");
+  EXPECT_THAT(sql, HasSubstr("kalam_system('system.namespaces') AS n"));
+  EXPECT_THAT(Rewrite("SELECT * FROM system.users"),
+              HasSubstr("kalam_system('system.users') AS users"));
+}
+
+TEST(QueryRewriterTest, ReachesJoinsSubqueriesCtesAndSetOperations) {
+  const std::string sql = Rewrite(
+      "WITH recent AS (SELECT * FROM system.jobs) "
+      "SELECT * FROM system.tables t JOIN recent r ON true "
+      "WHERE t.table_name IN (SELECT name FROM system.namespaces) "
+      "AND EXISTS (SELECT 1 FROM system.users) "
+      "UNION ALL SELECT * FROM (SELECT * FROM system.storages) s ORDER BY 1 LIMIT (SELECT 1)");
+  for (const char* table : {"jobs", "tables", "namespaces", "users", "storages"}) {
+    EXPECT_THAT(sql, HasSubstr(std::string("kalam_system('system.") + table + "')")) << table;
+  }
+  EXPECT_THAT(sql, Not(HasSubstr("FROM system.")));
+  EXPECT_THAT(sql, HasSubstr("recent"));  // the CTE itself is left alone
+}
+
+TEST(QueryRewriterTest, UnqualifiedNamesUseTheDefaultNamespace) {
+  EXPECT_THAT(Rewrite("SELECT * FROM t", "app"), HasSubstr("scan_t() AS t"));
+  EXPECT_EQ(RewriteError("SELECT * FROM t"), Status::NotFound("Table default.t not found"));
+}
+
+TEST(QueryRewriterTest, ExpandsViewsInTheirOwnNamespace) {
+  const std::string sql = Rewrite("SELECT * FROM app.v AS w");
+  EXPECT_THAT(sql, HasSubstr("scan_t() AS t"));
+  EXPECT_THAT(sql, HasSubstr("AS w"));
+  EXPECT_THAT(RewriteError("SELECT * FROM app.loop").message(), HasSubstr("nested more than 16"));
+}
+
+TEST(QueryRewriterTest, RefusesWhatIsNotAllowed) {
+  EXPECT_EQ(RewriteError("SELECT * FROM read_csv('/etc/passwd')").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(RewriteError("SELECT * FROM glob('/*')").message(),
+            "table function 'glob' is not allowed");
+  EXPECT_EQ(RewriteError("SELECT * FROM main.range(3)").code(), StatusCode::kPermissionDenied);
+  EXPECT_OK(RewriteSelect("SELECT * FROM range(3)", Resolve, {}));
+  EXPECT_EQ(RewriteError("SELECT * FROM memory.main.t").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RewriteError("DELETE FROM t").message(), "only SELECT queries are supported here");
+  EXPECT_EQ(RewriteError("SELECT 1; SELECT 2").code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(RewriteError("SELEC 1").message(), HasSubstr("syntax error"));
+  EXPECT_EQ(RewriteError("SELECT * FROM nope.x"), Status::NotFound("Table nope.x not found"));
+}
+
+}  // namespace
+}  // namespace kalam::engine

@@ -1,0 +1,23 @@
+#pragma once
+
+// Internal to engine/: conversions between DuckDB vectors and our Values.
+#include <string>
+
+#include "common/result.h"
+#include "common/value.h"
+#include "duckdb.h"
+
+namespace kalam::engine {
+
+// A logical type for one of the names system tables use (VARCHAR, INTEGER, BIGINT,
+// BOOLEAN, TIMESTAMP, DOUBLE). The caller destroys it.
+duckdb_logical_type LogicalTypeFromName(const std::string& name);
+
+// Writes `value` into row `row` of an output vector of the matching type.
+void WriteCell(duckdb_vector vector, idx_t row, const Value& value);
+
+// Streams every row of a successful result to `sink`. kInvalidArgument if a column has a
+// type the public API cannot encode (named in the message).
+Status StreamResult(duckdb_result* result, ResultSink& sink);
+
+}  // namespace kalam::engine

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/value.h"
+
+namespace kalam::testing {
+
+// A ResultSink that keeps every result, for tests.
+class CollectingSink final : public ResultSink {
+ public:
+  struct Result {
+    std::vector<ResultColumn> columns;
+    std::vector<std::vector<Value>> rows;
+    uint64_t row_count = 0;
+    std::string message;
+  };
+
+  void BeginResult(std::span<const ResultColumn> columns) override {
+    results.push_back({{columns.begin(), columns.end()}, {}, 0, ""});
+  }
+  void Row(std::span<const Value> values) override {
+    results.back().rows.emplace_back(values.begin(), values.end());
+  }
+  void EndResult(uint64_t row_count, std::string_view message) override {
+    results.back().row_count = row_count;
+    results.back().message = std::string(message);
+  }
+
+  const Result& last() const { return results.back(); }
+  std::vector<Result> results;
+};
+
+}  // namespace kalam::testing
