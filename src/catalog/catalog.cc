@@ -404,6 +404,19 @@ Result<std::vector<SchemaVersionRecord>> Catalog::SchemaHistory(TableId table_id
   return Values(std::move(entries));
 }
 
+Result<uint64_t> Catalog::HotRowVersions(TableId table_id) const {
+  uint64_t count = 0;
+  const storage::KeyRange range = storage::KeyRange::Prefix(TablePrefix(table_id));
+  for (const Partition partition :
+       {Partition::kUserRows, Partition::kSharedRows, Partition::kStreamRows}) {
+    KALAM_RETURN_IF_ERROR(kv_.Scan(partition, range, [&count](std::string_view, std::string_view) {
+      ++count;
+      return true;
+    }));
+  }
+  return count;
+}
+
 // ---- views ----
 
 Status Catalog::CreateView(ViewRecord view, bool or_replace) {

@@ -78,6 +78,8 @@ class Catalog {
                                                       const std::string& table_name);
   Result<std::vector<TableRecord>> ListTables() const;
   Result<std::vector<SchemaVersionRecord>> SchemaHistory(TableId table_id) const;
+  // The number of hot row versions (and tombstones) of a table, across its scopes.
+  Result<uint64_t> HotRowVersions(TableId table_id) const;
 
   // Views share the table namespace: a view and a table cannot have the same name.
   Status CreateView(ViewRecord view, bool or_replace);

@@ -66,17 +66,21 @@ Status ToStatus(const Result<T>& result) {
 
 // Returns the Status of `expr` (a Status or a Result) from the enclosing function if it
 // is not OK.
-#define KALAM_RETURN_IF_ERROR(expr)                                    \
-  do {                                                                 \
-    ::kalam::Status kalam_status_ = ::kalam::internal::ToStatus(expr); \
-    if (!kalam_status_.ok()) [[unlikely]]                              \
-      return kalam_status_;                                            \
+#define KALAM_RETURN_IF_ERROR(expr) \
+  KALAM_RETURN_IF_ERROR_IMPL(KALAM_CONCAT(kalam_status_, __COUNTER__), expr)
+// The variable name is unique per expansion so that nested uses (in a lambda passed to an
+// outer use) do not shadow each other.
+#define KALAM_RETURN_IF_ERROR_IMPL(status, expr)                \
+  do {                                                          \
+    ::kalam::Status status = ::kalam::internal::ToStatus(expr); \
+    if (!status.ok()) [[unlikely]]                              \
+      return status;                                            \
   } while (false)
 
 // KALAM_ASSIGN_OR_RETURN(auto x, ResultExpr()) declares/assigns the value of a Result,
 // or returns its error Status from the enclosing function.
 #define KALAM_ASSIGN_OR_RETURN(lhs, expr) \
-  KALAM_ASSIGN_OR_RETURN_IMPL(KALAM_CONCAT(kalam_result_, __LINE__), lhs, expr)
+  KALAM_ASSIGN_OR_RETURN_IMPL(KALAM_CONCAT(kalam_result_, __COUNTER__), lhs, expr)
 // NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration such as `auto x`.
 #define KALAM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                \

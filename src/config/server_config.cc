@@ -60,6 +60,11 @@ const std::vector<KeySpec>& Keys() {
       Key("limits", "max_header_bytes", &ServerConfig::limits, &LimitsSection::max_header_bytes),
       Key("limits", "http_idle_timeout_seconds", &ServerConfig::limits,
           &LimitsSection::http_idle_timeout_seconds),
+      Key("engine", "threads", &ServerConfig::engine, &EngineSection::threads),
+      Key("engine", "memory_limit_mb", &ServerConfig::engine, &EngineSection::memory_limit_mb),
+      Key("engine", "query_workers", &ServerConfig::engine, &EngineSection::query_workers),
+      Key("engine", "max_queued_requests", &ServerConfig::engine,
+          &EngineSection::max_queued_requests),
       Key("logging", "level", &ServerConfig::logging, &LoggingSection::level),
       Key("logging", "log_to_console", &ServerConfig::logging, &LoggingSection::log_to_console),
       Key("logging", "file", &ServerConfig::logging, &LoggingSection::file),
@@ -340,6 +345,11 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "limits.max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
   CheckRange(problems, "limits.http_idle_timeout_seconds", limits.http_idle_timeout_seconds, 1,
              3600);
+  const EngineSection& engine = config.engine;
+  CheckRange(problems, "engine.threads", engine.threads, 1, 256);
+  CheckRange(problems, "engine.memory_limit_mb", engine.memory_limit_mb, 64, int64_t{1} << 22);
+  CheckRange(problems, "engine.query_workers", engine.query_workers, 1, 1024);
+  CheckRange(problems, "engine.max_queued_requests", engine.max_queued_requests, 1, 1000000);
   if (!log::ParseLevel(config.logging.level).has_value()) {
     CheckOneOf(problems, "logging.level", config.logging.level,
                {"trace", "debug", "info", "warn", "error", "critical", "off"});

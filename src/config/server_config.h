@@ -44,6 +44,16 @@ struct LimitsSection {
   friend bool operator==(const LimitsSection&, const LimitsSection&) = default;
 };
 
+// [engine]: query execution (DuckDB) and the SQL worker pool.
+struct EngineSection {
+  int64_t threads = 2;                 // DuckDB threads per query
+  int64_t memory_limit_mb = 1024;      // DuckDB memory limit, MiB
+  int64_t query_workers = 8;           // threads running SQL (and pooled DuckDB connections)
+  int64_t max_queued_requests = 1024;  // SQL requests waiting for a worker; beyond: 503
+
+  friend bool operator==(const EngineSection&, const EngineSection&) = default;
+};
+
 // [logging]
 struct LoggingSection {
   std::string level = "info";  // trace | debug | info | warn | error | critical | off
@@ -60,6 +70,7 @@ struct ServerConfig {
   ServerSection server;
   StorageSection storage;
   LimitsSection limits;
+  EngineSection engine;
   LoggingSection logging;
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;

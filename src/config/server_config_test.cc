@@ -100,7 +100,7 @@ TEST_F(ConfigTest, CanonicalEnvironmentNameWinsOverAlias) {
 
 TEST_F(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   const auto keys = ConfigKeysAndEnvVars();
-  ASSERT_EQ(keys.size(), 17u);
+  ASSERT_EQ(keys.size(), 21u);
   for (const auto& [key, env_name] : keys) {
     EXPECT_THAT(env_name, ::testing::StartsWith("KALAMDB_")) << key;
   }
@@ -166,6 +166,9 @@ compression = "brotli"
 max_request_body_bytes = 10
 max_header_bytes = 100
 http_idle_timeout_seconds = 0
+[engine]
+threads = 0
+query_workers = 0
 [logging]
 level = "loud"
 )");
@@ -184,6 +187,8 @@ level = "loud"
            "limits.max_request_body_bytes must be between 1024 and 1073741824, got 10",
            "limits.max_header_bytes must be between 1024 and 1048576, got 100",
            "limits.http_idle_timeout_seconds must be between 1 and 3600, got 0",
+           "engine.threads must be between 1 and 256, got 0",
+           "engine.query_workers must be between 1 and 1024, got 0",
            "logging.level must be one of trace, debug, info, warn, error, critical, off",
        }) {
     EXPECT_THAT(error, HasSubstr(expected));

@@ -28,20 +28,27 @@ class QueryResult {
 
 Status ToStatus(duckdb_error_type type, std::string message) {
   switch (type) {
-    case DUCKDB_ERROR_PERMISSION: return Status::PermissionDenied(std::move(message));
-    case DUCKDB_ERROR_OUT_OF_MEMORY: return Status::ResourceExhausted(std::move(message));
-    case DUCKDB_ERROR_INTERRUPT: return Status::Unavailable(std::move(message));
-    case DUCKDB_ERROR_IO: return Status::IOError(std::move(message));
+    case DUCKDB_ERROR_PERMISSION:
+      return Status::PermissionDenied(std::move(message));
+    case DUCKDB_ERROR_OUT_OF_MEMORY:
+      return Status::ResourceExhausted(std::move(message));
+    case DUCKDB_ERROR_INTERRUPT:
+      return Status::Unavailable(std::move(message));
+    case DUCKDB_ERROR_IO:
+      return Status::IOError(std::move(message));
     case DUCKDB_ERROR_INTERNAL:
-    case DUCKDB_ERROR_FATAL: return Status::Internal(std::move(message));
-    default: return Status::InvalidArgument(std::move(message));  // parse, bind, conversion, …
+    case DUCKDB_ERROR_FATAL:
+      return Status::Internal(std::move(message));
+    default:
+      return Status::InvalidArgument(std::move(message));  // parse, bind, conversion, …
   }
 }
 
 Status RunAdmin(duckdb_connection connection, const std::string& sql) {
   QueryResult result;
   if (duckdb_query(connection, sql.c_str(), result.get()) == DuckDBError) {
-    return Status::Internal("engine setup failed: " + sql + ": " + duckdb_result_error(result.get()));
+    return Status::Internal("engine setup failed: " + sql + ": " +
+                            duckdb_result_error(result.get()));
   }
   return Status();
 }
@@ -130,7 +137,8 @@ struct Engine::Impl {
   std::vector<duckdb_connection> idle KALAM_GUARDED_BY(mu);
 
   ~Impl() {
-    for (duckdb_connection& connection : all) duckdb_disconnect(&connection);
+    for (duckdb_connection& connection : all)
+      duckdb_disconnect(&connection);
     if (database != nullptr) duckdb_close(&database);
   }
 
@@ -161,7 +169,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "false");
   duckdb_set_config(config, "threads", std::to_string(options.threads).c_str());
-  duckdb_set_config(config, "memory_limit", (std::to_string(options.memory_limit_mb) + "MB").c_str());
+  duckdb_set_config(config, "memory_limit",
+                    (std::to_string(options.memory_limit_mb) + "MB").c_str());
   char* error = nullptr;
   const duckdb_state opened = duckdb_open_ext(nullptr, &impl->database, config, &error);
   duckdb_destroy_config(&config);

@@ -46,8 +46,9 @@ class EngineTest : public ::testing::Test {
 
 TEST_F(EngineTest, SystemTableFunctionServesCatalogRows) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
-  const auto result = Run("SELECT namespace_id, table_count FROM kalam_system('system.namespaces') "
-                          "ORDER BY namespace_id");
+  const auto result =
+      Run("SELECT namespace_id, table_count FROM kalam_system('system.namespaces') "
+          "ORDER BY namespace_id");
   ASSERT_EQ(result.rows.size(), 2u);
   EXPECT_EQ(result.rows[0][0].text, "app");
   EXPECT_EQ(result.rows[1][0].text, "default");
@@ -61,13 +62,13 @@ TEST_F(EngineTest, SystemTableFunctionServesCatalogRows) {
 }
 
 TEST_F(EngineTest, DecodesEveryResultType) {
-  const auto result = Run(
-      "SELECT true, 7::TINYINT, 9007199254740993::BIGINT, 2.5::DOUBLE, 12.345::DECIMAL(10,3), "
-      "-0.05::DECIMAL(5,2), 'héllo', NULL::INT, [1, NULL, 3], {'a': 1, 'b': 'x'}, "
-      "'00112233-4455-6677-8899-aabbccddeeff'::UUID, DATE '2026-11-22', "
-      "TIMESTAMP '2026-11-22 10:00:00.123456', '\\xAA\\x00'::BLOB, "
-      "170141183460469231731687303715884105727::HUGEINT, '{\"k\": 1}'::JSON, "
-      "[1.5, 2.5]::FLOAT[2], 18446744073709551615::UBIGINT");
+  const auto result =
+      Run("SELECT true, 7::TINYINT, 9007199254740993::BIGINT, 2.5::DOUBLE, 12.345::DECIMAL(10,3), "
+          "-0.05::DECIMAL(5,2), 'héllo', NULL::INT, [1, NULL, 3], {'a': 1, 'b': 'x'}, "
+          "'00112233-4455-6677-8899-aabbccddeeff'::UUID, DATE '2026-11-22', "
+          "TIMESTAMP '2026-11-22 10:00:00.123456', '\\xAA\\x00'::BLOB, "
+          "170141183460469231731687303715884105727::HUGEINT, '{\"k\": 1}'::JSON, "
+          "[1.5, 2.5]::FLOAT[2], 18446744073709551615::UBIGINT");
   ASSERT_EQ(result.rows.size(), 1u);
   const std::vector<Value>& row = result.rows[0];
   EXPECT_TRUE(row[0].boolean);

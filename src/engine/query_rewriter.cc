@@ -64,7 +64,9 @@ class Rewriter {
       if (info && info->query) VisitStatement(*info->query);
     }
     switch (node.type) {
-      case duckdb::QueryNodeType::SELECT_NODE: VisitSelect(node.Cast<duckdb::SelectNode>()); break;
+      case duckdb::QueryNodeType::SELECT_NODE:
+        VisitSelect(node.Cast<duckdb::SelectNode>());
+        break;
       case duckdb::QueryNodeType::SET_OPERATION_NODE: {
         auto& set = node.Cast<duckdb::SetOperationNode>();
         if (set.left) VisitNode(*set.left);
@@ -87,18 +89,22 @@ class Rewriter {
         cte_scope_.pop_back();
         break;
       }
-      default: Fail(Status::InvalidArgument("unsupported query form"));
+      default:
+        Fail(Status::InvalidArgument("unsupported query form"));
     }
     duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(
-        node, [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) { VisitExpression(child); });
+        node,
+        [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) { VisitExpression(child); });
     cte_scope_.resize(cte_scope_.size() - ctes.size());
   }
 
   void VisitSelect(duckdb::SelectNode& select) {
     if (select.from_table) VisitRef(select.from_table);
-    for (auto& expression : select.select_list) VisitExpression(expression);
+    for (auto& expression : select.select_list)
+      VisitExpression(expression);
     VisitExpression(select.where_clause);
-    for (auto& expression : select.groups.group_expressions) VisitExpression(expression);
+    for (auto& expression : select.groups.group_expressions)
+      VisitExpression(expression);
     VisitExpression(select.having);
     VisitExpression(select.qualify);
   }
@@ -110,15 +116,16 @@ class Rewriter {
       if (subquery.subquery) VisitStatement(*subquery.subquery);
     }
     duckdb::ParsedExpressionIterator::EnumerateChildren(
-        *expression, [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) {
-          VisitExpression(child);
-        });
+        *expression,
+        [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) { VisitExpression(child); });
   }
 
   void VisitRef(duckdb::unique_ptr<duckdb::TableRef>& ref) {
     if (failed() || !ref) return;
     switch (ref->type) {
-      case duckdb::TableReferenceType::BASE_TABLE: ReplaceBaseTable(ref); return;
+      case duckdb::TableReferenceType::BASE_TABLE:
+        ReplaceBaseTable(ref);
+        return;
       case duckdb::TableReferenceType::JOIN: {
         auto& join = ref->Cast<duckdb::JoinRef>();
         VisitRef(join.left);
@@ -131,15 +138,20 @@ class Rewriter {
         if (subquery.subquery) VisitStatement(*subquery.subquery);
         return;
       }
-      case duckdb::TableReferenceType::TABLE_FUNCTION: CheckTableFunction(ref->Cast<duckdb::TableFunctionRef>()); return;
+      case duckdb::TableReferenceType::TABLE_FUNCTION:
+        CheckTableFunction(ref->Cast<duckdb::TableFunctionRef>());
+        return;
       case duckdb::TableReferenceType::EXPRESSION_LIST: {
         for (auto& row : ref->Cast<duckdb::ExpressionListRef>().values) {
-          for (auto& value : row) VisitExpression(value);
+          for (auto& value : row)
+            VisitExpression(value);
         }
         return;
       }
-      case duckdb::TableReferenceType::EMPTY_FROM: return;
-      default: Fail(Status::InvalidArgument("this kind of FROM clause is not supported"));
+      case duckdb::TableReferenceType::EMPTY_FROM:
+        return;
+      default:
+        Fail(Status::InvalidArgument("this kind of FROM clause is not supported"));
     }
   }
 
@@ -155,7 +167,8 @@ class Rewriter {
       return Fail(Status::PermissionDenied("table function '" + function.function_name +
                                            "' is not allowed"));
     }
-    for (auto& argument : function.children) VisitExpression(argument);
+    for (auto& argument : function.children)
+      VisitExpression(argument);
     if (ref.subquery) VisitStatement(*ref.subquery);
   }
 
@@ -164,11 +177,12 @@ class Rewriter {
     const std::string schema = Lower(table.schema_name);
     const std::string name = Lower(table.table_name);
     if (!table.catalog_name.empty()) {
-      return Fail(Status::InvalidArgument("three-part table names are not supported: " +
-                                          table.ToString()));
+      return Fail(
+          Status::InvalidArgument("three-part table names are not supported: " + table.ToString()));
     }
     if (table.at_clause) return Fail(Status::InvalidArgument("AT (time travel) is not supported"));
-    if (schema.empty() && std::find(cte_scope_.begin(), cte_scope_.end(), name) != cte_scope_.end()) {
+    if (schema.empty() &&
+        std::find(cte_scope_.begin(), cte_scope_.end(), name) != cte_scope_.end()) {
       return;  // a CTE, not a table
     }
     Result<TableReplacement> replacement = resolver_(schema, name, default_schema_);

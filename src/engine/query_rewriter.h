@@ -13,8 +13,8 @@ namespace kalam::engine {
 // What a table name in a query is replaced by: a table function call (system tables,
 // and later the scoped hot/cold scans), or a view's SELECT expanded in place.
 struct TableReplacement {
-  std::string table_function;          // e.g. "kalam_system"
-  std::vector<std::string> arguments;  // string literal arguments
+  std::string table_function;           // e.g. "kalam_system"
+  std::vector<std::string> arguments;   // string literal arguments
   std::optional<std::string> view_sql;  // set for views: expanded, rewritten recursively
   std::string view_namespace;           // unqualified names inside the view resolve here
 };

@@ -49,7 +49,8 @@ std::string Int128ToString(uint64_t lower, int64_t upper) {
   // Two's complement negation of the 128-bit value.
   const Uint128 value = (static_cast<Uint128>(static_cast<uint64_t>(upper)) << 64) | lower;
   const Uint128 magnitude = ~value + 1;
-  return "-" + Uint128ToString(static_cast<uint64_t>(magnitude >> 64), static_cast<uint64_t>(magnitude));
+  return "-" +
+         Uint128ToString(static_cast<uint64_t>(magnitude >> 64), static_cast<uint64_t>(magnitude));
 }
 
 // Places a decimal point `scale` digits from the right of an integer's digits.
@@ -57,8 +58,9 @@ std::string WithScale(const std::string& digits, uint8_t scale) {
   if (scale == 0) return digits;
   const bool negative = !digits.empty() && digits[0] == '-';
   const std::string magnitude = negative ? digits.substr(1) : digits;
-  const std::string padded =
-      magnitude.size() <= scale ? std::string(scale - magnitude.size() + 1, '0') + magnitude : magnitude;
+  const std::string padded = magnitude.size() <= scale
+                                 ? std::string(scale - magnitude.size() + 1, '0') + magnitude
+                                 : magnitude;
   const size_t point = padded.size() - scale;
   return (negative ? "-" : "") + padded.substr(0, point) + "." + padded.substr(point);
 }
@@ -93,34 +95,56 @@ T At(duckdb_vector vector, idx_t row) {
 // The name of a type in result schemas; empty if the API cannot encode it.
 std::string TypeName(const LogicalType& type) {
   switch (type.id()) {
-    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
-    case DUCKDB_TYPE_TINYINT: return "TINYINT";
-    case DUCKDB_TYPE_SMALLINT: return "SMALLINT";
-    case DUCKDB_TYPE_INTEGER: return "INT";
-    case DUCKDB_TYPE_BIGINT: return "BIGINT";
-    case DUCKDB_TYPE_UTINYINT: return "UTINYINT";
-    case DUCKDB_TYPE_USMALLINT: return "USMALLINT";
-    case DUCKDB_TYPE_UINTEGER: return "UINTEGER";
-    case DUCKDB_TYPE_UBIGINT: return "UBIGINT";
-    case DUCKDB_TYPE_HUGEINT: return "HUGEINT";
-    case DUCKDB_TYPE_UHUGEINT: return "UHUGEINT";
-    case DUCKDB_TYPE_FLOAT: return "FLOAT";
-    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
+    case DUCKDB_TYPE_BOOLEAN:
+      return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT:
+      return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT:
+      return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER:
+      return "INT";
+    case DUCKDB_TYPE_BIGINT:
+      return "BIGINT";
+    case DUCKDB_TYPE_UTINYINT:
+      return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT:
+      return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER:
+      return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT:
+      return "UBIGINT";
+    case DUCKDB_TYPE_HUGEINT:
+      return "HUGEINT";
+    case DUCKDB_TYPE_UHUGEINT:
+      return "UHUGEINT";
+    case DUCKDB_TYPE_FLOAT:
+      return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE:
+      return "DOUBLE";
     case DUCKDB_TYPE_DECIMAL:
       return "DECIMAL(" + std::to_string(duckdb_decimal_width(type.get())) + "," +
              std::to_string(duckdb_decimal_scale(type.get())) + ")";
-    case DUCKDB_TYPE_VARCHAR: return type.alias() == "JSON" ? "JSON" : "TEXT";
-    case DUCKDB_TYPE_BLOB: return "BYTES";
-    case DUCKDB_TYPE_UUID: return "UUID";
-    case DUCKDB_TYPE_DATE: return "DATE";
-    case DUCKDB_TYPE_TIME: return "TIME";
+    case DUCKDB_TYPE_VARCHAR:
+      return type.alias() == "JSON" ? "JSON" : "TEXT";
+    case DUCKDB_TYPE_BLOB:
+      return "BYTES";
+    case DUCKDB_TYPE_UUID:
+      return "UUID";
+    case DUCKDB_TYPE_DATE:
+      return "DATE";
+    case DUCKDB_TYPE_TIME:
+      return "TIME";
     case DUCKDB_TYPE_TIMESTAMP:
     case DUCKDB_TYPE_TIMESTAMP_S:
     case DUCKDB_TYPE_TIMESTAMP_MS:
-    case DUCKDB_TYPE_TIMESTAMP_NS: return "TIMESTAMP";
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMPTZ";
-    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
-    case DUCKDB_TYPE_ENUM: return "TEXT";
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return "TIMESTAMPTZ";
+    case DUCKDB_TYPE_INTERVAL:
+      return "INTERVAL";
+    case DUCKDB_TYPE_ENUM:
+      return "TEXT";
     case DUCKDB_TYPE_LIST: {
       const LogicalType child(duckdb_list_type_child_type(type.get()));
       const std::string inner = TypeName(child);
@@ -129,8 +153,9 @@ std::string TypeName(const LogicalType& type) {
     case DUCKDB_TYPE_ARRAY: {
       const LogicalType child(duckdb_array_type_child_type(type.get()));
       const std::string inner = TypeName(child);
-      return inner.empty() ? ""
-                           : inner + "[" + std::to_string(duckdb_array_type_array_size(type.get())) + "]";
+      return inner.empty()
+                 ? ""
+                 : inner + "[" + std::to_string(duckdb_array_type_array_size(type.get())) + "]";
     }
     case DUCKDB_TYPE_STRUCT: {
       const idx_t count = duckdb_struct_type_child_count(type.get());
@@ -139,8 +164,10 @@ std::string TypeName(const LogicalType& type) {
       }
       return "STRUCT";
     }
-    case DUCKDB_TYPE_SQLNULL: return "NULL";
-    default: return "";
+    case DUCKDB_TYPE_SQLNULL:
+      return "NULL";
+    default:
+      return "";
   }
 }
 
@@ -163,7 +190,8 @@ Value ReadArray(duckdb_vector vector, const LogicalType& type, idx_t row) {
   const LogicalType child_type(duckdb_array_type_child_type(type.get()));
   duckdb_vector child = duckdb_array_vector_get_child(vector);
   Value list{.kind = Value::Kind::kList};
-  for (idx_t i = 0; i < size; ++i) list.children.push_back(ReadCell(child, child_type, row * size + i));
+  for (idx_t i = 0; i < size; ++i)
+    list.children.push_back(ReadCell(child, child_type, row * size + i));
   return list;
 }
 
@@ -184,9 +212,15 @@ Value ReadDecimal(duckdb_vector vector, const LogicalType& type, idx_t row) {
   const uint8_t scale = duckdb_decimal_scale(type.get());
   std::string digits;
   switch (duckdb_decimal_internal_type(type.get())) {
-    case DUCKDB_TYPE_SMALLINT: digits = std::to_string(At<int16_t>(vector, row)); break;
-    case DUCKDB_TYPE_INTEGER: digits = std::to_string(At<int32_t>(vector, row)); break;
-    case DUCKDB_TYPE_BIGINT: digits = std::to_string(At<int64_t>(vector, row)); break;
+    case DUCKDB_TYPE_SMALLINT:
+      digits = std::to_string(At<int16_t>(vector, row));
+      break;
+    case DUCKDB_TYPE_INTEGER:
+      digits = std::to_string(At<int32_t>(vector, row));
+      break;
+    case DUCKDB_TYPE_BIGINT:
+      digits = std::to_string(At<int64_t>(vector, row));
+      break;
     default: {
       const duckdb_hugeint value = At<duckdb_hugeint>(vector, row);
       digits = Int128ToString(value.lower, value.upper);
@@ -198,9 +232,14 @@ Value ReadDecimal(duckdb_vector vector, const LogicalType& type, idx_t row) {
 Value ReadEnum(duckdb_vector vector, const LogicalType& type, idx_t row) {
   idx_t index = 0;
   switch (duckdb_enum_internal_type(type.get())) {
-    case DUCKDB_TYPE_UTINYINT: index = At<uint8_t>(vector, row); break;
-    case DUCKDB_TYPE_USMALLINT: index = At<uint16_t>(vector, row); break;
-    default: index = At<uint32_t>(vector, row);
+    case DUCKDB_TYPE_UTINYINT:
+      index = At<uint8_t>(vector, row);
+      break;
+    case DUCKDB_TYPE_USMALLINT:
+      index = At<uint16_t>(vector, row);
+      break;
+    default:
+      index = At<uint32_t>(vector, row);
   }
   char* text = duckdb_enum_dictionary_value(type.get(), index);
   Value value = Value::Text(text != nullptr ? text : "");
@@ -212,14 +251,22 @@ Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row) {
   uint64_t* validity = duckdb_vector_get_validity(vector);
   if (validity != nullptr && !duckdb_validity_row_is_valid(validity, row)) return Value::Null();
   switch (type.id()) {
-    case DUCKDB_TYPE_BOOLEAN: return Value::Boolean(At<bool>(vector, row));
-    case DUCKDB_TYPE_TINYINT: return Value::Int32(At<int8_t>(vector, row));
-    case DUCKDB_TYPE_SMALLINT: return Value::Int32(At<int16_t>(vector, row));
-    case DUCKDB_TYPE_INTEGER: return Value::Int32(At<int32_t>(vector, row));
-    case DUCKDB_TYPE_UTINYINT: return Value::Int32(At<uint8_t>(vector, row));
-    case DUCKDB_TYPE_USMALLINT: return Value::Int32(At<uint16_t>(vector, row));
-    case DUCKDB_TYPE_UINTEGER: return Value::Int32(At<uint32_t>(vector, row));
-    case DUCKDB_TYPE_BIGINT: return Value::Int64(At<int64_t>(vector, row));
+    case DUCKDB_TYPE_BOOLEAN:
+      return Value::Boolean(At<bool>(vector, row));
+    case DUCKDB_TYPE_TINYINT:
+      return Value::Int32(At<int8_t>(vector, row));
+    case DUCKDB_TYPE_SMALLINT:
+      return Value::Int32(At<int16_t>(vector, row));
+    case DUCKDB_TYPE_INTEGER:
+      return Value::Int32(At<int32_t>(vector, row));
+    case DUCKDB_TYPE_UTINYINT:
+      return Value::Int32(At<uint8_t>(vector, row));
+    case DUCKDB_TYPE_USMALLINT:
+      return Value::Int32(At<uint16_t>(vector, row));
+    case DUCKDB_TYPE_UINTEGER:
+      return Value::Int32(At<uint32_t>(vector, row));
+    case DUCKDB_TYPE_BIGINT:
+      return Value::Int64(At<int64_t>(vector, row));
     case DUCKDB_TYPE_UBIGINT:
       return {.kind = Value::Kind::kUInt64, .unsigned_integer = At<uint64_t>(vector, row)};
     case DUCKDB_TYPE_HUGEINT: {
@@ -230,19 +277,26 @@ Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row) {
       const duckdb_uhugeint value = At<duckdb_uhugeint>(vector, row);
       return {.kind = Value::Kind::kDecimal, .text = Uint128ToString(value.upper, value.lower)};
     }
-    case DUCKDB_TYPE_FLOAT: return Value::Double(At<float>(vector, row));
-    case DUCKDB_TYPE_DOUBLE: return Value::Double(At<double>(vector, row));
-    case DUCKDB_TYPE_DECIMAL: return ReadDecimal(vector, type, row);
+    case DUCKDB_TYPE_FLOAT:
+      return Value::Double(At<float>(vector, row));
+    case DUCKDB_TYPE_DOUBLE:
+      return Value::Double(At<double>(vector, row));
+    case DUCKDB_TYPE_DECIMAL:
+      return ReadDecimal(vector, type, row);
     case DUCKDB_TYPE_VARCHAR: {
-      std::string text = StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row);
+      std::string text =
+          StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row);
       return type.alias() == "JSON" ? Value::Json(std::move(text)) : Value::Text(std::move(text));
     }
     case DUCKDB_TYPE_BLOB:
       return {.kind = Value::Kind::kBytes,
               .text = StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row)};
-    case DUCKDB_TYPE_UUID: return Value::Text(UuidText(At<duckdb_hugeint>(vector, row)));
-    case DUCKDB_TYPE_DATE: return {.kind = Value::Kind::kDate, .integer = At<duckdb_date>(vector, row).days};
-    case DUCKDB_TYPE_TIME: return {.kind = Value::Kind::kTime, .integer = At<duckdb_time>(vector, row).micros};
+    case DUCKDB_TYPE_UUID:
+      return Value::Text(UuidText(At<duckdb_hugeint>(vector, row)));
+    case DUCKDB_TYPE_DATE:
+      return {.kind = Value::Kind::kDate, .integer = At<duckdb_date>(vector, row).days};
+    case DUCKDB_TYPE_TIME:
+      return {.kind = Value::Kind::kTime, .integer = At<duckdb_time>(vector, row).micros};
     case DUCKDB_TYPE_TIMESTAMP:
     case DUCKDB_TYPE_TIMESTAMP_TZ:
       return {.kind = Value::Kind::kTimestamp, .integer = At<duckdb_timestamp>(vector, row).micros};
@@ -254,14 +308,20 @@ Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row) {
       return {.kind = Value::Kind::kTimestamp, .integer = At<int64_t>(vector, row) / 1000};
     case DUCKDB_TYPE_INTERVAL: {
       const duckdb_interval interval = At<duckdb_interval>(vector, row);
-      return Value::Text(std::to_string(interval.months) + " months " + std::to_string(interval.days) +
-                         " days " + std::to_string(interval.micros) + " microseconds");
+      return Value::Text(std::to_string(interval.months) + " months " +
+                         std::to_string(interval.days) + " days " +
+                         std::to_string(interval.micros) + " microseconds");
     }
-    case DUCKDB_TYPE_ENUM: return ReadEnum(vector, type, row);
-    case DUCKDB_TYPE_LIST: return ReadList(vector, type, row);
-    case DUCKDB_TYPE_ARRAY: return ReadArray(vector, type, row);
-    case DUCKDB_TYPE_STRUCT: return ReadStruct(vector, type, row);
-    default: return Value::Null();  // SQLNULL; other types are refused before reading
+    case DUCKDB_TYPE_ENUM:
+      return ReadEnum(vector, type, row);
+    case DUCKDB_TYPE_LIST:
+      return ReadList(vector, type, row);
+    case DUCKDB_TYPE_ARRAY:
+      return ReadArray(vector, type, row);
+    case DUCKDB_TYPE_STRUCT:
+      return ReadStruct(vector, type, row);
+    default:
+      return Value::Null();  // SQLNULL; other types are refused before reading
   }
 }
 
@@ -282,15 +342,20 @@ void WriteCell(duckdb_vector vector, idx_t row, const Value& value) {
       duckdb_vector_ensure_validity_writable(vector);
       duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vector), row);
       return;
-    case Value::Kind::kBoolean: static_cast<bool*>(duckdb_vector_get_data(vector))[row] = value.boolean; return;
+    case Value::Kind::kBoolean:
+      static_cast<bool*>(duckdb_vector_get_data(vector))[row] = value.boolean;
+      return;
     case Value::Kind::kInt32:
-      static_cast<int32_t*>(duckdb_vector_get_data(vector))[row] = static_cast<int32_t>(value.integer);
+      static_cast<int32_t*>(duckdb_vector_get_data(vector))[row] =
+          static_cast<int32_t>(value.integer);
       return;
     case Value::Kind::kInt64:
     case Value::Kind::kTimestamp:
       static_cast<int64_t*>(duckdb_vector_get_data(vector))[row] = value.integer;
       return;
-    case Value::Kind::kDouble: static_cast<double*>(duckdb_vector_get_data(vector))[row] = value.number; return;
+    case Value::Kind::kDouble:
+      static_cast<double*>(duckdb_vector_get_data(vector))[row] = value.number;
+      return;
     default:
       duckdb_vector_assign_string_element_len(vector, row, value.text.data(), value.text.size());
   }
@@ -305,8 +370,9 @@ Status StreamResult(duckdb_result* result, ResultSink& sink) {
     std::string type_name = TypeName(types.back());
     const char* name = duckdb_column_name(result, i);
     if (type_name.empty()) {
-      return Status::InvalidArgument("column '" + std::string(name != nullptr ? name : "?") +
-                                     "' has a type the API cannot return; cast it, e.g. to VARCHAR");
+      return Status::InvalidArgument(
+          "column '" + std::string(name != nullptr ? name : "?") +
+          "' has a type the API cannot return; cast it, e.g. to VARCHAR");
     }
     columns.push_back({name != nullptr ? name : "", std::move(type_name)});
   }
@@ -317,9 +383,11 @@ Status StreamResult(duckdb_result* result, ResultSink& sink) {
   for (duckdb_data_chunk chunk = duckdb_fetch_chunk(*result); chunk != nullptr;
        chunk = duckdb_fetch_chunk(*result)) {
     const idx_t size = duckdb_data_chunk_get_size(chunk);
-    for (idx_t c = 0; c < column_count; ++c) vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
+    for (idx_t c = 0; c < column_count; ++c)
+      vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
     for (idx_t r = 0; r < size; ++r) {
-      for (idx_t c = 0; c < column_count; ++c) row[c] = ReadCell(vectors[c], types[c], r);
+      for (idx_t c = 0; c < column_count; ++c)
+        row[c] = ReadCell(vectors[c], types[c], r);
       sink.Row(row);
     }
     row_count += size;

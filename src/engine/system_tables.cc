@@ -10,13 +10,25 @@ using Rows = std::vector<std::vector<Value>>;
 
 constexpr std::string_view kMasked = "***";
 
-ResultColumn Text(std::string name) { return {std::move(name), "TEXT"}; }
-ResultColumn Int(std::string name) { return {std::move(name), "INT"}; }
-ResultColumn BigInt(std::string name) { return {std::move(name), "BIGINT"}; }
-ResultColumn Bool(std::string name) { return {std::move(name), "BOOLEAN"}; }
-ResultColumn Timestamp(std::string name) { return {std::move(name), "TIMESTAMP"}; }
+ResultColumn Text(std::string name) {
+  return {std::move(name), "TEXT"};
+}
+ResultColumn Int(std::string name) {
+  return {std::move(name), "INT"};
+}
+ResultColumn BigInt(std::string name) {
+  return {std::move(name), "BIGINT"};
+}
+ResultColumn Bool(std::string name) {
+  return {std::move(name), "BOOLEAN"};
+}
+ResultColumn Timestamp(std::string name) {
+  return {std::move(name), "TIMESTAMP"};
+}
 
-Value OptionalText(const std::string& text) { return text.empty() ? Value::Null() : Value::Text(text); }
+Value OptionalText(const std::string& text) {
+  return text.empty() ? Value::Null() : Value::Text(text);
+}
 Value OptionalMillis(const std::optional<int64_t>& millis) {
   return millis.has_value() ? Value::TimestampMillis(*millis) : Value::Null();
 }
@@ -26,8 +38,10 @@ std::string OptionsJson(const catalog::TableRecord& table) {
   const catalog::TableOptions& options = table.options;
   json["storage_id"] = options.storage_id.value();
   if (table.table_type == TableType::kUser) json["use_user_storage"] = options.use_user_storage;
-  if (!options.flush_policy.ToString().empty()) json["flush_policy"] = options.flush_policy.ToString();
-  if (options.deleted_retention_hours) json["deleted_retention_hours"] = *options.deleted_retention_hours;
+  if (!options.flush_policy.ToString().empty())
+    json["flush_policy"] = options.flush_policy.ToString();
+  if (options.deleted_retention_hours)
+    json["deleted_retention_hours"] = *options.deleted_retention_hours;
   if (options.ttl_seconds) json["ttl_seconds"] = *options.ttl_seconds;
   if (options.access_level) json["access_level"] = catalog::AccessLevelName(*options.access_level);
   return boost::json::serialize(json);
@@ -35,7 +49,8 @@ std::string OptionsJson(const catalog::TableRecord& table) {
 
 std::string PairsJson(const std::vector<std::pair<std::string, std::string>>& pairs) {
   boost::json::object json;
-  for (const auto& [key, value] : pairs) json[key] = value;
+  for (const auto& [key, value] : pairs)
+    json[key] = value;
   return boost::json::serialize(json);
 }
 
@@ -57,7 +72,8 @@ const SystemTableDef* SystemTables::Find(std::string_view schema, std::string_vi
 void SystemTables::AddSystemTables() {
   catalog::Catalog& catalog = catalog_;
   tables_.push_back(
-      {"system", "namespaces",
+      {"system",
+       "namespaces",
        {Text("namespace_id"), Text("name"), Timestamp("created_at"), Text("options"),
         Int("table_count")},
        [&catalog]() -> Result<Rows> {
@@ -65,8 +81,9 @@ void SystemTables::AddSystemTables() {
          KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
          Rows rows;
          for (const catalog::NamespaceRecord& ns : namespaces) {
-           const auto count = std::count_if(tables.begin(), tables.end(),
-                                            [&](const auto& t) { return t.namespace_id == ns.name; });
+           const auto count = std::count_if(tables.begin(), tables.end(), [&](const auto& t) {
+             return t.namespace_id == ns.name;
+           });
            rows.push_back({Value::Text(ns.name), Value::Text(ns.name),
                            Value::TimestampMillis(ns.created_at),
                            ns.options.empty() ? Value::Null() : Value::Json(PairsJson(ns.options)),
@@ -75,7 +92,8 @@ void SystemTables::AddSystemTables() {
          return rows;
        }});
   tables_.push_back(
-      {"system", "storages",
+      {"system",
+       "storages",
        {Text("storage_id"), Text("storage_name"), Text("description"), Text("storage_type"),
         Text("base_directory"), Text("credentials"), Text("shared_tables_template"),
         Text("user_tables_template"), Timestamp("created_at"), Timestamp("updated_at")},
@@ -83,17 +101,18 @@ void SystemTables::AddSystemTables() {
          KALAM_ASSIGN_OR_RETURN(const auto storages, catalog.ListStorages());
          Rows rows;
          for (const catalog::StorageRecord& s : storages) {
-           rows.push_back({Value::Text(s.storage_id), Value::Text(s.storage_name),
-                           OptionalText(s.description), Value::Text(s.storage_type),
-                           Value::Text(s.base_directory),
-                           s.credentials.empty() ? Value::Null() : Value::Text(std::string(kMasked)),
-                           Value::Text(s.shared_tables_template), Value::Text(s.user_tables_template),
-                           Value::TimestampMillis(s.created_at), Value::TimestampMillis(s.updated_at)});
+           rows.push_back(
+               {Value::Text(s.storage_id), Value::Text(s.storage_name), OptionalText(s.description),
+                Value::Text(s.storage_type), Value::Text(s.base_directory),
+                s.credentials.empty() ? Value::Null() : Value::Text(std::string(kMasked)),
+                Value::Text(s.shared_tables_template), Value::Text(s.user_tables_template),
+                Value::TimestampMillis(s.created_at), Value::TimestampMillis(s.updated_at)});
          }
          return rows;
        }});
   tables_.push_back(
-      {"system", "tables",
+      {"system",
+       "tables",
        {Text("table_id"), Text("table_name"), Text("namespace_id"), Text("table_type"),
         Timestamp("created_at"), Int("schema_version"), Text("table_comment"),
         Timestamp("updated_at"), Text("options"), Text("access_level")},
@@ -101,20 +120,21 @@ void SystemTables::AddSystemTables() {
          KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
          Rows rows;
          for (const catalog::TableRecord& t : tables) {
-           rows.push_back(
-               {Value::Text(t.namespace_id + ":" + t.table_name), Value::Text(t.table_name),
-                Value::Text(t.namespace_id), Value::Text(std::string(TableTypeName(t.table_type))),
-                Value::TimestampMillis(t.created_at), Value::Int32(t.schema_version),
-                OptionalText(t.comment), Value::TimestampMillis(t.updated_at),
-                Value::Json(OptionsJson(t)),
-                t.options.access_level
-                    ? Value::Text(std::string(AccessLevelName(*t.options.access_level)))
-                    : Value::Null()});
+           rows.push_back({Value::Text(t.namespace_id + ":" + t.table_name),
+                           Value::Text(t.table_name), Value::Text(t.namespace_id),
+                           Value::Text(std::string(TableTypeName(t.table_type))),
+                           Value::TimestampMillis(t.created_at), Value::Int32(t.schema_version),
+                           OptionalText(t.comment), Value::TimestampMillis(t.updated_at),
+                           Value::Json(OptionsJson(t)),
+                           t.options.access_level
+                               ? Value::Text(std::string(AccessLevelName(*t.options.access_level)))
+                               : Value::Null()});
          }
          return rows;
        }});
   tables_.push_back(
-      {"system", "users",
+      {"system",
+       "users",
        {Text("user_id"), Text("username"), Text("password_hash"), Text("role"), Text("email"),
         Text("auth_type"), Timestamp("created_at"), Timestamp("updated_at"),
         Timestamp("deleted_at")},
@@ -122,16 +142,18 @@ void SystemTables::AddSystemTables() {
          KALAM_ASSIGN_OR_RETURN(const auto users, catalog.ListUsers());
          Rows rows;
          for (const catalog::UserRecord& u : users) {
-           rows.push_back({Value::Text(u.user_id), Value::Text(u.username),
-                           u.password_hash.empty() ? Value::Null() : Value::Text(std::string(kMasked)),
-                           Value::Text(std::string(RoleName(u.role))), OptionalText(u.email),
-                           Value::Text(u.auth_type), Value::TimestampMillis(u.created_at),
-                           Value::TimestampMillis(u.updated_at), OptionalMillis(u.deleted_at)});
+           rows.push_back(
+               {Value::Text(u.user_id), Value::Text(u.username),
+                u.password_hash.empty() ? Value::Null() : Value::Text(std::string(kMasked)),
+                Value::Text(std::string(RoleName(u.role))), OptionalText(u.email),
+                Value::Text(u.auth_type), Value::TimestampMillis(u.created_at),
+                Value::TimestampMillis(u.updated_at), OptionalMillis(u.deleted_at)});
          }
          return rows;
        }});
   tables_.push_back(
-      {"system", "jobs",
+      {"system",
+       "jobs",
        {Text("job_id"), Text("job_type"), Text("namespace_id"), Text("table_name"), Text("status"),
         Text("parameters"), Text("result"), Text("error_message"), Int("retry_count"),
         Text("node_id"), Timestamp("created_at"), Timestamp("started_at"),
@@ -140,18 +162,19 @@ void SystemTables::AddSystemTables() {
          KALAM_ASSIGN_OR_RETURN(const auto jobs, catalog.ListJobs());
          Rows rows;
          for (const catalog::JobRecord& j : jobs) {
-           rows.push_back({Value::Text(j.job_id), Value::Text(j.job_type), OptionalText(j.namespace_id),
-                           OptionalText(j.table_name), Value::Text(j.status),
-                           j.parameters.empty() ? Value::Null() : Value::Json(j.parameters),
-                           OptionalText(j.result), OptionalText(j.error_message),
-                           Value::Int32(j.retry_count), Value::Text(j.node_id),
-                           Value::TimestampMillis(j.created_at), OptionalMillis(j.started_at),
-                           OptionalMillis(j.completed_at)});
+           rows.push_back(
+               {Value::Text(j.job_id), Value::Text(j.job_type), OptionalText(j.namespace_id),
+                OptionalText(j.table_name), Value::Text(j.status),
+                j.parameters.empty() ? Value::Null() : Value::Json(j.parameters),
+                OptionalText(j.result), OptionalText(j.error_message), Value::Int32(j.retry_count),
+                Value::Text(j.node_id), Value::TimestampMillis(j.created_at),
+                OptionalMillis(j.started_at), OptionalMillis(j.completed_at)});
          }
          return rows;
        }});
   tables_.push_back(
-      {"system", "live_queries",
+      {"system",
+       "live_queries",
        {Text("live_id"), Text("connection_id"), Text("subscription_id"), Text("namespace_id"),
         Text("table_name"), Text("user_id"), Text("query"), Text("options"), Text("status"),
         Timestamp("created_at"), Timestamp("last_update"), BigInt("changes"), Text("node")},
@@ -170,7 +193,8 @@ void SystemTables::AddSystemTables() {
          return rows;
        }});
   tables_.push_back(
-      {"system", "audit_logs",
+      {"system",
+       "audit_logs",
        {Text("audit_id"), Timestamp("timestamp"), Text("actor_user_id"), Text("actor_username"),
         Text("action"), Text("target"), Text("details"), Text("ip_address"), Text("request_id")},
        [&catalog]() -> Result<Rows> {
@@ -186,7 +210,9 @@ void SystemTables::AddSystemTables() {
        }});
   const ServerInfo info = info_;
   tables_.push_back(
-      {"system", "stats", {Text("metric_name"), Text("metric_value")},
+      {"system",
+       "stats",
+       {Text("metric_name"), Text("metric_value")},
        [&catalog, info]() -> Result<Rows> {
          const catalog::SchemaCacheStats cache = catalog.CacheStats();
          const uint64_t lookups = cache.hits + cache.misses;
@@ -217,7 +243,8 @@ void SystemTables::AddInformationSchema() {
   const std::vector<SystemTableDef>* system_tables = &tables_;  // the system.* defs above
   const size_t system_count = tables_.size();
   tables_.push_back(
-      {"information_schema", "tables",
+      {"information_schema",
+       "tables",
        {Text("table_catalog"), Text("table_schema"), Text("table_name"), Text("table_type"),
         Timestamp("created_at"), Timestamp("updated_at"), Int("schema_version"),
         Text("storage_id")},
@@ -226,17 +253,17 @@ void SystemTables::AddInformationSchema() {
          KALAM_ASSIGN_OR_RETURN(const auto views, catalog.ListViews());
          Rows rows;
          for (const catalog::TableRecord& t : tables) {
-           rows.push_back({Value::Text("kalamdb"), Value::Text(t.namespace_id),
-                           Value::Text(t.table_name),
-                           Value::Text(std::string(TableTypeName(t.table_type))),
-                           Value::TimestampMillis(t.created_at), Value::TimestampMillis(t.updated_at),
-                           Value::Int32(t.schema_version), Value::Text(t.options.storage_id.value())});
+           rows.push_back(
+               {Value::Text("kalamdb"), Value::Text(t.namespace_id), Value::Text(t.table_name),
+                Value::Text(std::string(TableTypeName(t.table_type))),
+                Value::TimestampMillis(t.created_at), Value::TimestampMillis(t.updated_at),
+                Value::Int32(t.schema_version), Value::Text(t.options.storage_id.value())});
          }
          for (const catalog::ViewRecord& v : views) {
            rows.push_back({Value::Text("kalamdb"), Value::Text(v.namespace_id),
                            Value::Text(v.view_name), Value::Text("VIEW"),
-                           Value::TimestampMillis(v.created_at), Value::TimestampMillis(v.created_at),
-                           Value::Null(), Value::Null()});
+                           Value::TimestampMillis(v.created_at),
+                           Value::TimestampMillis(v.created_at), Value::Null(), Value::Null()});
          }
          for (size_t i = 0; i < system_count; ++i) {
            const SystemTableDef& def = (*system_tables)[i];
@@ -246,36 +273,40 @@ void SystemTables::AddInformationSchema() {
          }
          return rows;
        }});
-  tables_.push_back(
-      {"information_schema", "columns",
-       {Text("table_catalog"), Text("table_schema"), Text("table_name"), Text("column_name"),
-        Int("ordinal_position"), Text("data_type"), Bool("is_nullable"), Text("column_default"),
-        Bool("is_primary_key")},
-       [&catalog, system_tables, system_count]() -> Result<Rows> {
-         KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
-         Rows rows;
-         for (const catalog::TableRecord& t : tables) {
-           KALAM_ASSIGN_OR_RETURN(const auto cached, catalog.GetTable(t.namespace_id, t.table_name));
-           int position = 0;
-           for (const catalog::ColumnDefinition& c : cached->schema.columns) {
-             const std::string default_sql = c.default_value.ToSql();
-             rows.push_back({Value::Text("kalamdb"), Value::Text(t.namespace_id),
-                             Value::Text(t.table_name), Value::Text(c.name), Value::Int32(++position),
-                             Value::Text(c.type.ToSql()), Value::Boolean(c.nullable),
-                             OptionalText(default_sql), Value::Boolean(c.primary_key)});
-           }
-         }
-         for (size_t i = 0; i < system_count; ++i) {
-           const SystemTableDef& def = (*system_tables)[i];
-           int position = 0;
-           for (const ResultColumn& c : def.columns) {
-             rows.push_back({Value::Text("kalamdb"), Value::Text(def.schema), Value::Text(def.name),
-                             Value::Text(c.name), Value::Int32(++position), Value::Text(c.data_type),
-                             Value::Boolean(true), Value::Null(), Value::Boolean(false)});
-           }
-         }
-         return rows;
-       }});
+  tables_.push_back({"information_schema",
+                     "columns",
+                     {Text("table_catalog"), Text("table_schema"), Text("table_name"),
+                      Text("column_name"), Int("ordinal_position"), Text("data_type"),
+                      Bool("is_nullable"), Text("column_default"), Bool("is_primary_key")},
+                     [&catalog, system_tables, system_count]() -> Result<Rows> {
+                       KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
+                       Rows rows;
+                       for (const catalog::TableRecord& t : tables) {
+                         KALAM_ASSIGN_OR_RETURN(const auto cached,
+                                                catalog.GetTable(t.namespace_id, t.table_name));
+                         int position = 0;
+                         for (const catalog::ColumnDefinition& c : cached->schema.columns) {
+                           const std::string default_sql = c.default_value.ToSql();
+                           rows.push_back({Value::Text("kalamdb"), Value::Text(t.namespace_id),
+                                           Value::Text(t.table_name), Value::Text(c.name),
+                                           Value::Int32(++position), Value::Text(c.type.ToSql()),
+                                           Value::Boolean(c.nullable), OptionalText(default_sql),
+                                           Value::Boolean(c.primary_key)});
+                         }
+                       }
+                       for (size_t i = 0; i < system_count; ++i) {
+                         const SystemTableDef& def = (*system_tables)[i];
+                         int position = 0;
+                         for (const ResultColumn& c : def.columns) {
+                           rows.push_back({Value::Text("kalamdb"), Value::Text(def.schema),
+                                           Value::Text(def.name), Value::Text(c.name),
+                                           Value::Int32(++position), Value::Text(c.data_type),
+                                           Value::Boolean(true), Value::Null(),
+                                           Value::Boolean(false)});
+                         }
+                       }
+                       return rows;
+                     }});
 }
 
 }  // namespace kalam::engine

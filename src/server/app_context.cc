@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "api/health_routes.h"
+#include "api/sql_routes.h"
 #include "common/log.h"
 
 namespace kalam::server {
@@ -24,10 +25,37 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig conf
   const std::string rocksdb_dir = (std::filesystem::path(data_dir) / "rocksdb").string();
   KALAM_ASSIGN_OR_RETURN(context->kv_store_,
                          storage::OpenRocksKvStore(rocksdb_dir, context->config_.storage));
+  KALAM_RETURN_IF_ERROR(context->OpenQueryPath());
   api::AddHealthRoutes(context->router_, {.version = std::string(ServerVersion()),
                                           .node_id = context->node_id_,
                                           .started_at = context->started_at_});
+  api::AddSqlRoutes(context->router_, *context->executor_, *context->workers_);
   return context;
+}
+
+Status AppContext::OpenQueryPath() {
+  const std::string storage_dir =
+      (std::filesystem::path(config_.server.data_dir) / "storage").string();
+  const auto catalog_started = std::chrono::steady_clock::now();
+  KALAM_ASSIGN_OR_RETURN(
+      catalog_, catalog::Catalog::Open(*kv_store_, clock_, {.default_storage_path = storage_dir}));
+  system_tables_ = std::make_unique<engine::SystemTables>(
+      *catalog_, engine::ServerInfo{node_id_.value(), std::string(ServerVersion()), started_at_});
+  const config::EngineSection& engine = config_.engine;
+  KALAM_ASSIGN_OR_RETURN(
+      engine_, engine::Engine::Open({.threads = engine.threads,
+                                     .memory_limit_mb = engine.memory_limit_mb,
+                                     .connections = static_cast<size_t>(engine.query_workers),
+                                     .allowed_directory = storage_dir},
+                                    *system_tables_));
+  const auto elapsed = std::chrono::steady_clock::now() - catalog_started;
+  KALAM_LOG_INFO("server", "catalog and engine ready ms={:.1f}",
+                 std::chrono::duration<double, std::milli>(elapsed).count());
+  executor_ =
+      std::make_unique<sql::SqlExecutor>(*catalog_, *engine_, *system_tables_, clock_, snowflake_);
+  workers_ = std::make_unique<api::WorkerPool>(static_cast<size_t>(engine.query_workers),
+                                               static_cast<size_t>(engine.max_queued_requests));
+  return Status();
 }
 
 AppContext::~AppContext() {
@@ -52,6 +80,9 @@ Status AppContext::Start() {
 void AppContext::Stop() {
   // Reverse of start order: stop taking requests, then close storage, then unlock.
   if (http_server_ != nullptr) http_server_->Stop();
+  if (workers_ != nullptr) workers_->Stop();  // no SQL runs after this
+  engine_.reset();
+  catalog_.reset();
   if (kv_store_ != nullptr) kv_store_->Stop();
   lock_.reset();
 }

@@ -5,11 +5,16 @@
 
 #include "api/http_server.h"
 #include "api/router.h"
+#include "api/worker_pool.h"
+#include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/snowflake.h"
 #include "config/server_config.h"
+#include "engine/engine.h"
+#include "engine/system_tables.h"
 #include "server/data_dir_lock.h"
+#include "sql/executor.h"
 #include "storage/kv_store.h"
 
 namespace kalam::server {
@@ -34,12 +39,14 @@ class AppContext {
   const config::ServerConfig& config() const { return config_; }
   const Clock& clock() const { return clock_; }
   storage::KvStore& kv_store() { return *kv_store_; }
+  catalog::Catalog& catalog() { return *catalog_; }
   SnowflakeGenerator& snowflake() { return snowflake_; }
   // The bound HTTP port. REQUIRES: Start() succeeded.
   uint16_t http_port() const { return http_server_->port(); }
 
  private:
   explicit AppContext(config::ServerConfig config);
+  Status OpenQueryPath();  // catalog, system tables, engine, executor, workers
 
   const config::ServerConfig config_;
   const NodeId node_id_;  // read once from config; the only NodeId of the process
@@ -48,6 +55,11 @@ class AppContext {
   SnowflakeGenerator snowflake_;
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<storage::KvStore> kv_store_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<engine::SystemTables> system_tables_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<sql::SqlExecutor> executor_;
+  std::unique_ptr<api::WorkerPool> workers_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_server_;
 };

@@ -1,0 +1,183 @@
+#include "api/result_json.h"
+
+#include <charconv>
+#include <cmath>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace kalam::api {
+namespace {
+
+// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto day_of_era = static_cast<unsigned>(days - era * 146097);
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned mp = (5 * day_of_year + 2) / 153;
+  day = day_of_year - (153 * mp + 2) / 5 + 1;
+  month = mp < 10 ? mp + 3 : mp - 9;
+  year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
+}
+
+std::string FormatDate(int64_t days) {
+  int64_t year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  CivilFromDays(days, year, month, day);
+  return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+}
+
+std::string FormatTime(int64_t micros) {
+  return fmt::format("{:02}:{:02}:{:02}.{:06}", micros / 3600000000, micros / 60000000 % 60,
+                     micros / 1000000 % 60, micros % 1000000);
+}
+
+std::string FormatTimestamp(int64_t micros) {
+  constexpr int64_t kMicrosPerDay = 86400000000;
+  int64_t days = micros / kMicrosPerDay;
+  int64_t rest = micros % kMicrosPerDay;
+  if (rest < 0) {
+    rest += kMicrosPerDay;
+    --days;
+  }
+  return FormatDate(days) + "T" + FormatTime(rest) + "Z";
+}
+
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t chunk = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 2]);
+    out.push_back(kAlphabet[(chunk >> 18) & 63]);
+    out.push_back(kAlphabet[(chunk >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kAlphabet[chunk & 63] : '=');
+  }
+  return out;
+}
+
+void AppendDouble(std::string& out, double number) {
+  if (std::isnan(number)) return AppendJsonString(out, "NaN");
+  if (std::isinf(number)) return AppendJsonString(out, number > 0 ? "Infinity" : "-Infinity");
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), number);
+  out.append(buffer, end);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (const char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendJsonValue(std::string& out, const Value& value) {
+  switch (value.kind) {
+    case Value::Kind::kNull: out += "null"; return;
+    case Value::Kind::kBoolean: out += value.boolean ? "true" : "false"; return;
+    case Value::Kind::kInt32: out += std::to_string(value.integer); return;
+    case Value::Kind::kInt64: return AppendJsonString(out, std::to_string(value.integer));
+    case Value::Kind::kUInt64: return AppendJsonString(out, std::to_string(value.unsigned_integer));
+    case Value::Kind::kDouble: return AppendDouble(out, value.number);
+    case Value::Kind::kDecimal:
+    case Value::Kind::kText: return AppendJsonString(out, value.text);
+    case Value::Kind::kJson: {
+      boost::system::error_code error;
+      const boost::json::value parsed = boost::json::parse(value.text, error);
+      if (error) return AppendJsonString(out, value.text);  // not JSON after all: keep the text
+      out += boost::json::serialize(parsed);
+      return;
+    }
+    case Value::Kind::kBytes: return AppendJsonString(out, Base64(value.text));
+    case Value::Kind::kTimestamp: return AppendJsonString(out, FormatTimestamp(value.integer));
+    case Value::Kind::kDate: return AppendJsonString(out, FormatDate(value.integer));
+    case Value::Kind::kTime: return AppendJsonString(out, FormatTime(value.integer));
+    case Value::Kind::kList:
+      out.push_back('[');
+      for (size_t i = 0; i < value.children.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        AppendJsonValue(out, value.children[i]);
+      }
+      out.push_back(']');
+      return;
+    case Value::Kind::kStruct:
+      out.push_back('{');
+      for (size_t i = 0; i < value.children.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        AppendJsonString(out, i < value.field_names.size() ? value.field_names[i] : "");
+        out.push_back(':');
+        AppendJsonValue(out, value.children[i]);
+      }
+      out.push_back('}');
+      return;
+  }
+}
+
+void JsonResultWriter::BeginResult(std::span<const ResultColumn> columns) {
+  if (!first_result_) out_.push_back(',');
+  first_result_ = false;
+  first_row_ = true;
+  out_ += R"({"schema":[)";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out_.push_back(',');
+    out_ += R"({"name":)";
+    AppendJsonString(out_, columns[i].name);
+    out_ += R"(,"data_type":)";
+    AppendJsonString(out_, columns[i].data_type);
+    out_ += R"(,"index":)" + std::to_string(i) + "}";
+  }
+  out_ += R"(],"rows":[)";
+}
+
+void JsonResultWriter::Row(std::span<const Value> values) {
+  if (!first_row_) out_.push_back(',');
+  first_row_ = false;
+  out_.push_back('[');
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out_.push_back(',');
+    AppendJsonValue(out_, values[i]);
+  }
+  out_.push_back(']');
+}
+
+void JsonResultWriter::EndResult(uint64_t row_count, std::string_view message) {
+  out_ += R"(],"row_count":)" + std::to_string(row_count);
+  if (!message.empty()) {
+    out_ += R"(,"message":)";
+    AppendJsonString(out_, message);
+  }
+  out_.push_back('}');
+}
+
+std::string JsonResultWriter::TakeArray() {
+  std::string array = std::move(out_);
+  array.push_back(']');
+  out_ = "[";
+  first_result_ = true;
+  return array;
+}
+
+}  // namespace kalam::api

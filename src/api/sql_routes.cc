@@ -1,0 +1,134 @@
+#include "api/sql_routes.h"
+
+#include <boost/json.hpp>
+
+#include "api/json_envelope.h"
+#include "api/result_json.h"
+#include "api/status_mapping.h"
+#include "catalog/types.h"
+#include "sql/lexer.h"
+
+namespace kalam::api {
+namespace {
+
+struct SqlRequest {
+  std::string sql;
+  size_t param_count = 0;
+  std::optional<std::string> namespace_id;
+};
+
+// Validates the body; on failure returns the error response to send.
+std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
+  boost::system::error_code error;
+  const boost::json::value body = boost::json::parse(request.body, error);
+  if (error || !body.is_object()) {
+    return ErrorResponse(request, 400, "INVALID_REQUEST",
+                         "request body must be a JSON object like {\"sql\": \"SELECT 1\"}");
+  }
+  const boost::json::object& object = body.as_object();
+  SqlRequest parsed;
+  const boost::json::value* sql = object.if_contains("sql");
+  if (sql == nullptr || !sql->is_string()) {
+    return ErrorResponse(request, 400, "INVALID_REQUEST", "\"sql\" must be a string");
+  }
+  parsed.sql = std::string(sql->as_string());
+  if (parsed.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
+    return ErrorResponse(request, 400, "EMPTY_SQL", "SQL is empty");
+  }
+  if (const boost::json::value* params = object.if_contains("params"); params != nullptr && !params->is_null()) {
+    if (!params->is_array()) {
+      return ErrorResponse(request, 400, "INVALID_PARAMETER", "\"params\" must be an array");
+    }
+    parsed.param_count = params->as_array().size();
+  }
+  if (const boost::json::value* ns = object.if_contains("namespace_id"); ns != nullptr && !ns->is_null()) {
+    if (!ns->is_string()) {
+      return ErrorResponse(request, 400, "INVALID_REQUEST", "\"namespace_id\" must be a string");
+    }
+    parsed.namespace_id = std::string(ns->as_string());
+  }
+  return parsed;
+}
+
+std::optional<HttpResponse> CheckParams(const HttpRequest& request, const SqlRequest& parsed) {
+  if (parsed.param_count == 0) return std::nullopt;
+  const Result<std::vector<std::string>> statements = sql::SplitStatements(parsed.sql);
+  if (statements.ok() && statements->size() > 1) {
+    return ErrorResponse(request, 400, "PARAMS_WITH_BATCH",
+                         "\"params\" can only be used with a single statement");
+  }
+  return ErrorResponse(request, 400, "INVALID_PARAMETER",
+                       "parameters ($1, $2, …) are not supported by the statements this build "
+                       "runs; they arrive with INSERT/UPDATE/DELETE and table queries");
+}
+
+HttpResponse RunBatch(const HttpRequest& request, const SqlRequest& parsed,
+                      sql::SqlExecutor& executor) {
+  sql::ExecutionContext context;
+  context.client_ip = request.peer_address;
+  context.request_id = std::string(request.Header("x-request-id"));
+  if (parsed.namespace_id.has_value()) {
+    Result<std::string> ns = catalog::NormalizeName(*parsed.namespace_id, "namespace");
+    if (!ns.ok()) return ErrorResponse(request, 400, "INVALID_REQUEST", ns.status().message());
+    context.default_namespace = *ns;
+  }
+  JsonResultWriter writer;
+  const sql::BatchOutcome outcome = executor.ExecuteBatch(parsed.sql, context, writer);
+  if (!outcome.status.ok()) {
+    const StatusCode code = outcome.status.code();
+    // A missing table or namespace is a mistake in the SQL (400), not an unknown route.
+    const int http_status = code == StatusCode::kNotFound ? 400 : HttpStatusFor(code);
+    std::string message = outcome.failed_statement > 0
+                              ? "Statement " + std::to_string(outcome.failed_statement) +
+                                    " failed: " + std::string(outcome.status.message())
+                              : std::string(outcome.status.message());
+    HttpResponse response = ErrorResponse(request, http_status, ErrorCodeFor(code), message);
+    if (!outcome.failed_sql.empty()) {
+      // Insert "details" (the failing statement) into the envelope's error object.
+      std::string details = R"(,"details":)";
+      AppendJsonString(details, outcome.failed_sql);
+      const size_t at = response.body.find(R"(},"results")");
+      if (at != std::string::npos) response.body.insert(at, details);
+    }
+    return response;
+  }
+  std::string body = R"({"status":"success","results":)" + writer.TakeArray() + "}";
+  return {.body = AppendTook(std::move(body), request.received_at)};
+}
+
+}  // namespace
+
+bool IsLoopback(std::string_view address) {
+  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+void AddSqlRoutes(Router& router, sql::SqlExecutor& executor, WorkerPool& workers) {
+  router.Add("POST", "/v1/api/sql", [&executor, &workers](HttpRequest&& request, Responder respond) {
+    if (!IsLoopback(request.peer_address)) {
+      respond(ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
+                            "SQL is accepted from localhost only until authentication is "
+                            "configured"));
+      return;
+    }
+    auto parsed = ParseBody(request);
+    if (auto* error = std::get_if<HttpResponse>(&parsed)) {
+      respond(std::move(*error));
+      return;
+    }
+    if (auto params_error = CheckParams(request, std::get<SqlRequest>(parsed))) {
+      respond(std::move(*params_error));
+      return;
+    }
+    auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
+        std::move(request), std::get<SqlRequest>(std::move(parsed)));
+    const bool queued = workers.Submit([shared, respond, &executor] {
+      respond(RunBatch(shared->first, shared->second, executor));
+    });
+    if (!queued) {
+      respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",
+                            "too many queued requests; retry shortly"));
+    }
+  });
+}
+
+}  // namespace kalam::api

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+#include "catalog/types.h"
+#include "common/ids.h"
+
+namespace kalam::sql {
+
+// Who runs a statement and where. Built by the API per request; `default_namespace`
+// changes with USE for the rest of the batch.
+struct ExecutionContext {
+  UserId user_id{"root"};
+  std::string username = "root";
+  catalog::Role role = catalog::Role::kSystem;
+  std::string default_namespace = "default";  // unqualified names resolve here
+  std::string request_id;
+  std::string client_ip;
+};
+
+}  // namespace kalam::sql

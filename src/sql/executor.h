@@ -1,0 +1,55 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "catalog/catalog.h"
+#include "common/clock.h"
+#include "common/snowflake.h"
+#include "common/value.h"
+#include "engine/engine.h"
+#include "engine/system_tables.h"
+#include "sql/execution_context.h"
+
+namespace kalam::sql {
+
+// The outcome of a batch: OK, or the first failing statement (1-based) and its error.
+struct BatchOutcome {
+  Status status;
+  size_t failed_statement = 0;
+  std::string failed_sql;
+};
+
+// Runs SQL: parses each statement, checks it against the caller's role (one gate before
+// any handler), dispatches to the handler of its family, and writes an audit entry for
+// each successful DDL statement.
+//
+// Thread-safety: Execute and ExecuteBatch may be called concurrently.
+class SqlExecutor {
+ public:
+  SqlExecutor(catalog::Catalog& catalog, engine::Engine& engine,
+              const engine::SystemTables& system_tables, const Clock& clock,
+              SnowflakeGenerator& snowflake)
+      : catalog_(catalog),
+        engine_(engine),
+        system_tables_(system_tables),
+        clock_(clock),
+        snowflake_(snowflake) {}
+
+  // Runs one statement; its result (rows or a message) goes to `sink`.
+  Status Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink);
+
+  // Splits `sql` on ';' and runs the statements in order, stopping at the first error.
+  BatchOutcome ExecuteBatch(std::string_view sql, ExecutionContext& context, ResultSink& sink);
+
+ private:
+  void Audit(const ExecutionContext& context, const std::string& action, const std::string& target);
+
+  catalog::Catalog& catalog_;
+  engine::Engine& engine_;
+  const engine::SystemTables& system_tables_;
+  const Clock& clock_;
+  SnowflakeGenerator& snowflake_;
+};
+
+}  // namespace kalam::sql

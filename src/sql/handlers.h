@@ -1,0 +1,68 @@
+#pragma once
+
+// Internal to sql/: the handlers SqlExecutor dispatches to, one per statement family.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "common/clock.h"
+#include "common/value.h"
+#include "engine/engine.h"
+#include "engine/system_tables.h"
+#include "sql/execution_context.h"
+#include "sql/statements.h"
+
+namespace kalam::sql {
+
+struct Services {
+  catalog::Catalog& catalog;
+  engine::Engine& engine;
+  const engine::SystemTables& system_tables;
+  const Clock& clock;
+};
+
+// What a handler reports for the audit log: the action and its target.
+struct AuditNote {
+  std::string action;  // CREATE, DROP, ALTER, … ("" = not audited)
+  std::string target;  // "NAMESPACE app", "TABLE app.t", …
+};
+
+struct Handled {
+  AuditNote audit;
+};
+
+// Sends a result with no rows and a message ("Namespace 'app' created successfully").
+void SendMessage(ResultSink& sink, std::string_view message);
+// Sends the rows of a system table (optionally filtered by a column's text value).
+Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables, std::string_view schema,
+                       std::string_view name, int filter_column = -1,
+                       const std::string& filter_value = "");
+// Lower-cased (namespace, name) of a possibly qualified name; errors name the object.
+Result<std::pair<std::string, std::string>> ResolveName(const QualifiedName& name,
+                                                        const ExecutionContext& context,
+                                                        std::string_view what);
+
+Result<Handled> HandleNamespace(const Statement& statement, Services& services,
+                                ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleStorage(const Statement& statement, Services& services, ResultSink& sink);
+Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
+                                  const ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleAlterTable(const AlterTable& alter, Services& services,
+                                 const ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleDropTable(const DropTable& drop, Services& services,
+                                const ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleView(const Statement& statement, Services& services,
+                           const ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleShow(const Statement& statement, Services& services,
+                           const ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleQuery(const Query& query, Services& services,
+                            const ExecutionContext& context, ResultSink& sink);
+
+// Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
+// validation (CREATE VIEW), user tables become typed empty relations; for execution,
+// reading table data is refused until the data path exists.
+Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
+                                     const ExecutionContext& context, bool validation_only);
+
+}  // namespace kalam::sql

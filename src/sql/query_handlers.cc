@@ -1,0 +1,192 @@
+#include "engine/query_rewriter.h"
+#include "sql/handlers.h"
+
+namespace kalam::sql {
+namespace {
+
+bool IsSystemSchema(const std::string& schema) {
+  return schema == "system" || schema == "information_schema";
+}
+
+// A relation with the table's columns and no rows, so that a view body can be bound
+// (names, types) before the data path exists.
+std::string EmptyRelationSql(const catalog::CachedTable& table) {
+  std::string sql = "SELECT ";
+  bool first = true;
+  for (const catalog::EngineColumn& column : table.engine_columns) {
+    if (column.system) continue;
+    sql += (first ? "" : ", ") + std::string("CAST(NULL AS ") + column.duckdb_type + ") AS \"" +
+           column.name + "\"";
+    first = false;
+  }
+  return sql + " WHERE false";
+}
+
+}  // namespace
+
+Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
+                                     const ExecutionContext& context, bool validation_only) {
+  const bool admin = context.role == catalog::Role::kDba || context.role == catalog::Role::kSystem;
+  const engine::TableResolver resolver =
+      [&](const std::string& schema, const std::string& name,
+          const std::string& default_schema) -> Result<engine::TableReplacement> {
+    const std::string ns = schema.empty() ? default_schema : schema;
+    if (IsSystemSchema(ns)) {
+      if (!admin) {
+        return Status::PermissionDenied("system tables are readable by the dba and system roles only");
+      }
+      if (services.system_tables.Find(ns, name) == nullptr) {
+        return Status::NotFound("Table " + ns + "." + name + " not found");
+      }
+      return engine::TableReplacement{"kalam_system", {ns + "." + name}};
+    }
+    KALAM_ASSIGN_OR_RETURN(const auto view, services.catalog.GetView(ns, name));
+    if (view.has_value()) {
+      return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
+    }
+    KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, name));
+    if (validation_only) {
+      return engine::TableReplacement{.view_sql = EmptyRelationSql(*table), .view_namespace = ns};
+    }
+    return Status::InvalidArgument("reading rows of table " + ns + "." + name +
+                                   " is not available in this build yet: the data path "
+                                   "(INSERT/SELECT on tables) comes next");
+  };
+  return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace});
+}
+
+Result<Handled> HandleQuery(const Query& query, Services& services,
+                            const ExecutionContext& context, ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
+                         RewriteForEngine(query.sql, services, context, false));
+  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, sink));
+  return Handled{};
+}
+
+Result<Handled> HandleView(const Statement& statement, Services& services,
+                           const ExecutionContext& context, ResultSink& sink) {
+  if (const auto* drop = std::get_if<DropView>(&statement)) {
+    KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(drop->view, context, "view"));
+    const std::string qualified = name.first + "." + name.second;
+    const Status dropped = services.catalog.DropView(name.first, name.second);
+    if (dropped.code() == StatusCode::kNotFound && drop->if_exists) {
+      SendMessage(sink, "View " + qualified + " does not exist (skipped)");
+      return Handled{};
+    }
+    KALAM_RETURN_IF_ERROR(dropped);
+    SendMessage(sink, "View " + qualified + " dropped successfully");
+    return Handled{{"DROP", "VIEW " + qualified}};
+  }
+  const auto& create = std::get<CreateView>(statement);
+  KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(create.view, context, "view"));
+  if (IsSystemSchema(name.first)) {
+    return Status::PermissionDenied("views cannot be created in " + name.first);
+  }
+  // The body is checked like any query, with unqualified names in the view's namespace.
+  ExecutionContext body_context = context;
+  body_context.default_namespace = name.first;
+  KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
+                         RewriteForEngine(create.select_sql, services, body_context, true));
+  KALAM_RETURN_IF_ERROR(services.engine.Validate(rewritten).WithContext("invalid view body"));
+  const std::string qualified = name.first + "." + name.second;
+  KALAM_RETURN_IF_ERROR(services.catalog.CreateView({.namespace_id = name.first,
+                                                     .view_name = name.second,
+                                                     .sql = create.select_sql,
+                                                     .created_by = context.user_id.value()},
+                                                    create.or_replace));
+  SendMessage(sink, "View " + qualified + " created successfully");
+  return Handled{{"CREATE", "VIEW " + qualified}};
+}
+
+namespace {
+
+Status Describe(const DescribeTable& describe, Services& services,
+                const ExecutionContext& context, ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(describe.table, context, "table"));
+  KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
+  if (describe.history) {
+    KALAM_ASSIGN_OR_RETURN(const auto versions, services.catalog.SchemaHistory(table->table.table_id));
+    const std::vector<ResultColumn> columns = {
+        {"schema_version", "INT"}, {"change", "TEXT"}, {"created_at", "TIMESTAMP"}, {"columns", "TEXT"}};
+    sink.BeginResult(columns);
+    for (const catalog::SchemaVersionRecord& version : versions) {
+      std::string list;
+      for (const catalog::ColumnDefinition& column : version.columns) {
+        list += (list.empty() ? "" : ", ") + column.name + " " + column.type.ToSql();
+      }
+      sink.Row(std::vector<Value>{Value::Int32(version.version), Value::Text(version.change),
+                                  Value::TimestampMillis(version.created_at), Value::Text(list)});
+    }
+    sink.EndResult(versions.size(), "");
+    return Status();
+  }
+  const std::vector<ResultColumn> columns = {
+      {"column_name", "TEXT"},     {"ordinal_position", "INT"}, {"data_type", "TEXT"},
+      {"is_nullable", "BOOLEAN"},  {"is_primary_key", "BOOLEAN"}, {"column_default", "TEXT"},
+      {"column_comment", "TEXT"}};
+  sink.BeginResult(columns);
+  int position = 0;
+  for (const catalog::ColumnDefinition& column : table->schema.columns) {
+    const std::string default_sql = column.default_value.ToSql();
+    sink.Row(std::vector<Value>{
+        Value::Text(column.name), Value::Int32(++position), Value::Text(column.type.ToSql()),
+        Value::Boolean(column.nullable), Value::Boolean(column.primary_key),
+        default_sql.empty() ? Value::Null() : Value::Text(default_sql),
+        column.comment.empty() ? Value::Null() : Value::Text(column.comment)});
+  }
+  sink.EndResult(table->schema.columns.size(), "");
+  return Status();
+}
+
+Status Stats(const ShowStats& stats, Services& services, const ExecutionContext& context,
+             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(stats.table, context, "table"));
+  KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
+  KALAM_ASSIGN_OR_RETURN(const uint64_t versions,
+                         services.catalog.HotRowVersions(table->table.table_id));
+  KALAM_ASSIGN_OR_RETURN(const auto live, services.catalog.ListLiveQueries());
+  const auto subscriptions = std::count_if(live.begin(), live.end(), [&](const auto& l) {
+    return l.namespace_id == name.first && l.table_name == name.second;
+  });
+  const std::vector<ResultColumn> columns = {
+      {"table_name", "TEXT"},         {"namespace", "TEXT"},
+      {"table_type", "TEXT"},         {"schema_version", "INT"},
+      {"hot_row_versions", "BIGINT"}, {"flushed_segments", "BIGINT"},
+      {"active_subscriptions", "BIGINT"}};
+  sink.BeginResult(columns);
+  sink.Row(std::vector<Value>{
+      Value::Text(name.second), Value::Text(name.first),
+      Value::Text(std::string(TableTypeName(table->table.table_type))),
+      Value::Int32(table->table.schema_version), Value::Int64(static_cast<int64_t>(versions)),
+      Value::Int64(0),  // no cold segments exist before the flush issue
+      Value::Int64(subscriptions)});
+  sink.EndResult(1, "");
+  return Status();
+}
+
+}  // namespace
+
+Result<Handled> HandleShow(const Statement& statement, Services& services,
+                           const ExecutionContext& context, ResultSink& sink) {
+  if (const auto* show = std::get_if<ShowTables>(&statement)) {
+    if (!show->namespace_id.has_value()) {
+      KALAM_RETURN_IF_ERROR(SendSystemTable(sink, services.system_tables, "system", "tables"));
+      return Handled{};
+    }
+    KALAM_ASSIGN_OR_RETURN(const std::string ns, catalog::NormalizeName(*show->namespace_id, "namespace"));
+    KALAM_ASSIGN_OR_RETURN(const auto found, services.catalog.GetNamespace(ns));
+    if (!found.has_value()) return Status::NotFound("Namespace '" + ns + "' not found");
+    constexpr int kNamespaceColumn = 2;  // system.tables.namespace_id
+    KALAM_RETURN_IF_ERROR(
+        SendSystemTable(sink, services.system_tables, "system", "tables", kNamespaceColumn, ns));
+    return Handled{};
+  }
+  if (const auto* describe = std::get_if<DescribeTable>(&statement)) {
+    KALAM_RETURN_IF_ERROR(Describe(*describe, services, context, sink));
+    return Handled{};
+  }
+  KALAM_RETURN_IF_ERROR(Stats(std::get<ShowStats>(statement), services, context, sink));
+  return Handled{};
+}
+
+}  // namespace kalam::sql
