@@ -16,7 +16,8 @@ void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day) 
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);
   const unsigned year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned mp = (5 * day_of_year + 2) / 153;
   day = day_of_year - (153 * mp + 2) / 5 + 1;
   month = mp < 10 ? mp + 3 : mp - 9;
@@ -78,11 +79,21 @@ void AppendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -96,14 +107,24 @@ void AppendJsonString(std::string& out, std::string_view text) {
 
 void AppendJsonValue(std::string& out, const Value& value) {
   switch (value.kind) {
-    case Value::Kind::kNull: out += "null"; return;
-    case Value::Kind::kBoolean: out += value.boolean ? "true" : "false"; return;
-    case Value::Kind::kInt32: out += std::to_string(value.integer); return;
-    case Value::Kind::kInt64: return AppendJsonString(out, std::to_string(value.integer));
-    case Value::Kind::kUInt64: return AppendJsonString(out, std::to_string(value.unsigned_integer));
-    case Value::Kind::kDouble: return AppendDouble(out, value.number);
+    case Value::Kind::kNull:
+      out += "null";
+      return;
+    case Value::Kind::kBoolean:
+      out += value.boolean ? "true" : "false";
+      return;
+    case Value::Kind::kInt32:
+      out += std::to_string(value.integer);
+      return;
+    case Value::Kind::kInt64:
+      return AppendJsonString(out, std::to_string(value.integer));
+    case Value::Kind::kUInt64:
+      return AppendJsonString(out, std::to_string(value.unsigned_integer));
+    case Value::Kind::kDouble:
+      return AppendDouble(out, value.number);
     case Value::Kind::kDecimal:
-    case Value::Kind::kText: return AppendJsonString(out, value.text);
+    case Value::Kind::kText:
+      return AppendJsonString(out, value.text);
     case Value::Kind::kJson: {
       boost::system::error_code error;
       const boost::json::value parsed = boost::json::parse(value.text, error);
@@ -111,10 +132,14 @@ void AppendJsonValue(std::string& out, const Value& value) {
       out += boost::json::serialize(parsed);
       return;
     }
-    case Value::Kind::kBytes: return AppendJsonString(out, Base64(value.text));
-    case Value::Kind::kTimestamp: return AppendJsonString(out, FormatTimestamp(value.integer));
-    case Value::Kind::kDate: return AppendJsonString(out, FormatDate(value.integer));
-    case Value::Kind::kTime: return AppendJsonString(out, FormatTime(value.integer));
+    case Value::Kind::kBytes:
+      return AppendJsonString(out, Base64(value.text));
+    case Value::Kind::kTimestamp:
+      return AppendJsonString(out, FormatTimestamp(value.integer));
+    case Value::Kind::kDate:
+      return AppendJsonString(out, FormatDate(value.integer));
+    case Value::Kind::kTime:
+      return AppendJsonString(out, FormatTime(value.integer));
     case Value::Kind::kList:
       out.push_back('[');
       for (size_t i = 0; i < value.children.size(); ++i) {

@@ -24,15 +24,14 @@ TEST(ResultJsonTest, EncodesValuesAsTheApiContractSays) {
   EXPECT_EQ(Json({.kind = Value::Kind::kBytes, .text = "hi!?"}), "\"aGkhPw==\"");
   EXPECT_EQ(Json({.kind = Value::Kind::kTimestamp, .integer = 1795341600123456}),
             "\"2026-11-22T10:00:00.123456Z\"");
-  EXPECT_EQ(Json({.kind = Value::Kind::kTimestamp, .integer = -1}), "\"1969-12-31T23:59:59.999999Z\"");
+  EXPECT_EQ(Json({.kind = Value::Kind::kTimestamp, .integer = -1}),
+            "\"1969-12-31T23:59:59.999999Z\"");
   EXPECT_EQ(Json({.kind = Value::Kind::kDate, .integer = 20779}), "\"2026-11-22\"");
   EXPECT_EQ(Json({.kind = Value::Kind::kTime, .integer = 3723000001}), "\"01:02:03.000001\"");
   EXPECT_EQ(Json({.kind = Value::Kind::kDecimal, .text = "-0.05"}), "\"-0.05\"");
   Value list{.kind = Value::Kind::kList, .children = {Value::Int32(1), Value::Null()}};
   EXPECT_EQ(Json(list), "[1,null]");
-  Value object{.kind = Value::Kind::kStruct,
-               .children = {Value::Text("x")},
-               .field_names = {"a"}};
+  Value object{.kind = Value::Kind::kStruct, .children = {Value::Text("x")}, .field_names = {"a"}};
   EXPECT_EQ(Json(object), R"({"a":"x"})");
   EXPECT_EQ(Json(Value::Double(std::nan(""))), "\"NaN\"");
 }

@@ -35,13 +35,15 @@ std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
   if (parsed.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
     return ErrorResponse(request, 400, "EMPTY_SQL", "SQL is empty");
   }
-  if (const boost::json::value* params = object.if_contains("params"); params != nullptr && !params->is_null()) {
+  if (const boost::json::value* params = object.if_contains("params");
+      params != nullptr && !params->is_null()) {
     if (!params->is_array()) {
       return ErrorResponse(request, 400, "INVALID_PARAMETER", "\"params\" must be an array");
     }
     parsed.param_count = params->as_array().size();
   }
-  if (const boost::json::value* ns = object.if_contains("namespace_id"); ns != nullptr && !ns->is_null()) {
+  if (const boost::json::value* ns = object.if_contains("namespace_id");
+      ns != nullptr && !ns->is_null()) {
     if (!ns->is_string()) {
       return ErrorResponse(request, 400, "INVALID_REQUEST", "\"namespace_id\" must be a string");
     }
@@ -103,32 +105,33 @@ bool IsLoopback(std::string_view address) {
 }
 
 void AddSqlRoutes(Router& router, sql::SqlExecutor& executor, WorkerPool& workers) {
-  router.Add("POST", "/v1/api/sql", [&executor, &workers](HttpRequest&& request, Responder respond) {
-    if (!IsLoopback(request.peer_address)) {
-      respond(ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
-                            "SQL is accepted from localhost only until authentication is "
-                            "configured"));
-      return;
-    }
-    auto parsed = ParseBody(request);
-    if (auto* error = std::get_if<HttpResponse>(&parsed)) {
-      respond(std::move(*error));
-      return;
-    }
-    if (auto params_error = CheckParams(request, std::get<SqlRequest>(parsed))) {
-      respond(std::move(*params_error));
-      return;
-    }
-    auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
-        std::move(request), std::get<SqlRequest>(std::move(parsed)));
-    const bool queued = workers.Submit([shared, respond, &executor] {
-      respond(RunBatch(shared->first, shared->second, executor));
-    });
-    if (!queued) {
-      respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",
-                            "too many queued requests; retry shortly"));
-    }
-  });
+  router.Add(
+      "POST", "/v1/api/sql", [&executor, &workers](HttpRequest&& request, Responder respond) {
+        if (!IsLoopback(request.peer_address)) {
+          respond(ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
+                                "SQL is accepted from localhost only until authentication is "
+                                "configured"));
+          return;
+        }
+        auto parsed = ParseBody(request);
+        if (auto* error = std::get_if<HttpResponse>(&parsed)) {
+          respond(std::move(*error));
+          return;
+        }
+        if (auto params_error = CheckParams(request, std::get<SqlRequest>(parsed))) {
+          respond(std::move(*params_error));
+          return;
+        }
+        auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
+            std::move(request), std::get<SqlRequest>(std::move(parsed)));
+        const bool queued = workers.Submit([shared, respond, &executor] {
+          respond(RunBatch(shared->first, shared->second, executor));
+        });
+        if (!queued) {
+          respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",
+                                "too many queued requests; retry shortly"));
+        }
+      });
 }
 
 }  // namespace kalam::api

@@ -5,7 +5,8 @@
 namespace kalam::api {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) threads_.emplace_back([this] { Work(); });
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
+    threads_.emplace_back([this] { Work(); });
 }
 
 bool WorkerPool::Submit(std::function<void()> task) {
@@ -25,7 +26,8 @@ void WorkerPool::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  for (std::thread& thread : threads_) thread.join();
+  for (std::thread& thread : threads_)
+    thread.join();
   threads_.clear();
 }
 
@@ -34,7 +36,8 @@ void WorkerPool::Work() {
     std::function<void()> task;
     {
       std::unique_lock<Mutex> lock(mu_);
-      wake_.wait(lock, [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock,
+                 [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and all queued work is done
       task = std::move(queue_.front());
       queue_.pop_front();

@@ -54,7 +54,7 @@ Status RunAdmin(duckdb_connection connection, const std::string& sql) {
 }
 
 std::string DuckDbTypeOf(const std::string& our_type) {
-  if (our_type == "TEXT" || our_type == "JSON") return "VARCHAR";
+  if (our_type == "TEXT") return "VARCHAR";
   if (our_type == "INT") return "INTEGER";
   return our_type;  // BIGINT, BOOLEAN, TIMESTAMP, DOUBLE
 }

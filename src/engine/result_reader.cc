@@ -333,6 +333,11 @@ duckdb_logical_type LogicalTypeFromName(const std::string& name) {
   if (name == "BOOLEAN") return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
   if (name == "TIMESTAMP") return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
   if (name == "DOUBLE") return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+  if (name == "JSON") {
+    duckdb_logical_type json = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+    duckdb_logical_type_set_alias(json, "JSON");  // read back as JSON, embedded in replies
+    return json;
+  }
   return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
 }
 

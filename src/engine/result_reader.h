@@ -10,7 +10,7 @@
 namespace kalam::engine {
 
 // A logical type for one of the names system tables use (VARCHAR, INTEGER, BIGINT,
-// BOOLEAN, TIMESTAMP, DOUBLE). The caller destroys it.
+// BOOLEAN, TIMESTAMP, DOUBLE, JSON). The caller destroys it.
 duckdb_logical_type LogicalTypeFromName(const std::string& name);
 
 // Writes `value` into row `row` of an output vector of the matching type.

@@ -13,6 +13,9 @@ constexpr std::string_view kMasked = "***";
 ResultColumn Text(std::string name) {
   return {std::move(name), "TEXT"};
 }
+ResultColumn JsonColumn(std::string name) {
+  return {std::move(name), "JSON"};
+}
 ResultColumn Int(std::string name) {
   return {std::move(name), "INT"};
 }
@@ -74,7 +77,7 @@ void SystemTables::AddSystemTables() {
   tables_.push_back(
       {"system",
        "namespaces",
-       {Text("namespace_id"), Text("name"), Timestamp("created_at"), Text("options"),
+       {Text("namespace_id"), Text("name"), Timestamp("created_at"), JsonColumn("options"),
         Int("table_count")},
        [&catalog]() -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto namespaces, catalog.ListNamespaces());
@@ -115,7 +118,7 @@ void SystemTables::AddSystemTables() {
        "tables",
        {Text("table_id"), Text("table_name"), Text("namespace_id"), Text("table_type"),
         Timestamp("created_at"), Int("schema_version"), Text("table_comment"),
-        Timestamp("updated_at"), Text("options"), Text("access_level")},
+        Timestamp("updated_at"), JsonColumn("options"), Text("access_level")},
        [&catalog]() -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
          Rows rows;
@@ -155,7 +158,7 @@ void SystemTables::AddSystemTables() {
       {"system",
        "jobs",
        {Text("job_id"), Text("job_type"), Text("namespace_id"), Text("table_name"), Text("status"),
-        Text("parameters"), Text("result"), Text("error_message"), Int("retry_count"),
+        JsonColumn("parameters"), Text("result"), Text("error_message"), Int("retry_count"),
         Text("node_id"), Timestamp("created_at"), Timestamp("started_at"),
         Timestamp("completed_at")},
        [&catalog]() -> Result<Rows> {
@@ -176,7 +179,7 @@ void SystemTables::AddSystemTables() {
       {"system",
        "live_queries",
        {Text("live_id"), Text("connection_id"), Text("subscription_id"), Text("namespace_id"),
-        Text("table_name"), Text("user_id"), Text("query"), Text("options"), Text("status"),
+        Text("table_name"), Text("user_id"), Text("query"), JsonColumn("options"), Text("status"),
         Timestamp("created_at"), Timestamp("last_update"), BigInt("changes"), Text("node")},
        [&catalog]() -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto live, catalog.ListLiveQueries());

@@ -25,20 +25,19 @@ Status Authorize(const ExecutionContext& context, const Statement& statement) {
     return Status::PermissionDenied("Admin privileges (DBA or System role) required for " +
                                     std::string(what));
   };
-  return std::visit(
-      Overloaded{
-          [&](const CreateNamespace&) { return admin_only("CREATE NAMESPACE"); },
-          [&](const DropNamespace&) { return admin_only("DROP NAMESPACE"); },
-          [&](const AlterNamespace&) { return admin_only("ALTER NAMESPACE"); },
-          [&](const CreateStorage&) { return admin_only("CREATE STORAGE"); },
-          [&](const AlterStorage&) { return admin_only("ALTER STORAGE"); },
-          [&](const DropStorage&) { return admin_only("DROP STORAGE"); },
-          [&](const CreateView&) { return admin_only("CREATE VIEW"); },
-          [&](const DropView&) { return admin_only("DROP VIEW"); },
-          [&](const DropTable&) { return admin_only("DROP TABLE"); },
-          [&](const auto&) { return Status(); },
-      },
-      statement);
+  return std::visit(Overloaded{
+                        [&](const CreateNamespace&) { return admin_only("CREATE NAMESPACE"); },
+                        [&](const DropNamespace&) { return admin_only("DROP NAMESPACE"); },
+                        [&](const AlterNamespace&) { return admin_only("ALTER NAMESPACE"); },
+                        [&](const CreateStorage&) { return admin_only("CREATE STORAGE"); },
+                        [&](const AlterStorage&) { return admin_only("ALTER STORAGE"); },
+                        [&](const DropStorage&) { return admin_only("DROP STORAGE"); },
+                        [&](const CreateView&) { return admin_only("CREATE VIEW"); },
+                        [&](const DropView&) { return admin_only("DROP VIEW"); },
+                        [&](const DropTable&) { return admin_only("DROP TABLE"); },
+                        [&](const auto&) { return Status(); },
+                    },
+                    statement);
 }
 
 }  // namespace
@@ -54,8 +53,9 @@ Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, Res
           [&](const DropTable& s) { return HandleDropTable(s, services, context, sink); },
           [&](const Query& s) { return HandleQuery(s, services, context, sink); },
           [&](const Dml& s) -> Result<Handled> {
-            return Status::InvalidArgument(s.verb + " is not available in this build yet: the "
-                                                    "data path (INSERT/UPDATE/DELETE) comes next");
+            return Status::InvalidArgument(s.verb +
+                                           " is not available in this build yet: the "
+                                           "data path (INSERT/UPDATE/DELETE) comes next");
           },
           [&](const auto&) -> Result<Handled> {
             if (std::holds_alternative<CreateStorage>(statement) ||

@@ -16,7 +16,8 @@ Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables,
   sink.BeginResult(def->columns);
   uint64_t count = 0;
   for (const std::vector<Value>& row : rows) {
-    if (filter_column >= 0 && row[static_cast<size_t>(filter_column)].text != filter_value) continue;
+    if (filter_column >= 0 && row[static_cast<size_t>(filter_column)].text != filter_value)
+      continue;
     sink.Row(row);
     ++count;
   }

@@ -35,8 +35,8 @@ struct Handled {
 // Sends a result with no rows and a message ("Namespace 'app' created successfully").
 void SendMessage(ResultSink& sink, std::string_view message);
 // Sends the rows of a system table (optionally filtered by a column's text value).
-Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables, std::string_view schema,
-                       std::string_view name, int filter_column = -1,
+Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables,
+                       std::string_view schema, std::string_view name, int filter_column = -1,
                        const std::string& filter_value = "");
 // Lower-cased (namespace, name) of a possibly qualified name; errors name the object.
 Result<std::pair<std::string, std::string>> ResolveName(const QualifiedName& name,
@@ -56,8 +56,8 @@ Result<Handled> HandleView(const Statement& statement, Services& services,
                            const ExecutionContext& context, ResultSink& sink);
 Result<Handled> HandleShow(const Statement& statement, Services& services,
                            const ExecutionContext& context, ResultSink& sink);
-Result<Handled> HandleQuery(const Query& query, Services& services,
-                            const ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleQuery(const Query& query, Services& services, const ExecutionContext& context,
+                            ResultSink& sink);
 
 // Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
 // validation (CREATE VIEW), user tables become typed empty relations; for execution,

@@ -44,7 +44,8 @@ Result<Handled> Alter(const AlterNamespace& alter, Services& services, ResultSin
   std::vector<std::pair<std::string, std::string>> options;
   for (const auto& [key, value] : alter.options) {
     std::string lower = key;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : lower)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     options.emplace_back(std::move(lower), value.text);
   }
   KALAM_RETURN_IF_ERROR(services.catalog.SetNamespaceOptions(name, options));

@@ -33,7 +33,8 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
     const std::string ns = schema.empty() ? default_schema : schema;
     if (IsSystemSchema(ns)) {
       if (!admin) {
-        return Status::PermissionDenied("system tables are readable by the dba and system roles only");
+        return Status::PermissionDenied(
+            "system tables are readable by the dba and system roles only");
       }
       if (services.system_tables.Find(ns, name) == nullptr) {
         return Status::NotFound("Table " + ns + "." + name + " not found");
@@ -55,8 +56,8 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
   return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace});
 }
 
-Result<Handled> HandleQuery(const Query& query, Services& services,
-                            const ExecutionContext& context, ResultSink& sink) {
+Result<Handled> HandleQuery(const Query& query, Services& services, const ExecutionContext& context,
+                            ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
                          RewriteForEngine(query.sql, services, context, false));
   KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, sink));
@@ -100,14 +101,17 @@ Result<Handled> HandleView(const Statement& statement, Services& services,
 
 namespace {
 
-Status Describe(const DescribeTable& describe, Services& services,
-                const ExecutionContext& context, ResultSink& sink) {
+Status Describe(const DescribeTable& describe, Services& services, const ExecutionContext& context,
+                ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(describe.table, context, "table"));
   KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
   if (describe.history) {
-    KALAM_ASSIGN_OR_RETURN(const auto versions, services.catalog.SchemaHistory(table->table.table_id));
-    const std::vector<ResultColumn> columns = {
-        {"schema_version", "INT"}, {"change", "TEXT"}, {"created_at", "TIMESTAMP"}, {"columns", "TEXT"}};
+    KALAM_ASSIGN_OR_RETURN(const auto versions,
+                           services.catalog.SchemaHistory(table->table.table_id));
+    const std::vector<ResultColumn> columns = {{"schema_version", "INT"},
+                                               {"change", "TEXT"},
+                                               {"created_at", "TIMESTAMP"},
+                                               {"columns", "TEXT"}};
     sink.BeginResult(columns);
     for (const catalog::SchemaVersionRecord& version : versions) {
       std::string list;
@@ -121,8 +125,8 @@ Status Describe(const DescribeTable& describe, Services& services,
     return Status();
   }
   const std::vector<ResultColumn> columns = {
-      {"column_name", "TEXT"},     {"ordinal_position", "INT"}, {"data_type", "TEXT"},
-      {"is_nullable", "BOOLEAN"},  {"is_primary_key", "BOOLEAN"}, {"column_default", "TEXT"},
+      {"column_name", "TEXT"},    {"ordinal_position", "INT"},   {"data_type", "TEXT"},
+      {"is_nullable", "BOOLEAN"}, {"is_primary_key", "BOOLEAN"}, {"column_default", "TEXT"},
       {"column_comment", "TEXT"}};
   sink.BeginResult(columns);
   int position = 0;
@@ -148,18 +152,20 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
   const auto subscriptions = std::count_if(live.begin(), live.end(), [&](const auto& l) {
     return l.namespace_id == name.first && l.table_name == name.second;
   });
-  const std::vector<ResultColumn> columns = {
-      {"table_name", "TEXT"},         {"namespace", "TEXT"},
-      {"table_type", "TEXT"},         {"schema_version", "INT"},
-      {"hot_row_versions", "BIGINT"}, {"flushed_segments", "BIGINT"},
-      {"active_subscriptions", "BIGINT"}};
+  const std::vector<ResultColumn> columns = {{"table_name", "TEXT"},
+                                             {"namespace", "TEXT"},
+                                             {"table_type", "TEXT"},
+                                             {"schema_version", "INT"},
+                                             {"hot_row_versions", "BIGINT"},
+                                             {"flushed_segments", "BIGINT"},
+                                             {"active_subscriptions", "BIGINT"}};
   sink.BeginResult(columns);
-  sink.Row(std::vector<Value>{
-      Value::Text(name.second), Value::Text(name.first),
-      Value::Text(std::string(TableTypeName(table->table.table_type))),
-      Value::Int32(table->table.schema_version), Value::Int64(static_cast<int64_t>(versions)),
-      Value::Int64(0),  // no cold segments exist before the flush issue
-      Value::Int64(subscriptions)});
+  sink.Row(std::vector<Value>{Value::Text(name.second), Value::Text(name.first),
+                              Value::Text(std::string(TableTypeName(table->table.table_type))),
+                              Value::Int32(table->table.schema_version),
+                              Value::Int64(static_cast<int64_t>(versions)),
+                              Value::Int64(0),  // no cold segments exist before the flush issue
+                              Value::Int64(subscriptions)});
   sink.EndResult(1, "");
   return Status();
 }
@@ -173,7 +179,8 @@ Result<Handled> HandleShow(const Statement& statement, Services& services,
       KALAM_RETURN_IF_ERROR(SendSystemTable(sink, services.system_tables, "system", "tables"));
       return Handled{};
     }
-    KALAM_ASSIGN_OR_RETURN(const std::string ns, catalog::NormalizeName(*show->namespace_id, "namespace"));
+    KALAM_ASSIGN_OR_RETURN(const std::string ns,
+                           catalog::NormalizeName(*show->namespace_id, "namespace"));
     KALAM_ASSIGN_OR_RETURN(const auto found, services.catalog.GetNamespace(ns));
     if (!found.has_value()) return Status::NotFound("Namespace '" + ns + "' not found");
     constexpr int kNamespaceColumn = 2;  // system.tables.namespace_id

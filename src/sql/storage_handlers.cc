@@ -10,10 +10,16 @@ namespace {
 
 // Placeholder spellings accepted in path templates, and their canonical form.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kPlaceholderAliases = {{
-    {"{table_name}", "{tableName}"}, {"{table-id}", "{tableName}"},
-    {"{namespace_id}", "{namespace}"}, {"{namespaceId}", "{namespace}"},
-    {"{namespace-id}", "{namespace}"}, {"{user_id}", "{userId}"}, {"{user-id}", "{userId}"},
-    {"{shard_id}", "{shard}"}, {"{shard-id}", "{shard}"}, {"{tableName}", "{tableName}"},
+    {"{table_name}", "{tableName}"},
+    {"{table-id}", "{tableName}"},
+    {"{namespace_id}", "{namespace}"},
+    {"{namespaceId}", "{namespace}"},
+    {"{namespace-id}", "{namespace}"},
+    {"{user_id}", "{userId}"},
+    {"{user-id}", "{userId}"},
+    {"{shard_id}", "{shard}"},
+    {"{shard-id}", "{shard}"},
+    {"{tableName}", "{tableName}"},
 }};
 
 std::string NormalizeTemplate(std::string text) {
@@ -33,8 +39,8 @@ Status ValidateTemplate(const std::string& text, bool user_template) {
                                                              "{shard}", "{userId}"};
   for (size_t open = text.find('{'); open != std::string::npos; open = text.find('{', open + 1)) {
     const size_t close = text.find('}', open);
-    const std::string placeholder = text.substr(open, close == std::string::npos ? std::string::npos
-                                                                                 : close - open + 1);
+    const std::string placeholder =
+        text.substr(open, close == std::string::npos ? std::string::npos : close - open + 1);
     if (std::find(kOrder.begin(), kOrder.end(), placeholder) == kOrder.end()) {
       return Status::InvalidArgument(what + " has an unknown placeholder " + placeholder +
                                      "; use {namespace}, {tableName}, {shard}, {userId}");
@@ -45,17 +51,20 @@ Status ValidateTemplate(const std::string& text, bool user_template) {
     const size_t at = text.find(placeholder);
     if (at == std::string::npos) continue;
     if (at < last) {
-      return Status::InvalidArgument(what + " must order placeholders as {namespace}, "
-                                            "{tableName}, {shard}, {userId}");
+      return Status::InvalidArgument(what +
+                                     " must order placeholders as {namespace}, "
+                                     "{tableName}, {shard}, {userId}");
     }
     last = at;
   }
-  if (text.find("{namespace}") == std::string::npos || text.find("{tableName}") == std::string::npos) {
+  if (text.find("{namespace}") == std::string::npos ||
+      text.find("{tableName}") == std::string::npos) {
     return Status::InvalidArgument(what + " must contain {namespace} and {tableName}");
   }
   if (user_template && text.find("{userId}") == std::string::npos) {
-    return Status::InvalidArgument("USER_TABLES_TEMPLATE must contain {userId}, so that every "
-                                   "user's files are kept apart");
+    return Status::InvalidArgument(
+        "USER_TABLES_TEMPLATE must contain {userId}, so that every "
+        "user's files are kept apart");
   }
   if (!user_template && text.find("{userId}") != std::string::npos) {
     return Status::InvalidArgument("SHARED_TABLES_TEMPLATE must not contain {userId}");
@@ -68,9 +77,11 @@ Status ApplyProperty(catalog::StorageRecord& storage, const std::string& key,
                      const std::string& value) {
   if (key == "TYPE") {
     std::string type = value;
-    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : type)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (type != "filesystem" && type != "s3") {
-      return Status::InvalidArgument("storage TYPE must be 'filesystem' or 's3', got '" + value + "'");
+      return Status::InvalidArgument("storage TYPE must be 'filesystem' or 's3', got '" + value +
+                                     "'");
     }
     storage.storage_type = type;
   } else if (key == "NAME") {
@@ -84,7 +95,8 @@ Status ApplyProperty(catalog::StorageRecord& storage, const std::string& key,
   } else if (key == "REGION") {
     // Kept with the credentials: it is only meaningful to S3 clients.
     boost::json::object credentials;
-    if (!storage.credentials.empty()) credentials = boost::json::parse(storage.credentials).as_object();
+    if (!storage.credentials.empty())
+      credentials = boost::json::parse(storage.credentials).as_object();
     credentials["region"] = value;
     storage.credentials = boost::json::serialize(credentials);
   } else if (key == "SHARED_TABLES_TEMPLATE") {
@@ -107,7 +119,8 @@ Status ApplyProperty(catalog::StorageRecord& storage, const std::string& key,
 }
 
 Result<Handled> Create(const CreateStorage& create, Services& services, ResultSink& sink) {
-  KALAM_ASSIGN_OR_RETURN(const std::string id, catalog::NormalizeName(create.storage_id, "storage"));
+  KALAM_ASSIGN_OR_RETURN(const std::string id,
+                         catalog::NormalizeName(create.storage_id, "storage"));
   catalog::StorageRecord storage{.storage_id = id,
                                  .storage_name = id,
                                  .shared_tables_template = "{namespace}/{tableName}",
@@ -165,7 +178,8 @@ Result<Handled> HandleStorage(const Statement& statement, Services& services, Re
   if (const auto* create = std::get_if<CreateStorage>(&statement)) {
     return Create(*create, services, sink);
   }
-  if (const auto* alter = std::get_if<AlterStorage>(&statement)) return Alter(*alter, services, sink);
+  if (const auto* alter = std::get_if<AlterStorage>(&statement))
+    return Alter(*alter, services, sink);
   if (const auto* drop = std::get_if<DropStorage>(&statement)) return Drop(*drop, services, sink);
   KALAM_RETURN_IF_ERROR(SendSystemTable(sink, services.system_tables, "system", "storages"));
   return Handled{};

@@ -14,10 +14,14 @@ using catalog::TableType;
 
 std::string TypeWord(TableType type) {
   switch (type) {
-    case TableType::kUser: return "User";
-    case TableType::kShared: return "Shared";
-    case TableType::kStream: return "Stream";
-    case TableType::kSystem: return "System";
+    case TableType::kUser:
+      return "User";
+    case TableType::kShared:
+      return "Shared";
+    case TableType::kStream:
+      return "Stream";
+    case TableType::kSystem:
+      return "System";
   }
   return "";
 }
@@ -48,13 +52,16 @@ Result<catalog::FlushPolicy> ParseFlushPolicy(const std::string& text) {
     const std::string part = text.substr(start, comma - start);
     const size_t colon = part.find(':');
     std::string key = part.substr(0, colon);
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : key)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     uint32_t number = 0;
     const std::string digits = colon == std::string::npos ? "" : part.substr(colon + 1);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
     if (error != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
-      return Status::InvalidArgument("FLUSH_POLICY must look like 'rows:1000', 'interval:60' or "
-                                     "'rows:1000,interval:60', got '" + text + "'");
+      return Status::InvalidArgument(
+          "FLUSH_POLICY must look like 'rows:1000', 'interval:60' or "
+          "'rows:1000,interval:60', got '" +
+          text + "'");
     }
     if (key == "rows") {
       if (number < 1 || number > 999999) {
@@ -67,7 +74,8 @@ Result<catalog::FlushPolicy> ParseFlushPolicy(const std::string& text) {
       }
       policy.interval_seconds = number;
     } else {
-      return Status::InvalidArgument("FLUSH_POLICY keys are 'rows' and 'interval', got '" + key + "'");
+      return Status::InvalidArgument("FLUSH_POLICY keys are 'rows' and 'interval', got '" + key +
+                                     "'");
     }
     start = comma + 1;
   }
@@ -119,17 +127,23 @@ Result<TableType> ResolveTableType(const CreateTable& create) {
   for (const auto& [key, value] : create.with) {
     if (key != "TYPE") continue;
     std::string text = value.text;
-    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (text == "USER") from_with = TableType::kUser;
-    else if (text == "SHARED") from_with = TableType::kShared;
-    else if (text == "STREAM") from_with = TableType::kStream;
-    else return Status::InvalidArgument("TYPE must be 'USER', 'SHARED' or 'STREAM', got '" + value.text + "'");
+    for (char& c : text)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (text == "USER")
+      from_with = TableType::kUser;
+    else if (text == "SHARED")
+      from_with = TableType::kShared;
+    else if (text == "STREAM")
+      from_with = TableType::kStream;
+    else
+      return Status::InvalidArgument("TYPE must be 'USER', 'SHARED' or 'STREAM', got '" +
+                                     value.text + "'");
   }
   if (create.type_prefix && from_with && *create.type_prefix != *from_with) {
     return Status::InvalidArgument("Conflicting table type definitions: CREATE " +
                                    std::string(TableTypeName(*create.type_prefix)) +
-                                   " TABLE with TYPE = '" +
-                                   std::string(TableTypeName(*from_with)) + "'");
+                                   " TABLE with TYPE = '" + std::string(TableTypeName(*from_with)) +
+                                   "'");
   }
   // USER is the default (ADR 0006): defaulting to SHARED would make a forgotten keyword
   // expose every user's rows to everyone.
@@ -141,27 +155,31 @@ Status CheckDefault(const ColumnDefinition& column) {
   using Kind = DataType::Kind;
   const Kind type = column.type.kind;
   const auto bad = [&](std::string_view what) {
-    return Status::InvalidArgument("DEFAULT " + column.default_value.ToSql() + " does not suit column '" +
-                                   column.name + "' of type " + column.type.ToSql() + ": " +
-                                   std::string(what));
+    return Status::InvalidArgument("DEFAULT " + column.default_value.ToSql() +
+                                   " does not suit column '" + column.name + "' of type " +
+                                   column.type.ToSql() + ": " + std::string(what));
   };
   const bool numeric = type == Kind::kSmallInt || type == Kind::kInt || type == Kind::kBigInt ||
                        type == Kind::kFloat || type == Kind::kDouble || type == Kind::kDecimal;
   const bool textual = type == Kind::kText || type == Kind::kJson;
   switch (column.default_value.kind) {
-    case ColumnDefault::Kind::kNone: return Status();
+    case ColumnDefault::Kind::kNone:
+      return Status();
     case ColumnDefault::Kind::kNull:
       return column.nullable ? Status() : bad("the column is NOT NULL");
-    case ColumnDefault::Kind::kNumber: return numeric || textual ? Status() : bad("a number");
+    case ColumnDefault::Kind::kNumber:
+      return numeric || textual ? Status() : bad("a number");
     case ColumnDefault::Kind::kBoolean:
       return type == Kind::kBoolean || textual ? Status() : bad("a boolean");
-    case ColumnDefault::Kind::kString: return Status();  // coerced (and checked) at INSERT
+    case ColumnDefault::Kind::kString:
+      return Status();  // coerced (and checked) at INSERT
     case ColumnDefault::Kind::kSnowflakeId:
       return type == Kind::kBigInt || type == Kind::kText ? Status() : bad("needs BIGINT or TEXT");
     case ColumnDefault::Kind::kUuidV7:
       return type == Kind::kUuid || type == Kind::kText ? Status() : bad("needs UUID or TEXT");
     case ColumnDefault::Kind::kUlid:
-    case ColumnDefault::Kind::kCurrentUser: return type == Kind::kText ? Status() : bad("needs TEXT");
+    case ColumnDefault::Kind::kCurrentUser:
+      return type == Kind::kText ? Status() : bad("needs TEXT");
     case ColumnDefault::Kind::kNow:
       return type == Kind::kTimestamp || type == Kind::kDateTime || type == Kind::kDate ||
                      type == Kind::kText
@@ -185,7 +203,8 @@ Result<ColumnDefinition> MakeColumn(const ColumnSpec& spec) {
                           .default_value = spec.default_value};
   if (spec.auto_increment) {
     if (spec.type.kind != DataType::Kind::kBigInt) {
-      return Status::InvalidArgument("AUTO_INCREMENT requires a BIGINT column ('" + column.name + "')");
+      return Status::InvalidArgument("AUTO_INCREMENT requires a BIGINT column ('" + column.name +
+                                     "')");
     }
     if (spec.default_value.kind != ColumnDefault::Kind::kNone) {
       return Status::InvalidArgument("column '" + column.name +
@@ -243,7 +262,8 @@ Result<std::vector<ColumnDefinition>> MakeColumns(const CreateTable& create, Tab
   for (const ColumnDefinition& column : columns) {
     if (column.primary_key) KALAM_RETURN_IF_ERROR(CheckPrimaryKeyType(column));
     if (column.primary_key && column.default_value.kind == ColumnDefault::Kind::kNull) {
-      return Status::InvalidArgument("PRIMARY KEY column '" + column.name + "' cannot default to NULL");
+      return Status::InvalidArgument("PRIMARY KEY column '" + column.name +
+                                     "' cannot default to NULL");
     }
   }
   return columns;
@@ -254,9 +274,9 @@ Status CheckTableRights(catalog::Role role, TableType type, std::string_view ver
   using catalog::Role;
   if (role == Role::kDba || role == Role::kSystem) return Status();
   const bool user_or_stream = type == TableType::kUser || type == TableType::kStream;
-  const bool allowed = verb == "CREATE"
-                           ? (user_or_stream || (role == Role::kService && type == TableType::kShared))
-                           : (role == Role::kUser ? user_or_stream : type == TableType::kShared);
+  const bool allowed =
+      verb == "CREATE" ? (user_or_stream || (role == Role::kService && type == TableType::kShared))
+                       : (role == Role::kUser ? user_or_stream : type == TableType::kShared);
   if (allowed) return Status();
   return Status::PermissionDenied("Role " + std::string(RoleName(role)) + " may not " +
                                   std::string(verb) + " " + std::string(TableTypeName(type)) +
@@ -290,7 +310,8 @@ Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
   KALAM_RETURN_IF_ERROR(RefuseSystemNamespace(namespace_id));
   KALAM_ASSIGN_OR_RETURN(const TableType type, ResolveTableType(create));
   KALAM_RETURN_IF_ERROR(CheckTableRights(context.role, type, "CREATE"));
-  catalog::TableRecord table{.namespace_id = namespace_id, .table_name = table_name, .table_type = type};
+  catalog::TableRecord table{
+      .namespace_id = namespace_id, .table_name = table_name, .table_type = type};
   for (const auto& [key, value] : create.with) {
     if (key != "TYPE") KALAM_RETURN_IF_ERROR(ApplyTableOption(table.options, type, key, value));
   }
@@ -322,10 +343,14 @@ bool IsSafeTypeChange(const DataType& from, const DataType& to) {
   if (from == to || to.kind == Kind::kText) return true;
   const auto rank = [](Kind kind) {
     switch (kind) {
-      case Kind::kSmallInt: return 1;
-      case Kind::kInt: return 2;
-      case Kind::kBigInt: return 3;
-      default: return 0;
+      case Kind::kSmallInt:
+        return 1;
+      case Kind::kInt:
+        return 2;
+      case Kind::kBigInt:
+        return 3;
+      default:
+        return 0;
     }
   };
   if (rank(from.kind) > 0 && rank(to.kind) > rank(from.kind)) return true;
@@ -350,7 +375,8 @@ Result<catalog::TableChange> ApplyAlter(const AlterTable& alter, const catalog::
       return Status::AlreadyExists("column '" + column.name + "' already exists");
     }
     if (column.primary_key) return Status::InvalidArgument("cannot add a PRIMARY KEY column");
-    if (!column.nullable && column.default_value.kind == ColumnDefault::Kind::kNone && table_has_rows) {
+    if (!column.nullable && column.default_value.kind == ColumnDefault::Kind::kNone &&
+        table_has_rows) {
       return Status::InvalidArgument("cannot add NOT NULL column '" + column.name +
                                      "' without a DEFAULT to a table that has rows");
     }
@@ -393,7 +419,8 @@ Result<catalog::TableChange> ApplyAlter(const AlterTable& alter, const catalog::
     const auto it = find(from);
     if (it == columns.end()) return Status::NotFound("column '" + from + "' does not exist");
     if (to.starts_with('_')) return Status::InvalidArgument("Column name '" + to + "' is reserved");
-    if (find(to) != columns.end()) return Status::AlreadyExists("column '" + to + "' already exists");
+    if (find(to) != columns.end())
+      return Status::AlreadyExists("column '" + to + "' already exists");
     it->name = to;
     change.description = "RENAME COLUMN " + from + " TO " + to;
   } else {
