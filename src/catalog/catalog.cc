@@ -316,8 +316,9 @@ Result<std::shared_ptr<const CachedTable>> Catalog::CreateTable(
   table_names_.Put(batch, {table.namespace_id, table.table_name}, {table.table_id});
   schemas_.Put(batch, {table.table_id, 1}, schema);
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
-  registry_.Invalidate(qualified);
-  return std::make_shared<const CachedTable>(std::move(table), std::move(schema));
+  auto created = std::make_shared<const CachedTable>(std::move(table), std::move(schema));
+  registry_.Put(created);
+  return created;
 }
 
 Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
@@ -339,8 +340,9 @@ Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
   tables_.Put(batch, changed.table.table_id, changed.table);
   schemas_.Put(batch, {changed.table.table_id, schema.version}, schema);
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
-  registry_.Invalidate(qualified);
-  return std::make_shared<const CachedTable>(std::move(changed.table), std::move(schema));
+  auto altered = std::make_shared<const CachedTable>(std::move(changed.table), std::move(schema));
+  registry_.Put(altered);
+  return altered;
 }
 
 Status Catalog::StageDropTable(WriteBatch& batch, const TableRecord& table) const {

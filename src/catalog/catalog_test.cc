@@ -125,7 +125,7 @@ TEST_F(CatalogTest, EngineColumnsIncludeSystemColumnsByTableType) {
   ASSERT_NE(user, nullptr);
   std::vector<std::string> names;
   for (const EngineColumn& column : user->engine_columns)
-    names.push_back(column.name);
+    names.emplace_back(column.name);
   EXPECT_EQ(names, (std::vector<std::string>{"id", "body", "_seq", "_deleted"}));
   ASSERT_OK_AND_ASSIGN(const auto stream,
                        catalog_->CreateTable(Table("app", "events", TableType::kStream),
@@ -180,8 +180,8 @@ TEST_F(CatalogTest, RegistryCachesAndIsInvalidatedByDdl) {
   for (int i = 0; i < 100; ++i)
     ASSERT_OK(catalog_->GetTable("app", "messages"));
   SchemaCacheStats stats = catalog_->CacheStats();
-  EXPECT_EQ(stats.misses, 1u);
-  EXPECT_EQ(stats.hits, 99u);
+  EXPECT_EQ(stats.misses, 0u);  // CREATE TABLE cached the version it wrote
+  EXPECT_EQ(stats.hits, 100u);
   EXPECT_EQ(stats.entries, 1u);
   EXPECT_GT(stats.approximate_bytes, 0u);
   ASSERT_OK(catalog_->DropTable("app", "messages"));

@@ -38,7 +38,7 @@ size_t CachedTable::ApproximateBytes() const {
              column.default_value.literal.size();
   }
   for (const EngineColumn& column : engine_columns) {
-    bytes += sizeof(EngineColumn) + column.name.size() + column.duckdb_type.size();
+    bytes += sizeof(EngineColumn) + column.duckdb_type.size();
   }
   return bytes;
 }
@@ -64,6 +64,12 @@ void SchemaRegistry::Invalidate(std::string_view qualified_name) {
   std::unique_lock lock(mu_);
   ++generation_;
   if (const auto it = tables_.find(qualified_name); it != tables_.end()) tables_.erase(it);
+}
+
+void SchemaRegistry::Put(std::shared_ptr<const CachedTable> table) {
+  std::unique_lock lock(mu_);
+  ++generation_;
+  tables_.insert_or_assign(table->qualified_name, std::move(table));
 }
 
 SchemaCacheStats SchemaRegistry::Stats() const {

@@ -17,7 +17,7 @@ namespace kalam::catalog {
 
 // A column as the query engine sees it (user columns, then system columns).
 struct EngineColumn {
-  std::string name;
+  std::string_view name;  // points into the owning CachedTable (or a static literal)
   std::string duckdb_type;
   bool system = false;  // _seq / _deleted
 };
@@ -26,6 +26,10 @@ struct EngineColumn {
 // schema is computed once, when the version is loaded.
 struct CachedTable {
   CachedTable(TableRecord table_record, SchemaVersionRecord schema_record);
+  // Pinned in memory: engine_columns point into schema.
+  CachedTable(const CachedTable&) = delete;
+  CachedTable& operator=(const CachedTable&) = delete;
+  ~CachedTable() = default;
 
   TableRecord table;
   SchemaVersionRecord schema;  // the current version
@@ -57,6 +61,9 @@ class SchemaRegistry {
   // The table named `qualified_name` ("ns.table"), or kNotFound.
   Result<std::shared_ptr<const CachedTable>> Get(std::string_view qualified_name);
   void Invalidate(std::string_view qualified_name);
+  // Caches `table` as the current version (after the DDL that wrote it), replacing any
+  // older one; like Invalidate, it also discards loads that raced with the DDL.
+  void Put(std::shared_ptr<const CachedTable> table);
   SchemaCacheStats Stats() const;
 
  private:

@@ -15,8 +15,8 @@ std::string EmptyRelationSql(const catalog::CachedTable& table) {
   bool first = true;
   for (const catalog::EngineColumn& column : table.engine_columns) {
     if (column.system) continue;
-    sql += (first ? "" : ", ") + std::string("CAST(NULL AS ") + column.duckdb_type + ") AS \"" +
-           column.name + "\"";
+    sql += (first ? "" : ", ") + std::string("CAST(NULL AS ") + column.duckdb_type + ") AS \"";
+    sql.append(column.name).append("\"");
     first = false;
   }
   return sql + " WHERE false";

@@ -22,7 +22,8 @@ TEST_F(DdlTest, NamespaceLifecycleAndMessages) {
   EXPECT_EQ(options.Rows().at(0).at(0).at("enabled"), "true");
   const SqlReply shown = Ok("SHOW NAMESPACES");
   bool listed = false;
-  for (const auto& row : shown.Rows()) listed = listed || row.at(0) == ns.c_str();
+  for (const auto& row : shown.Rows())
+    listed = listed || row.at(0) == ns.c_str();
   EXPECT_TRUE(listed);
   EXPECT_EQ(Ok("DROP NAMESPACE " + ns).Message(), "Namespace '" + ns + "' dropped successfully");
   EXPECT_EQ(Fails("DROP NAMESPACE " + ns), "Statement 1 failed: Namespace '" + ns + "' not found");
@@ -41,15 +42,18 @@ TEST_F(DdlTest, DropNamespaceNeedsCascadeWhenNotEmpty) {
   Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY)");
   EXPECT_THAT(Fails("DROP NAMESPACE " + ns_, 409),
               HasSubstr("namespace contains 1 table(s) or view(s). Drop them first, or use DROP "
-                        "NAMESPACE " + ns_ + " CASCADE."));
+                        "NAMESPACE " +
+                        ns_ + " CASCADE."));
   Ok("DROP NAMESPACE " + ns_ + " CASCADE");
   EXPECT_TRUE(Ok("SELECT * FROM system.tables WHERE namespace_id = '" + ns_ + "'").Rows().empty());
 }
 
 TEST_F(DdlTest, CreateTableOfEachTypeWithEveryDataType) {
-  EXPECT_EQ(Ok("CREATE TABLE " + ns_ + ".u (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), "
+  EXPECT_EQ(Ok("CREATE TABLE " + ns_ +
+               ".u (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), "
                "flag BOOLEAN, small SMALLINT, n INT, big BIGINT, f FLOAT, d DOUBLE, "
-               "price DECIMAL(10,2), body TEXT NOT NULL, doc JSON, raw BYTES, uid UUID DEFAULT UUID_V7(), "
+               "price DECIMAL(10,2), body TEXT NOT NULL, doc JSON, raw BYTES, uid UUID DEFAULT "
+               "UUID_V7(), "
                "day DATE, at TIME, created_at TIMESTAMP DEFAULT NOW(), dt DATETIME, "
                "vec EMBEDDING(384), code TEXT DEFAULT ULID(), author TEXT DEFAULT CURRENT_USER(), "
                "status TEXT DEFAULT 'new', score INT DEFAULT -1)")
@@ -65,14 +69,17 @@ TEST_F(DdlTest, CreateTableOfEachTypeWithEveryDataType) {
   EXPECT_EQ(rows[8].at(3), false);  // body NOT NULL
   EXPECT_EQ(rows[16].at(2), "EMBEDDING(384)");
   EXPECT_EQ(rows[19].at(5), "'new'");
-  EXPECT_EQ(Ok("CREATE SHARED TABLE " + ns_ + ".s (id INT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')")
-                .Message(),
-            "Shared table " + ns_ + ".s created successfully");
+  EXPECT_EQ(
+      Ok("CREATE SHARED TABLE " + ns_ + ".s (id INT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')")
+          .Message(),
+      "Shared table " + ns_ + ".s created successfully");
   EXPECT_EQ(Ok("CREATE TABLE " + ns_ + ".e (kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 30)")
                 .Message(),
             "Stream table " + ns_ + ".e created successfully");
-  const SqlReply types = Ok("SELECT table_name, table_type, access_level FROM system.tables "
-                            "WHERE namespace_id = '" + ns_ + "' ORDER BY table_name");
+  const SqlReply types =
+      Ok("SELECT table_name, table_type, access_level FROM system.tables "
+         "WHERE namespace_id = '" +
+         ns_ + "' ORDER BY table_name");
   EXPECT_EQ(types.Rows().at(0).at(1), "STREAM");
   EXPECT_EQ(types.Rows().at(1).at(2), "PUBLIC");
   EXPECT_EQ(types.Rows().at(2).at(1), "USER");
@@ -139,7 +146,10 @@ TEST_F(DdlTest, AlterTableKeepsEveryVersion) {
   EXPECT_EQ(history.Rows().at(2).at(3), "id BIGINT, body TEXT, age BIGINT");
   EXPECT_EQ(history.Rows().at(4).at(3), "id BIGINT, content TEXT");
   EXPECT_EQ(Ok("SELECT schema_version FROM system.tables WHERE table_id = '" + ns_ + ":t'")
-                .Rows().at(0).at(0), 5);
+                .Rows()
+                .at(0)
+                .at(0),
+            5);
 }
 
 TEST_F(DdlTest, RefusedAlterationsChangeNothing) {
@@ -149,7 +159,8 @@ TEST_F(DdlTest, RefusedAlterationsChangeNothing) {
               HasSubstr("cannot drop the PRIMARY KEY column 'id'"));
   EXPECT_THAT(Fails("ALTER TABLE " + t + " MODIFY COLUMN n INT"),
               HasSubstr("cannot change column 'n' from BIGINT to INT"));
-  EXPECT_THAT(Fails("ALTER TABLE " + t + " ADD COLUMN body TEXT", 409), HasSubstr("already exists"));
+  EXPECT_THAT(Fails("ALTER TABLE " + t + " ADD COLUMN body TEXT", 409),
+              HasSubstr("already exists"));
   EXPECT_THAT(Fails("ALTER TABLE " + t + " ADD COLUMN _x INT"), HasSubstr("is reserved"));
   EXPECT_THAT(Fails("ALTER TABLE " + t + " RENAME COLUMN nope TO x"), HasSubstr("does not exist"));
   EXPECT_THAT(Fails("ALTER TABLE " + t + " SET ACCESS LEVEL PUBLIC"),
@@ -164,7 +175,10 @@ TEST_F(DdlTest, RefusedAlterationsChangeNothing) {
   EXPECT_THAT(Ok("ALTER TABLE " + ns_ + ".s SET ACCESS LEVEL RESTRICTED").Message(),
               HasSubstr("SET ACCESS_LEVEL = RESTRICTED (version 2)"));
   EXPECT_EQ(Ok("SELECT access_level FROM system.tables WHERE table_id = '" + ns_ + ":s'")
-                .Rows().at(0).at(0), "RESTRICTED");
+                .Rows()
+                .at(0)
+                .at(0),
+            "RESTRICTED");
 }
 
 TEST_F(DdlTest, DropTable) {
@@ -174,22 +188,28 @@ TEST_F(DdlTest, DropTable) {
   EXPECT_THAT(Fails("DROP TABLE " + t), HasSubstr("Table " + t + " not found"));
   EXPECT_EQ(Ok("DROP TABLE IF EXISTS " + t).Message(), "Table " + t + " does not exist (skipped)");
   EXPECT_TRUE(Ok("SELECT * FROM information_schema.columns WHERE table_schema = '" + ns_ + "'")
-                  .Rows().empty());
+                  .Rows()
+                  .empty());
   Ok("CREATE TABLE " + t + " (id BIGINT PRIMARY KEY)");  // the name is free again
   EXPECT_THAT(Fails("DROP STREAM TABLE " + t), HasSubstr("is a USER table, not STREAM"));
 }
 
 TEST_F(DdlTest, StorageLifecycleAndValidation) {
   const std::string id = ns_ + "_st";
-  EXPECT_EQ(Ok("CREATE STORAGE " + id + " TYPE 'filesystem' NAME 'Archive' BASE_DIRECTORY '/tmp/a' "
-               "USER_TABLES_TEMPLATE '{namespace_id}/{table_name}/{user_id}'").Message(),
+  EXPECT_EQ(Ok("CREATE STORAGE " + id +
+               " TYPE 'filesystem' NAME 'Archive' BASE_DIRECTORY '/tmp/a' "
+               "USER_TABLES_TEMPLATE '{namespace_id}/{table_name}/{user_id}'")
+                .Message(),
             "Storage '" + id + "' created successfully");
-  const SqlReply shown = Ok("SELECT storage_name, user_tables_template FROM system.storages "
-                            "WHERE storage_id = '" + id + "'");
+  const SqlReply shown =
+      Ok("SELECT storage_name, user_tables_template FROM system.storages "
+         "WHERE storage_id = '" +
+         id + "'");
   EXPECT_EQ(shown.Rows().at(0).at(1), "{namespace}/{tableName}/{userId}");  // aliases normalised
   EXPECT_EQ(Ok("ALTER STORAGE " + id + " SET DESCRIPTION 'cold'").Message(),
             "Storage '" + id + "' altered successfully");
-  EXPECT_THAT(Fails("ALTER STORAGE " + id + " SET BASE_DIRECTORY '/x'"), HasSubstr("cannot be changed"));
+  EXPECT_THAT(Fails("ALTER STORAGE " + id + " SET BASE_DIRECTORY '/x'"),
+              HasSubstr("cannot be changed"));
   EXPECT_THAT(Fails("CREATE STORAGE x1 TYPE 'filesystem' BASE_DIRECTORY '/a' "
                     "USER_TABLES_TEMPLATE '{namespace}/{tableName}'"),
               HasSubstr("must contain {userId}"));
@@ -213,14 +233,18 @@ TEST_F(DdlTest, StorageLifecycleAndValidation) {
 
 TEST_F(DdlTest, S3StorageIsStoredButRefusedAtUse) {
   const std::string id = ns_ + "_s3";
-  Ok("CREATE STORAGE " + id + " TYPE 's3' BUCKET 'b' REGION 'eu-west-1' "
+  Ok("CREATE STORAGE " + id +
+     " TYPE 's3' BUCKET 'b' REGION 'eu-west-1' "
      "CREDENTIALS '{\"access_key_id\": \"AK\", \"secret_access_key\": \"SECRET\"}'");
-  const SqlReply shown = Ok("SELECT credentials, base_directory FROM system.storages "
-                            "WHERE storage_id = '" + id + "'");
+  const SqlReply shown =
+      Ok("SELECT credentials, base_directory FROM system.storages "
+         "WHERE storage_id = '" +
+         id + "'");
   EXPECT_EQ(shown.Rows().at(0).at(0), "***");  // secrets never leave the server
   EXPECT_EQ(shown.Rows().at(0).at(1), "s3://b");
-  EXPECT_THAT(Fails("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY) WITH (STORAGE_ID = '" + id + "')"),
-              HasSubstr("is of type s3, which is not supported in this build"));
+  EXPECT_THAT(
+      Fails("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY) WITH (STORAGE_ID = '" + id + "')"),
+      HasSubstr("is of type s3, which is not supported in this build"));
 }
 
 TEST_F(DdlTest, ViewsAreValidatedAndExpanded) {
@@ -243,7 +267,8 @@ TEST_F(DdlTest, ViewsAreValidatedAndExpanded) {
   EXPECT_EQ(Ok("DROP VIEW " + ns_ + ".v").Message(), "View " + ns_ + ".v dropped successfully");
   EXPECT_EQ(Ok("DROP VIEW IF EXISTS " + ns_ + ".v").Message(),
             "View " + ns_ + ".v does not exist (skipped)");
-  EXPECT_THAT(Fails("CREATE MATERIALIZED VIEW " + ns_ + ".m AS SELECT 1"), HasSubstr("not supported"));
+  EXPECT_THAT(Fails("CREATE MATERIALIZED VIEW " + ns_ + ".m AS SELECT 1"),
+              HasSubstr("not supported"));
 }
 
 TEST_F(DdlTest, ShowTablesAndStats) {
@@ -255,8 +280,8 @@ TEST_F(DdlTest, ShowTablesAndStats) {
   EXPECT_THAT(Fails("SHOW TABLES IN nowhere_ns"), HasSubstr("Namespace 'nowhere_ns' not found"));
   const SqlReply stats = Ok("SHOW STATS FOR TABLE " + ns_ + ".a");
   EXPECT_EQ(stats.Rows().at(0).at(0), "a");
-  EXPECT_EQ(stats.Rows().at(0).at(3), 1);      // schema_version
-  EXPECT_EQ(stats.Rows().at(0).at(4), "0");    // hot_row_versions (BIGINT as string)
+  EXPECT_EQ(stats.Rows().at(0).at(3), 1);    // schema_version
+  EXPECT_EQ(stats.Rows().at(0).at(4), "0");  // hot_row_versions (BIGINT as string)
 }
 
 }  // namespace

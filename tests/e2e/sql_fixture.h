@@ -28,7 +28,8 @@ class SqlTest : public ::testing::Test {
     client_ = std::make_unique<client::HttpClient>(server_->Client());
     ns_ = "t" + std::to_string(next_namespace_++) + "_" +
           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (char& c : ns_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : ns_)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     ns_ = ns_.substr(0, 60);
     Ok("CREATE NAMESPACE " + ns_);
   }
@@ -49,7 +50,8 @@ class SqlTest : public ::testing::Test {
     Result<SqlReply> reply = PostSql(*client_, sql);
     EXPECT_TRUE(reply.ok()) << reply.status().ToString();
     if (!reply.ok()) return "";
-    EXPECT_EQ(reply->http_status, http_status) << sql << "\n" << boost::json::serialize(reply->body);
+    EXPECT_EQ(reply->http_status, http_status) << sql << "\n"
+                                               << boost::json::serialize(reply->body);
     if (reply->http_status == 200) return "";
     EXPECT_EQ(reply->body.at("status"), "error");
     return reply->ErrorMessage();

@@ -16,12 +16,14 @@ class SystemTablesTest : public SqlTest {};
 TEST_F(SystemTablesTest, SystemTablesJoinFilterSortAndAggregate) {
   Ok("CREATE TABLE " + ns_ + ".a (id BIGINT PRIMARY KEY, x TEXT, y INT)");
   Ok("CREATE SHARED TABLE " + ns_ + ".b (id INT PRIMARY KEY)");
-  const SqlReply joined = Ok(
-      "SELECT t.table_name, count(c.column_name) AS columns, max(n.table_count) AS in_namespace "
-      "FROM system.tables t "
-      "JOIN information_schema.columns c ON c.table_schema = t.namespace_id AND c.table_name = t.table_name "
-      "JOIN system.namespaces n ON n.namespace_id = t.namespace_id "
-      "WHERE t.namespace_id = '" + ns_ + "' GROUP BY t.table_name ORDER BY t.table_name DESC");
+  const SqlReply joined =
+      Ok("SELECT t.table_name, count(c.column_name) AS columns, max(n.table_count) AS in_namespace "
+         "FROM system.tables t "
+         "JOIN information_schema.columns c ON c.table_schema = t.namespace_id AND c.table_name = "
+         "t.table_name "
+         "JOIN system.namespaces n ON n.namespace_id = t.namespace_id "
+         "WHERE t.namespace_id = '" +
+         ns_ + "' GROUP BY t.table_name ORDER BY t.table_name DESC");
   ASSERT_EQ(joined.Rows().size(), 2u);
   EXPECT_EQ(joined.Rows().at(0).at(0), "b");
   EXPECT_EQ(joined.Rows().at(0).at(1), "1");  // count() is BIGINT: a string
@@ -33,23 +35,28 @@ TEST_F(SystemTablesTest, SystemTablesJoinFilterSortAndAggregate) {
 
 TEST_F(SystemTablesTest, InformationSchemaListsOurTablesNotDuckDbInternals) {
   Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT NOT NULL DEFAULT 'x')");
-  const SqlReply tables = Ok("SELECT table_schema, table_name, table_type FROM "
-                             "information_schema.tables WHERE table_schema IN ('" + ns_ + "', 'system') "
-                             "ORDER BY table_schema, table_name");
+  const SqlReply tables =
+      Ok("SELECT table_schema, table_name, table_type FROM "
+         "information_schema.tables WHERE table_schema IN ('" +
+         ns_ +
+         "', 'system') "
+         "ORDER BY table_schema, table_name");
   ASSERT_EQ(tables.Rows().size(), 8u + 1u);  // the 8 system tables, then our table
   EXPECT_EQ(tables.Rows().at(0).at(2), "SYSTEM");
   EXPECT_EQ(tables.Rows().at(8).at(1), "t");
   EXPECT_EQ(tables.Rows().at(8).at(2), "USER");
-  const SqlReply columns = Ok("SELECT column_name, ordinal_position, data_type, is_nullable, "
-                              "column_default, is_primary_key FROM information_schema.columns "
-                              "WHERE table_schema = '" + ns_ + "' ORDER BY ordinal_position");
+  const SqlReply columns =
+      Ok("SELECT column_name, ordinal_position, data_type, is_nullable, "
+         "column_default, is_primary_key FROM information_schema.columns "
+         "WHERE table_schema = '" +
+         ns_ + "' ORDER BY ordinal_position");
   ASSERT_EQ(columns.Rows().size(), 2u);
   EXPECT_EQ(columns.Rows().at(1).at(0), "body");
   EXPECT_EQ(columns.Rows().at(1).at(3), false);
   EXPECT_EQ(columns.Rows().at(1).at(4), "'x'");
   EXPECT_EQ(columns.Rows().at(0).at(5), true);
-  EXPECT_TRUE(Ok("SELECT * FROM information_schema.tables WHERE table_name LIKE 'duckdb%'")
-                  .Rows().empty());
+  EXPECT_TRUE(
+      Ok("SELECT * FROM information_schema.tables WHERE table_name LIKE 'duckdb%'").Rows().empty());
 }
 
 TEST_F(SystemTablesTest, UsersStatsAndAuditLog) {
@@ -59,14 +66,17 @@ TEST_F(SystemTablesTest, UsersStatsAndAuditLog) {
   EXPECT_EQ(users.Rows().at(0).at(1), "system");
   const SqlReply stats = Ok("SELECT metric_name, metric_value FROM system.stats ORDER BY 1");
   std::set<std::string> metrics;
-  for (const auto& row : stats.Rows()) metrics.insert(std::string(row.at(0).as_string()));
+  for (const auto& row : stats.Rows())
+    metrics.insert(std::string(row.at(0).as_string()));
   for (const char* metric : {"schema_cache_hit_rate", "schema_cache_size", "schema_cache_bytes",
                              "server_uptime_seconds", "system_schema_version", "node_id"}) {
     EXPECT_TRUE(metrics.contains(metric)) << metric;
   }
   Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY)");
-  const SqlReply audit = Ok("SELECT action, target, actor_user_id, ip_address FROM system.audit_logs "
-                            "WHERE target LIKE '%" + ns_ + "%' ORDER BY audit_id");
+  const SqlReply audit =
+      Ok("SELECT action, target, actor_user_id, ip_address FROM system.audit_logs "
+         "WHERE target LIKE '%" +
+         ns_ + "%' ORDER BY audit_id");
   ASSERT_EQ(audit.Rows().size(), 2u);
   EXPECT_EQ(Text(audit.Rows().at(0).at(1)), "NAMESPACE " + ns_);
   EXPECT_EQ(audit.Rows().at(1).at(0), "CREATE");
@@ -86,15 +96,21 @@ TEST_F(SystemTablesTest, QueriesCannotReachFilesOrUnknownTables) {
 }
 
 TEST_F(SystemTablesTest, BatchesRunInOrderAndStopAtTheFirstError) {
-  const SqlReply batch = Ok("USE " + ns_ + "; CREATE TABLE t1 (id INT PRIMARY KEY); "
-                            "CREATE TABLE t2 (id INT PRIMARY KEY); SHOW TABLES IN " + ns_);
+  const SqlReply batch = Ok("USE " + ns_ +
+                            "; CREATE TABLE t1 (id INT PRIMARY KEY); "
+                            "CREATE TABLE t2 (id INT PRIMARY KEY); SHOW TABLES IN " +
+                            ns_);
   ASSERT_EQ(batch.body.at("results").as_array().size(), 4u);
   EXPECT_EQ(batch.Message(0), "Using namespace '" + ns_ + "'");
   EXPECT_EQ(batch.Message(1), "User table " + ns_ + ".t1 created successfully");
   EXPECT_EQ(batch.Rows(3).size(), 2u);
-  Result<SqlReply> failed = PostSql(*client_, "CREATE TABLE " + ns_ + ".t3 (id INT PRIMARY KEY); "
-                                              "CREATE TABLE " + ns_ + ".t1 (id INT PRIMARY KEY); "
-                                              "CREATE TABLE " + ns_ + ".t4 (id INT PRIMARY KEY)");
+  Result<SqlReply> failed = PostSql(*client_, "CREATE TABLE " + ns_ +
+                                                  ".t3 (id INT PRIMARY KEY); "
+                                                  "CREATE TABLE " +
+                                                  ns_ +
+                                                  ".t1 (id INT PRIMARY KEY); "
+                                                  "CREATE TABLE " +
+                                                  ns_ + ".t4 (id INT PRIMARY KEY)");
   ASSERT_OK(failed);
   EXPECT_EQ(failed->http_status, 409);
   EXPECT_EQ(failed->ErrorMessage(), "Statement 2 failed: Table " + ns_ + ".t1 already exists");
@@ -162,10 +178,11 @@ TEST(CatalogRestartTest, EverythingSurvivesARestart) {
   {
     auto server = StartOn(dir.path());
     ASSERT_NE(server, nullptr);
-    for (const char* sql : {"CREATE NAMESPACE app", "CREATE TABLE app.t (id BIGINT PRIMARY KEY, a TEXT)",
-                            "ALTER TABLE app.t ADD COLUMN b INT", "ALTER TABLE app.t DROP COLUMN a",
-                            "CREATE VIEW app.v AS SELECT table_name FROM system.tables",
-                            "CREATE STORAGE arch TYPE 'filesystem' BASE_DIRECTORY '/tmp/arch'"}) {
+    for (const char* sql :
+         {"CREATE NAMESPACE app", "CREATE TABLE app.t (id BIGINT PRIMARY KEY, a TEXT)",
+          "ALTER TABLE app.t ADD COLUMN b INT", "ALTER TABLE app.t DROP COLUMN a",
+          "CREATE VIEW app.v AS SELECT table_name FROM system.tables",
+          "CREATE STORAGE arch TYPE 'filesystem' BASE_DIRECTORY '/tmp/arch'"}) {
       ASSERT_OK_AND_ASSIGN(const SqlReply reply, RunSql(*server, sql));
       ASSERT_EQ(reply.http_status, 200) << sql << boost::json::serialize(reply.body);
     }
@@ -177,12 +194,14 @@ TEST(CatalogRestartTest, EverythingSurvivesARestart) {
   ASSERT_OK_AND_ASSIGN(const SqlReply history, RunSql(*server, "DESCRIBE TABLE app.t HISTORY"));
   ASSERT_EQ(history.Rows().size(), 3u);
   EXPECT_EQ(history.Rows().at(2).at(3), "id BIGINT, b INT");
-  ASSERT_OK_AND_ASSIGN(const SqlReply view, RunSql(*server, "SELECT * FROM app.v WHERE table_name = 't'"));
+  ASSERT_OK_AND_ASSIGN(const SqlReply view,
+                       RunSql(*server, "SELECT * FROM app.v WHERE table_name = 't'"));
   EXPECT_EQ(view.Rows().size(), 1u);
   ASSERT_OK_AND_ASSIGN(const SqlReply storages,
                        RunSql(*server, "SELECT storage_id FROM system.storages ORDER BY 1"));
   EXPECT_EQ(storages.Rows().size(), 2u);  // arch and local
-  ASSERT_OK_AND_ASSIGN(const SqlReply audit, RunSql(*server, "SELECT count(*) FROM system.audit_logs"));
+  ASSERT_OK_AND_ASSIGN(const SqlReply audit,
+                       RunSql(*server, "SELECT count(*) FROM system.audit_logs"));
   EXPECT_EQ(audit.Rows().at(0).at(0), "6");
 }
 
@@ -214,11 +233,13 @@ TEST(CatalogRestartTest, OlderSystemSchemaVersionIsUpgradedAtStart) {
   ASSERT_NE(server, nullptr);
   EXPECT_THAT(server->Log(), HasSubstr("upgraded system schema from=0 to=1"));
   ASSERT_OK_AND_ASSIGN(const SqlReply reply,
-                       RunSql(*server, "SELECT metric_value FROM system.stats WHERE metric_name = "
-                                    "'system_schema_version'"));
+                       RunSql(*server,
+                              "SELECT metric_value FROM system.stats WHERE metric_name = "
+                              "'system_schema_version'"));
   EXPECT_EQ(reply.Rows().at(0).at(0), "1");
-  ASSERT_OK_AND_ASSIGN(const SqlReply kept,
-                       RunSql(*server, "SELECT * FROM system.namespaces WHERE namespace_id = 'kept'"));
+  ASSERT_OK_AND_ASSIGN(
+      const SqlReply kept,
+      RunSql(*server, "SELECT * FROM system.namespaces WHERE namespace_id = 'kept'"));
   EXPECT_EQ(kept.Rows().size(), 1u);
 }
 
