@@ -15,10 +15,11 @@ std::vector<catalog::ColumnDefinition> TypicalColumns() {
   using Kind = catalog::DataType::Kind;
   std::vector<catalog::ColumnDefinition> columns;
   const std::pair<const char*, Kind> specs[] = {
-      {"id", Kind::kBigInt}, {"conversation_id", Kind::kBigInt}, {"author", Kind::kText},
-      {"content", Kind::kText}, {"created_at", Kind::kTimestamp}, {"score", Kind::kDouble}};
+      {"id", Kind::kBigInt},    {"conversation_id", Kind::kBigInt}, {"author", Kind::kText},
+      {"content", Kind::kText}, {"created_at", Kind::kTimestamp},   {"score", Kind::kDouble}};
   for (const auto& [name, kind] : specs) {
-    columns.push_back({.name = name, .type = {.kind = kind}, .primary_key = name == std::string("id")});
+    columns.push_back(
+        {.name = name, .type = {.kind = kind}, .primary_key = name == std::string("id")});
   }
   return columns;
 }
@@ -35,9 +36,11 @@ struct CatalogFixture {
   }
   void CreateTables(int count) {
     for (int i = 0; i < count; ++i) {
-      (void)catalog->CreateTable({.namespace_id = "app", .table_name = "t" + std::to_string(i),
-                                  .table_type = catalog::TableType::kUser},
-                                 TypicalColumns())
+      (void)catalog
+          ->CreateTable({.namespace_id = "app",
+                         .table_name = "t" + std::to_string(i),
+                         .table_type = catalog::TableType::kUser},
+                        TypicalColumns())
           .ok();
     }
   }
@@ -68,10 +71,12 @@ void BM_SchemaLookup_ColdHitRateOver1000Queries(benchmark::State& state) {
     state.PauseTiming();
     CatalogFixture fixture;
     fixture.CreateTables(tables);
-    fixture.catalog = std::move(catalog::Catalog::Open(*fixture.kv, fixture.clock, {"/storage"})).value();
+    fixture.catalog =
+        std::move(catalog::Catalog::Open(*fixture.kv, fixture.clock, {"/storage"})).value();
     state.ResumeTiming();
     for (int query = 0; query < 1000; ++query) {
-      benchmark::DoNotOptimize(fixture.catalog->GetTable("app", "t" + std::to_string(query % tables)));
+      benchmark::DoNotOptimize(
+          fixture.catalog->GetTable("app", "t" + std::to_string(query % tables)));
     }
     const catalog::SchemaCacheStats stats = fixture.catalog->CacheStats();
     state.counters["hit_rate"] = static_cast<double>(stats.hits) / (stats.hits + stats.misses);
@@ -108,7 +113,8 @@ void BM_Startup_CatalogSystemTablesAndEngine(benchmark::State& state) {
   for (auto _ : state) {
     auto catalog = std::move(catalog::Catalog::Open(*setup.kv, setup.clock, {"/storage"})).value();
     engine::SystemTables tables(*catalog, {"node1", "0.1.0", {}});
-    auto engine = std::move(engine::Engine::Open({.threads = 2, .memory_limit_mb = 256,
+    auto engine = std::move(engine::Engine::Open({.threads = 2,
+                                                  .memory_limit_mb = 256,
                                                   .connections = 8,
                                                   .allowed_directory = setup.dir.str() + "/st"},
                                                  tables))

@@ -106,7 +106,8 @@ bool IsLoopback(std::string_view address) {
 
 void AddSqlRoutes(Router& router, sql::SqlExecutor& executor, WorkerPool& workers) {
   router.Add(
-      "POST", "/v1/api/sql", [&executor, &workers](HttpRequest&& request, Responder respond) {
+      "POST", "/v1/api/sql",
+      [&executor, &workers](HttpRequest&& request, const Responder& respond) {
         if (!IsLoopback(request.peer_address)) {
           respond(ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
                                 "SQL is accepted from localhost only until authentication is "

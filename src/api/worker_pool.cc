@@ -5,8 +5,9 @@
 namespace kalam::api {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
     threads_.emplace_back([this] { Work(); });
+  }
 }
 
 bool WorkerPool::Submit(std::function<void()> task) {
@@ -26,22 +27,24 @@ void WorkerPool::Stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  for (std::thread& thread : threads_)
+  for (std::thread& thread : threads_) {
     thread.join();
+  }
   threads_.clear();
 }
 
+std::function<void()> WorkerPool::NextTask() {
+  std::unique_lock<Mutex> lock(mu_);
+  wake_.wait(lock,
+             [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || !queue_.empty(); });
+  if (queue_.empty()) return nullptr;  // stopping, and all queued work is done
+  std::function<void()> task = std::move(queue_.front());
+  queue_.pop_front();
+  return task;
+}
+
 void WorkerPool::Work() {
-  for (;;) {
-    std::function<void()> task;
-    {
-      std::unique_lock<Mutex> lock(mu_);
-      wake_.wait(lock,
-                 [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and all queued work is done
-      task = std::move(queue_.front());
-      queue_.pop_front();
-    }
+  for (std::function<void()> task = NextTask(); task != nullptr; task = NextTask()) {
     try {
       task();
     } catch (const std::exception& e) {  // our code does not throw; a library might

@@ -29,6 +29,8 @@ class WorkerPool {
 
  private:
   void Work() KALAM_EXCLUDES(mu_);
+  // Blocks for the next task; nullptr once stopping and the queue is drained.
+  std::function<void()> NextTask() KALAM_EXCLUDES(mu_);
 
   const size_t max_queued_;
   Mutex mu_;

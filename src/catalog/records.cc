@@ -151,8 +151,9 @@ Result<TableRecord> TableRecord::DecodeFrom(RecordReader& in, uint32_t) {
 void SchemaVersionRecord::EncodeTo(RecordWriter& out) const {
   out.PutVarint(version);
   out.PutVarint(columns.size());
-  for (const ColumnDefinition& column : columns)
+  for (const ColumnDefinition& column : columns) {
     PutColumn(out, column);
+  }
   out.PutVarint(next_column_id);
   out.PutString(change);
   out.PutSignedVarint(created_at);

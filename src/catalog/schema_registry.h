@@ -56,7 +56,7 @@ struct SchemaCacheStats {
 class SchemaRegistry {
  public:
   using Loader = std::function<Result<std::shared_ptr<const CachedTable>>(std::string_view)>;
-  explicit SchemaRegistry(Loader loader) : loader_(std::move(loader)) {}
+  explicit SchemaRegistry(const Loader& loader) : loader_(loader) {}
 
   // The table named `qualified_name` ("ns.table"), or kNotFound.
   Result<std::shared_ptr<const CachedTable>> Get(std::string_view qualified_name);

@@ -9,8 +9,9 @@ namespace {
 
 std::string Lower(std::string_view text) {
   std::string lower(text);
-  for (char& c : lower)
+  for (char& c : lower) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   return lower;
 }
 
@@ -221,8 +222,9 @@ std::string ColumnDefault::ToSql() const {
       return "NULL";
     case Kind::kString: {
       std::string quoted = "'";
-      for (const char c : literal)
+      for (const char c : literal) {
         quoted += c == '\'' ? "''" : std::string(1, c);
+      }
       return quoted + "'";
     }
     case Kind::kNumber:

@@ -68,6 +68,7 @@ Status ToStatus(const Result<T>& result) {
 // is not OK.
 #define KALAM_RETURN_IF_ERROR(expr) \
   KALAM_RETURN_IF_ERROR_IMPL(KALAM_CONCAT(kalam_status_, __COUNTER__), expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `status` is a variable name, not an expression.
 // The variable name is unique per expansion so that nested uses (in a lambda passed to an
 // outer use) do not shadow each other.
 #define KALAM_RETURN_IF_ERROR_IMPL(status, expr)                \

@@ -190,8 +190,9 @@ Value ReadArray(duckdb_vector vector, const LogicalType& type, idx_t row) {
   const LogicalType child_type(duckdb_array_type_child_type(type.get()));
   duckdb_vector child = duckdb_array_vector_get_child(vector);
   Value list{.kind = Value::Kind::kList};
-  for (idx_t i = 0; i < size; ++i)
+  for (idx_t i = 0; i < size; ++i) {
     list.children.push_back(ReadCell(child, child_type, row * size + i));
+  }
   return list;
 }
 
@@ -388,11 +389,13 @@ Status StreamResult(duckdb_result* result, ResultSink& sink) {
   for (duckdb_data_chunk chunk = duckdb_fetch_chunk(*result); chunk != nullptr;
        chunk = duckdb_fetch_chunk(*result)) {
     const idx_t size = duckdb_data_chunk_get_size(chunk);
-    for (idx_t c = 0; c < column_count; ++c)
+    for (idx_t c = 0; c < column_count; ++c) {
       vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
+    }
     for (idx_t r = 0; r < size; ++r) {
-      for (idx_t c = 0; c < column_count; ++c)
+      for (idx_t c = 0; c < column_count; ++c) {
         row[c] = ReadCell(vectors[c], types[c], r);
+      }
       sink.Row(row);
     }
     row_count += size;

@@ -26,8 +26,9 @@ bool SkipSpace(std::string_view sql, size_t& i) {
     if (std::isspace(static_cast<unsigned char>(sql[i]))) {
       ++i;
     } else if (sql.substr(i, 2) == "--") {
-      while (i < sql.size() && sql[i] != '\n')
+      while (i < sql.size() && sql[i] != '\n') {
         ++i;
+      }
     } else if (sql.substr(i, 2) == "/*") {
       const size_t end = sql.find("*/", i + 2);
       if (end == std::string_view::npos) return false;
@@ -57,20 +58,23 @@ bool ReadQuoted(std::string_view sql, size_t& i, char quote, std::string* text) 
 }
 
 size_t ReadNumber(std::string_view sql, size_t i) {
-  while (i < sql.size() && IsDigit(sql[i]))
+  while (i < sql.size() && IsDigit(sql[i])) {
     ++i;
+  }
   if (i < sql.size() && sql[i] == '.') {
     ++i;
-    while (i < sql.size() && IsDigit(sql[i]))
+    while (i < sql.size() && IsDigit(sql[i])) {
       ++i;
+    }
   }
   if (i < sql.size() && (sql[i] == 'e' || sql[i] == 'E')) {
     size_t j = i + 1;
     if (j < sql.size() && (sql[j] == '+' || sql[j] == '-')) ++j;
     if (j < sql.size() && IsDigit(sql[j])) {
       i = j;
-      while (i < sql.size() && IsDigit(sql[i]))
+      while (i < sql.size() && IsDigit(sql[i])) {
         ++i;
+      }
     }
   }
   return i;
@@ -109,8 +113,9 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
     const char c = sql[i];
     Token token{.position = start};
     if (IsWordStart(c)) {
-      while (i < sql.size() && IsWordChar(sql[i]))
+      while (i < sql.size() && IsWordChar(sql[i])) {
         ++i;
+      }
       token.kind = Token::Kind::kWord;
       token.text = std::string(sql.substr(start, i - start));
     } else if (IsDigit(c) || (c == '.' && i + 1 < sql.size() && IsDigit(sql[i + 1]))) {
@@ -124,8 +129,9 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
                        c == '\'' ? "unterminated string literal" : "unterminated quoted name");
       }
     } else if (c == '$' && i + 1 < sql.size() && IsDigit(sql[i + 1])) {
-      for (++i; i < sql.size() && IsDigit(sql[i]);)
+      for (++i; i < sql.size() && IsDigit(sql[i]);) {
         ++i;
+      }
       token.kind = Token::Kind::kParameter;
       token.text = std::string(sql.substr(start, i - start));
     } else {
@@ -135,8 +141,9 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
       for (const std::string_view two : kTwoChar) {
         if (sql.substr(i, 2) == two) token.text = std::string(two);
       }
-      if (token.text.empty() && kOneChar.find(c) != std::string_view::npos)
+      if (token.text.empty() && kOneChar.find(c) != std::string_view::npos) {
         token.text = std::string(1, c);
+      }
       if (token.text.empty()) {
         return ErrorAt(start, "unexpected character '" + std::string(1, c) + "'");
       }

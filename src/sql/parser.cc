@@ -11,8 +11,9 @@ using catalog::ColumnDefault;
 using catalog::TableType;
 
 std::string Upper(std::string text) {
-  for (char& c : text)
+  for (char& c : text) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   return text;
 }
 
@@ -191,43 +192,44 @@ class Parser {
       return Error("a DEFAULT value");
     }
     const Token& value = Next();
-    if (value.kind == Token::Kind::kString)
+    if (value.kind == Token::Kind::kString) {
       return ColumnDefault{ColumnDefault::Kind::kString, value.text};
+    }
     if (value.kind == Token::Kind::kNumber) {
       return ColumnDefault{ColumnDefault::Kind::kNumber, (negative ? "-" : "") + value.text};
     }
-    if (value.kind == Token::Kind::kWord) {
-      if (value.Is("NULL")) return ColumnDefault{ColumnDefault::Kind::kNull, ""};
-      if (value.Is("TRUE") || value.Is("FALSE")) {
-        return ColumnDefault{ColumnDefault::Kind::kBoolean, value.Is("TRUE") ? "true" : "false"};
-      }
-      static constexpr std::pair<std::string_view, ColumnDefault::Kind> kFunctions[] = {
-          {"SNOWFLAKE_ID", ColumnDefault::Kind::kSnowflakeId},
-          {"UUID_V7", ColumnDefault::Kind::kUuidV7},
-          {"ULID", ColumnDefault::Kind::kUlid},
-          {"NOW", ColumnDefault::Kind::kNow},
-          {"CURRENT_TIMESTAMP", ColumnDefault::Kind::kNow},
-          {"CURRENT_USER", ColumnDefault::Kind::kCurrentUser},
-      };
-      for (const auto& [function, kind] : kFunctions) {
-        if (!value.Is(function)) continue;
-        const bool parens_optional =
-            kind == ColumnDefault::Kind::kNow && value.Is("CURRENT_TIMESTAMP");
-        const bool bare_user = kind == ColumnDefault::Kind::kCurrentUser;
-        if (AcceptSymbol("(")) {
-          KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
-        } else if (!parens_optional && !bare_user) {
-          return Error("'(' after " + std::string(function));
-        }
-        return ColumnDefault{kind, ""};
-      }
-      return Status::InvalidArgument(
-          "unsupported DEFAULT " + value.Describe() + " at position " +
-          std::to_string(value.position + 1) +
-          "; use a literal, NULL, SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW(), CURRENT_TIMESTAMP or "
-          "CURRENT_USER()");
+    if (value.Is("NULL")) return ColumnDefault{ColumnDefault::Kind::kNull, ""};
+    if (value.Is("TRUE") || value.Is("FALSE")) {
+      return ColumnDefault{ColumnDefault::Kind::kBoolean, value.Is("TRUE") ? "true" : "false"};
     }
-    return Error("a DEFAULT value");
+    return DefaultFunction(value);
+  }
+
+  // SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW(), CURRENT_TIMESTAMP[()], CURRENT_USER[()].
+  Result<ColumnDefault> DefaultFunction(const Token& name) {
+    static constexpr std::pair<std::string_view, ColumnDefault::Kind> kFunctions[] = {
+        {"SNOWFLAKE_ID", ColumnDefault::Kind::kSnowflakeId},
+        {"UUID_V7", ColumnDefault::Kind::kUuidV7},
+        {"ULID", ColumnDefault::Kind::kUlid},
+        {"NOW", ColumnDefault::Kind::kNow},
+        {"CURRENT_TIMESTAMP", ColumnDefault::Kind::kNow},
+        {"CURRENT_USER", ColumnDefault::Kind::kCurrentUser},
+    };
+    for (const auto& [function, kind] : kFunctions) {
+      if (!name.Is(function)) continue;
+      const bool parens_optional = name.Is("CURRENT_TIMESTAMP") || name.Is("CURRENT_USER");
+      if (AcceptSymbol("(")) {
+        KALAM_RETURN_IF_ERROR(ExpectSymbol(")"));
+      } else if (!parens_optional) {
+        return Error("'(' after " + std::string(function));
+      }
+      return ColumnDefault{kind, ""};
+    }
+    return Status::InvalidArgument(
+        "unsupported DEFAULT " + name.Describe() + " at position " +
+        std::to_string(name.position + 1) +
+        "; use a literal, NULL, SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW(), CURRENT_TIMESTAMP or "
+        "CURRENT_USER()");
   }
 
   Result<ColumnSpec> Column() {

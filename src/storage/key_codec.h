@@ -19,7 +19,8 @@ void AppendKeyPart(std::string* out, uint64_t value);
 void AppendKeyPart(std::string* out, int64_t value);
 void AppendKeyPart(std::string* out, std::string_view value);
 inline void AppendKeyPart(std::string* out, const std::string& value) {
-  AppendKeyPart(out, std::string_view(value));
+  const std::string_view view = value;
+  AppendKeyPart(out, view);
 }
 inline void AppendKeyPart(std::string* out, const char* value) {
   AppendKeyPart(out, std::string_view(value));
