@@ -110,16 +110,24 @@ class Parser {
     return QualifiedName{std::move(first), std::move(second)};
   }
 
-  Result<OptionValue> Literal() {
-    const Token& token = Peek();
-    const bool negative = token.IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
+  // Consumes an optional '-' before a number and the literal (string, number or word)
+  // after it; nullptr, consuming nothing more, if no literal follows.
+  const Token* NextLiteral(bool& negative) {
+    negative = Peek().IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
     if (negative) Next();
     const Token::Kind next = Peek().kind;
     if (next != Token::Kind::kString && next != Token::Kind::kNumber &&
         next != Token::Kind::kWord) {
-      return Error("a value");
+      return nullptr;
     }
-    const Token& value = Next();
+    return &Next();
+  }
+
+  Result<OptionValue> Literal() {
+    bool negative = false;
+    const Token* literal = NextLiteral(negative);
+    if (literal == nullptr) return Error("a value");
+    const Token& value = *literal;
     switch (value.kind) {
       case Token::Kind::kString:
         return OptionValue{OptionValue::Kind::kString, value.text};
@@ -183,15 +191,10 @@ class Parser {
   }
 
   Result<ColumnDefault> Default() {
-    const Token& token = Peek();
-    const bool negative = token.IsSymbol("-") && Peek(1).kind == Token::Kind::kNumber;
-    if (negative) Next();
-    const Token::Kind next = Peek().kind;
-    if (next != Token::Kind::kString && next != Token::Kind::kNumber &&
-        next != Token::Kind::kWord) {
-      return Error("a DEFAULT value");
-    }
-    const Token& value = Next();
+    bool negative = false;
+    const Token* literal = NextLiteral(negative);
+    if (literal == nullptr) return Error("a DEFAULT value");
+    const Token& value = *literal;
     if (value.kind == Token::Kind::kString) {
       return ColumnDefault{ColumnDefault::Kind::kString, value.text};
     }
