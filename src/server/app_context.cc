@@ -19,6 +19,15 @@ AppContext::AppContext(config::ServerConfig config)
       snowflake_(clock_, node_id_) {}
 
 Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig config) {
+  // Paths recorded in the catalog (the 'local' storage) must not depend on the working
+  // directory of a later start.
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(config.server.data_dir, error);
+  if (error) {
+    return Status::IOError("cannot resolve data directory " + config.server.data_dir + ": " +
+                           error.message());
+  }
+  config.server.data_dir = absolute.lexically_normal().string();
   std::unique_ptr<AppContext> context(new AppContext(std::move(config)));
   const std::string& data_dir = context->config_.server.data_dir;
   KALAM_ASSIGN_OR_RETURN(context->lock_, DataDirLock::Acquire(data_dir));

@@ -83,6 +83,9 @@ TEST_F(SystemTablesTest, UsersStatsAndAuditLog) {
   EXPECT_EQ(Text(audit.Rows().at(1).at(1)), "TABLE " + ns_ + ".t");
   EXPECT_EQ(audit.Rows().at(1).at(2), "root");
   EXPECT_EQ(audit.Rows().at(1).at(3), "127.0.0.1");
+  const SqlReply local =
+      Ok("SELECT base_directory FROM system.storages WHERE storage_id = 'local'");
+  EXPECT_EQ(Text(local.Rows().at(0).at(0)), (server_->data_dir() / "storage").string());
   EXPECT_TRUE(Ok("SELECT * FROM system.jobs").Rows().empty());
   EXPECT_TRUE(Ok("SELECT * FROM system.live_queries").Rows().empty());
 }
