@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "api/sql_routes.h"
+
 namespace kalam::api {
 namespace {
 
@@ -51,6 +53,17 @@ TEST(RouterTest, WrongMethodIs405WithAllowHeader) {
   EXPECT_EQ(response->status, 405);
   ASSERT_EQ(response->headers.size(), 1u);
   EXPECT_EQ(response->headers[0], std::make_pair(std::string("Allow"), std::string("GET")));
+}
+
+TEST(SqlRoutesTest, LoopbackAddresses) {
+  EXPECT_TRUE(IsLoopback("127.0.0.1"));
+  EXPECT_TRUE(IsLoopback("127.1.2.3"));
+  EXPECT_TRUE(IsLoopback("::1"));
+  EXPECT_TRUE(IsLoopback("::ffff:127.0.0.1"));
+  EXPECT_FALSE(IsLoopback("10.0.0.5"));
+  EXPECT_FALSE(IsLoopback("::ffff:10.0.0.5"));
+  EXPECT_FALSE(IsLoopback("1127.0.0.1"));
+  EXPECT_FALSE(IsLoopback(""));
 }
 
 TEST(HttpRequestTest, HeaderLookupUsesLowerCaseNames) {

@@ -69,6 +69,9 @@ HttpResponse RunBatch(const HttpRequest& request, const SqlRequest& parsed,
   sql::ExecutionContext context;
   context.client_ip = request.peer_address;
   context.request_id = std::string(request.Header("x-request-id"));
+  context.started_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   if (parsed.namespace_id.has_value()) {
     Result<std::string> ns = catalog::NormalizeName(*parsed.namespace_id, "namespace");
     if (!ns.ok()) return ErrorResponse(request, 400, "INVALID_REQUEST", ns.status().message());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "catalog/types.h"
@@ -16,6 +17,7 @@ struct ExecutionContext {
   std::string default_namespace = "default";  // unqualified names resolve here
   std::string request_id;
   std::string client_ip;
+  int64_t started_at_millis = 0;  // when the request arrived (Unix ms), one value per batch
 };
 
 }  // namespace kalam::sql

@@ -87,14 +87,16 @@ void SqlExecutor::Audit(const ExecutionContext& context, const std::string& acti
   const Result<int64_t> id = snowflake_.Next();
   Status status = id.status();
   if (id.ok()) {
-    status = catalog_.AppendAudit({.audit_id = std::to_string(*id),
-                                   .timestamp = clock_.NowMillis(),
-                                   .actor_user_id = context.user_id.value(),
-                                   .actor_username = context.username,
-                                   .action = action,
-                                   .target = target,
-                                   .ip_address = context.client_ip,
-                                   .request_id = context.request_id});
+    status =
+        catalog_.AppendAudit({.audit_id = std::to_string(*id),
+                              .timestamp = context.started_at_millis > 0 ? context.started_at_millis
+                                                                         : clock_.NowMillis(),
+                              .actor_user_id = context.user_id.value(),
+                              .actor_username = context.username,
+                              .action = action,
+                              .target = target,
+                              .ip_address = context.client_ip,
+                              .request_id = context.request_id});
   }
   // The statement already committed; a lost audit entry is an operator problem, not the
   // client's, so it is logged rather than reported as a failed statement.

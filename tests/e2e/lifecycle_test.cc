@@ -1,4 +1,7 @@
 // Start, stop and startup-error behaviour of the real kalamdb-server binary.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 
 #include <fstream>
@@ -119,6 +122,46 @@ TEST(LifecycleTest, HelpVersionAndBadFlags) {
   ASSERT_OK_AND_ASSIGN(const ProcessOutcome bad, RunServerToExit({"--bogus"}));
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.output, HasSubstr("unknown flag '--bogus'"));
+}
+
+}  // namespace
+}  // namespace kalam::e2e
+
+namespace kalam::e2e {
+namespace {
+
+// A non-loopback IPv4 address of this machine, if it has one.
+std::optional<std::string> NonLoopbackAddress() {
+  ifaddrs* addresses = nullptr;
+  if (getifaddrs(&addresses) != 0) return std::nullopt;
+  std::optional<std::string> found;
+  for (ifaddrs* it = addresses; it != nullptr && !found; it = it->ifa_next) {
+    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* address = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
+    inet_ntop(AF_INET, &address->sin_addr, text, sizeof(text));
+    if (!std::string(text).starts_with("127.")) found = text;
+  }
+  freeifaddrs(addresses);
+  return found;
+}
+
+TEST(RemoteAccessTest, SqlFromANonLoopbackPeerIsRefusedUntilAuthExists) {
+  const std::optional<std::string> address = NonLoopbackAddress();
+  if (!address.has_value()) GTEST_SKIP() << "this machine has no non-loopback IPv4 address";
+  auto server = StartOrFail({.env = {{"KALAMDB_SERVER_HOST", "0.0.0.0"}}});
+  ASSERT_NE(server, nullptr);
+  client::HttpClient remote(*address, server->port());
+  ASSERT_OK_AND_ASSIGN(const client::HttpResult health, remote.Get("/v1/api/healthcheck"));
+  EXPECT_EQ(health.status, 200);
+  ASSERT_OK_AND_ASSIGN(const client::HttpResult refused,
+                       remote.Post("/v1/api/sql", R"({"sql": "SELECT 1"})"));
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_THAT(refused.body, HasSubstr("REMOTE_ACCESS_DENIED"));
+  client::HttpClient local = server->Client();
+  ASSERT_OK_AND_ASSIGN(const client::HttpResult allowed,
+                       local.Post("/v1/api/sql", R"({"sql": "SELECT 1"})"));
+  EXPECT_EQ(allowed.status, 200);
 }
 
 }  // namespace
