@@ -148,6 +148,14 @@ void Catalog::StageCounter(WriteBatch& batch, std::string_view name, uint64_t va
   batch.Put(Partition::kSystem, MetaKey(name), writer.data());
 }
 
+Status WriteSystemSchemaVersion(storage::KvStore& kv, uint64_t version) {
+  storage::RecordWriter writer;
+  writer.PutVarint(version);
+  WriteBatch batch;
+  batch.Put(Partition::kSystem, MetaKey(kSchemaVersionKey), writer.data());
+  return kv.Write(batch);
+}
+
 // ---- namespaces ----
 
 Status Catalog::CreateNamespace(const std::string& name) {

@@ -22,6 +22,10 @@ namespace kalam::catalog {
 // first-start bootstrap).
 inline constexpr uint32_t kSystemSchemaVersion = 1;
 
+// Overwrites the on-disk system schema version marker. For upgrade tests and recovery
+// tooling only: the catalog itself writes the marker as part of each upgrade step.
+Status WriteSystemSchemaVersion(storage::KvStore& kv, uint64_t version);
+
 struct CatalogOptions {
   std::string default_storage_path;  // base directory of the built-in storage 'local'
 };

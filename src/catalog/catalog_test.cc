@@ -271,21 +271,9 @@ TEST_F(CatalogTest, AuditEntriesListInIdOrder) {
   EXPECT_EQ(entries[2].audit_id, "1000");
 }
 
-// The version marker lives under meta|system_schema_version in the system partition.
-void WriteSchemaVersion(storage::KvStore& kv, uint64_t version) {
-  std::string key;
-  storage::AppendKeyPart(&key, "meta");
-  storage::AppendKeyPart(&key, "system_schema_version");
-  storage::RecordWriter value;
-  value.PutVarint(version);
-  storage::WriteBatch batch;
-  batch.Put(storage::Partition::kSystem, key, value.data());
-  ASSERT_OK(kv.Write(batch));
-}
-
 TEST_F(CatalogTest, NewerSystemSchemaVersionIsRefused) {
   catalog_.reset();
-  WriteSchemaVersion(*kv_, kSystemSchemaVersion + 1);
+  ASSERT_OK(WriteSystemSchemaVersion(*kv_, kSystemSchemaVersion + 1));
   const Status refused = Catalog::Open(*kv_, clock_, {}).status();
   EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
   EXPECT_THAT(std::string(refused.message()),
@@ -297,7 +285,7 @@ TEST_F(CatalogTest, OlderSystemSchemaVersionIsUpgradedKeepingData) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   ASSERT_OK(catalog_->PutUser({.user_id = "root", .username = "root", .email = "kept@x"}));
   catalog_.reset();
-  WriteSchemaVersion(*kv_, 0);  // as written before the marker existed
+  ASSERT_OK(WriteSystemSchemaVersion(*kv_, 0));  // as written before the marker existed
   ASSERT_OK_AND_ASSIGN(catalog_, Catalog::Open(*kv_, clock_, {}));
   ASSERT_OK_AND_ASSIGN(const auto app, catalog_->GetNamespace("app"));
   EXPECT_TRUE(app.has_value());

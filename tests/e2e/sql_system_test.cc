@@ -1,9 +1,8 @@
 // System tables, information_schema, batches and restarts over HTTP against the real server.
 #include <signal.h>
 
-#include "storage/key_codec.h"
+#include "catalog/catalog.h"
 #include "storage/kv_store.h"
-#include "storage/record_codec.h"
 #include "tests/e2e/sql_fixture.h"
 
 namespace kalam::e2e {
@@ -163,16 +162,9 @@ Result<SqlReply> RunSql(TestServer& server, const std::string& sql) {
   return PostSql(client, sql);
 }
 
-void WriteSystemSchemaVersion(const std::filesystem::path& data_dir, uint64_t version) {
+void WriteVersionMarker(const std::filesystem::path& data_dir, uint64_t version) {
   ASSERT_OK_AND_ASSIGN(auto kv, storage::OpenRocksKvStore((data_dir / "rocksdb").string(), {}));
-  std::string key;
-  storage::AppendKeyPart(&key, "meta");
-  storage::AppendKeyPart(&key, "system_schema_version");
-  storage::RecordWriter value;
-  value.PutVarint(version);
-  storage::WriteBatch batch;
-  batch.Put(storage::Partition::kSystem, key, value.data());
-  ASSERT_OK(kv->Write(batch));
+  ASSERT_OK(catalog::WriteSystemSchemaVersion(*kv, version));
   kv->Stop();
 }
 
@@ -215,7 +207,7 @@ TEST(CatalogRestartTest, NewerSystemSchemaVersionIsRefusedAtStart) {
     ASSERT_NE(server, nullptr);
     ASSERT_OK(server->SignalAndWait(SIGTERM));
   }
-  WriteSystemSchemaVersion(dir.path(), 99);
+  WriteVersionMarker(dir.path(), 99);
   ASSERT_OK_AND_ASSIGN(const ProcessOutcome outcome,
                        RunServerToExit({"--data-dir", dir.str(), "--port", "0"}));
   EXPECT_EQ(outcome.exit_code, 1);
@@ -231,7 +223,7 @@ TEST(CatalogRestartTest, OlderSystemSchemaVersionIsUpgradedAtStart) {
     ASSERT_OK(RunSql(*server, "CREATE NAMESPACE kept"));
     ASSERT_OK(server->SignalAndWait(SIGTERM));
   }
-  WriteSystemSchemaVersion(dir.path(), 0);
+  WriteVersionMarker(dir.path(), 0);
   auto server = StartOn(dir.path());
   ASSERT_NE(server, nullptr);
   EXPECT_THAT(server->Log(), HasSubstr("upgraded system schema from=0 to=1"));
