@@ -18,7 +18,8 @@ class ExecutorTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(kv_, storage::OpenRocksKvStore((dir_.path() / "rocksdb").string(), {}));
     ASSERT_OK_AND_ASSIGN(catalog_, catalog::Catalog::Open(*kv_, clock_, {"/st"}));
     tables_ = std::make_unique<engine::SystemTables>(*catalog_, engine::ServerInfo{"n", "v", {}});
-    ASSERT_OK_AND_ASSIGN(engine_, engine::Engine::Open({.threads = 1, .memory_limit_mb = 128,
+    ASSERT_OK_AND_ASSIGN(engine_, engine::Engine::Open({.threads = 1,
+                                                        .memory_limit_mb = 128,
                                                         .connections = 1,
                                                         .allowed_directory = dir_.str() + "/st"},
                                                        *tables_));
@@ -46,13 +47,17 @@ class ExecutorTest : public ::testing::Test {
 
 TEST_F(ExecutorTest, AdminOnlyStatementsAreRefusedForUsersAndServices) {
   for (const catalog::Role role : {catalog::Role::kUser, catalog::Role::kService}) {
-    for (const char* sql : {"CREATE NAMESPACE x", "DROP NAMESPACE app", "ALTER NAMESPACE app SET "
-                            "OPTIONS (a = 1)", "CREATE STORAGE s TYPE 'filesystem' BASE_DIRECTORY "
-                            "'/s'", "DROP STORAGE local", "CREATE VIEW app.v AS SELECT 1",
+    for (const char* sql : {"CREATE NAMESPACE x", "DROP NAMESPACE app",
+                            "ALTER NAMESPACE app SET "
+                            "OPTIONS (a = 1)",
+                            "CREATE STORAGE s TYPE 'filesystem' BASE_DIRECTORY "
+                            "'/s'",
+                            "DROP STORAGE local", "CREATE VIEW app.v AS SELECT 1",
                             "DROP VIEW app.v", "DROP TABLE app.t"}) {
       const Status status = Run(sql, role);
       EXPECT_EQ(status.code(), StatusCode::kPermissionDenied) << sql;
-      EXPECT_THAT(std::string(status.message()), HasSubstr("Admin privileges (DBA or System role)"));
+      EXPECT_THAT(std::string(status.message()),
+                  HasSubstr("Admin privileges (DBA or System role)"));
     }
   }
   EXPECT_OK(Run("CREATE VIEW app.v AS SELECT 1 AS one", catalog::Role::kDba));

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string_view>
+
+#include "catalog/types.h"
+#include "common/result.h"
+#include "common/value.h"
+
+namespace kalam::tables {
+
+// Converts a literal (as written in SQL or sent as a JSON parameter) to the value stored
+// for a column of `type`, or explains why it cannot be:
+//   BOOLEAN     true/false, 'true'/'false'/'1'/'0'
+//   integers    whole numbers in range (numbers or digit strings)
+//   FLOAT/DOUBLE numbers or numeric strings
+//   DECIMAL(p,s) exact; rounding never happens silently: more than s fraction digits is an error
+//   TEXT        strings (numbers and booleans as their text)
+//   JSON        strings holding valid JSON
+//   UUID        canonical 8-4-4-4-12 hex strings (stored lower case)
+//   BYTES       strings (their bytes)
+//   DATE        'YYYY-MM-DD'; TIME 'HH:MM:SS[.ffffff]'
+//   TIMESTAMP/DATETIME ISO-8601 'YYYY-MM-DD[T| ]HH:MM:SS[.ffffff][Z|±HH:MM]', stored as UTC µs
+//   EMBEDDING(n) a JSON array string or a list of exactly n numbers
+// NULL passes through (NOT NULL is checked by the write path). Errors are kInvalidArgument
+// naming `column`.
+Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
+                          std::string_view column);
+
+// Parses ISO-8601 into UTC microseconds (exposed for DEFAULT NOW() and tests).
+Result<int64_t> ParseTimestampMicros(std::string_view text);
+
+}  // namespace kalam::tables
