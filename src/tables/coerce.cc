@@ -28,7 +28,9 @@ int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
   return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;
 }
 
-bool IsLeap(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool IsLeap(int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 // Reads exactly `digits` decimal digits at `pos`.
 bool ReadDigits(std::string_view text, size_t& pos, size_t digits, int64_t& value) {
@@ -75,7 +77,8 @@ bool ParseTime(std::string_view text, size_t& pos, int64_t& micros) {
         if (digits < 6) fraction = fraction * 10 + (text[pos] - '0');
       }
       if (digits == 0 || digits > 9) return false;
-      for (size_t i = digits; i < 6; ++i) fraction *= 10;
+      for (size_t i = digits; i < 6; ++i)
+        fraction *= 10;
     }
   }
   if (hour > 23 || minute > 59 || second > 59) return false;
@@ -102,14 +105,17 @@ bool ParseOffset(std::string_view text, size_t& pos, int64_t& offset) {
 std::string LiteralText(const Value& literal) {
   switch (literal.kind) {
     case Value::Kind::kInt32:
-    case Value::Kind::kInt64: return std::to_string(literal.integer);
+    case Value::Kind::kInt64:
+      return std::to_string(literal.integer);
     case Value::Kind::kDouble: {
       char buffer[32];
       const auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), literal.number);
       return std::string(buffer, end);
     }
-    case Value::Kind::kBoolean: return literal.boolean ? "true" : "false";
-    default: return literal.text;
+    case Value::Kind::kBoolean:
+      return literal.boolean ? "true" : "false";
+    default:
+      return literal.text;
   }
 }
 
@@ -118,8 +124,10 @@ bool IsNumeric(const Value& v) {
          v.kind == Value::Kind::kDouble || v.kind == Value::Kind::kDecimal;
 }
 
-Result<Value> ToInteger(const catalog::DataType& type, const Value& literal, std::string_view column) {
-  if (!IsNumeric(literal) && literal.kind != Value::Kind::kText) return Bad(column, type, "not a number");
+Result<Value> ToInteger(const catalog::DataType& type, const Value& literal,
+                        std::string_view column) {
+  if (!IsNumeric(literal) && literal.kind != Value::Kind::kText)
+    return Bad(column, type, "not a number");
   const std::string text = LiteralText(literal);
   int64_t number = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -134,9 +142,11 @@ Result<Value> ToInteger(const catalog::DataType& type, const Value& literal, std
   return type.kind == Kind::kBigInt ? Value::Int64(number) : Value::Int32(number);
 }
 
-Result<Value> ToFloating(const catalog::DataType& type, const Value& literal, std::string_view column) {
+Result<Value> ToFloating(const catalog::DataType& type, const Value& literal,
+                         std::string_view column) {
   if (literal.kind == Value::Kind::kDouble) return Value::Double(literal.number);
-  if (!IsNumeric(literal) && literal.kind != Value::Kind::kText) return Bad(column, type, "not a number");
+  if (!IsNumeric(literal) && literal.kind != Value::Kind::kText)
+    return Bad(column, type, "not a number");
   const std::string text = LiteralText(literal);
   double number = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -146,8 +156,10 @@ Result<Value> ToFloating(const catalog::DataType& type, const Value& literal, st
   return Value::Double(number);
 }
 
-Result<Value> ToDecimal(const catalog::DataType& type, const Value& literal, std::string_view column) {
-  if (!IsNumeric(literal) && literal.kind != Value::Kind::kText) return Bad(column, type, "not a number");
+Result<Value> ToDecimal(const catalog::DataType& type, const Value& literal,
+                        std::string_view column) {
+  if (!IsNumeric(literal) && literal.kind != Value::Kind::kText)
+    return Bad(column, type, "not a number");
   std::string text = LiteralText(literal);
   const bool negative = !text.empty() && text[0] == '-';
   const std::string body = negative ? text.substr(1) : text;
@@ -162,8 +174,9 @@ Result<Value> ToDecimal(const catalog::DataType& type, const Value& literal, std
   }
   whole.erase(0, std::min(whole.find_first_not_of('0'), whole.size()));
   if (fraction.size() > type.scale) {
-    return Bad(column, type, "'" + text + "' has more than " + std::to_string(type.scale) +
-                                 " digits after the point");
+    return Bad(
+        column, type,
+        "'" + text + "' has more than " + std::to_string(type.scale) + " digits after the point");
   }
   if (whole.size() > static_cast<size_t>(type.precision - type.scale)) {
     return Bad(column, type, "'" + text + "' does not fit");
@@ -174,7 +187,8 @@ Result<Value> ToDecimal(const catalog::DataType& type, const Value& literal, std
   return Value{.kind = Value::Kind::kDecimal, .text = (negative && !zero ? "-" : "") + normalized};
 }
 
-Result<Value> ToEmbedding(const catalog::DataType& type, const Value& literal, std::string_view column) {
+Result<Value> ToEmbedding(const catalog::DataType& type, const Value& literal,
+                          std::string_view column) {
   Value list{.kind = Value::Kind::kList};
   if (literal.kind == Value::Kind::kList) {
     for (const Value& child : literal.children) {
@@ -193,13 +207,15 @@ Result<Value> ToEmbedding(const catalog::DataType& type, const Value& literal, s
     return Bad(column, type, "expected a JSON array of numbers");
   }
   if (list.children.size() != type.dimension) {
-    return Bad(column, type, "expected " + std::to_string(type.dimension) + " numbers, got " +
-                                 std::to_string(list.children.size()));
+    return Bad(column, type,
+               "expected " + std::to_string(type.dimension) + " numbers, got " +
+                   std::to_string(list.children.size()));
   }
   return list;
 }
 
-Result<Value> ToTemporal(const catalog::DataType& type, const Value& literal, std::string_view column) {
+Result<Value> ToTemporal(const catalog::DataType& type, const Value& literal,
+                         std::string_view column) {
   if (literal.kind != Value::Kind::kText) return Bad(column, type, "expected an ISO-8601 string");
   const std::string_view text = literal.text;
   size_t pos = 0;
@@ -247,17 +263,21 @@ Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
     case Kind::kBoolean: {
       if (literal.kind == Value::Kind::kBoolean) return literal;
       std::string text = LiteralText(literal);
-      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (text == "true" || text == "1") return Value::Boolean(true);
       if (text == "false" || text == "0") return Value::Boolean(false);
       return Bad(column, type, "'" + LiteralText(literal) + "' is not a boolean");
     }
     case Kind::kSmallInt:
     case Kind::kInt:
-    case Kind::kBigInt: return ToInteger(type, literal, column);
+    case Kind::kBigInt:
+      return ToInteger(type, literal, column);
     case Kind::kFloat:
-    case Kind::kDouble: return ToFloating(type, literal, column);
-    case Kind::kDecimal: return ToDecimal(type, literal, column);
+    case Kind::kDouble:
+      return ToFloating(type, literal, column);
+    case Kind::kDecimal:
+      return ToDecimal(type, literal, column);
     case Kind::kText:
       if (literal.kind == Value::Kind::kList || literal.kind == Value::Kind::kStruct) {
         return Bad(column, type, "expected a string");
@@ -275,7 +295,8 @@ Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
         return Bad(column, type, "'" + LiteralText(literal) + "' is not a UUID (8-4-4-4-12 hex)");
       }
       std::string lower = literal.text;
-      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       return Value::Text(lower);
     }
     case Kind::kBytes:
@@ -286,8 +307,10 @@ Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
     case Kind::kDate:
     case Kind::kTime:
     case Kind::kTimestamp:
-    case Kind::kDateTime: return ToTemporal(type, literal, column);
-    case Kind::kEmbedding: return ToEmbedding(type, literal, column);
+    case Kind::kDateTime:
+      return ToTemporal(type, literal, column);
+    case Kind::kEmbedding:
+      return ToEmbedding(type, literal, column);
   }
   return Bad(column, type, "unsupported type");
 }

@@ -26,7 +26,8 @@ std::string Error(catalog::DataType type, const Value& literal) {
 TEST(CoerceTest, BooleansAndIntegers) {
   EXPECT_TRUE(Coerced({.kind = Kind::kBoolean}, Value::Text("TRUE")).boolean);
   EXPECT_FALSE(Coerced({.kind = Kind::kBoolean}, Value::Int64(0)).boolean);
-  EXPECT_THAT(Error({.kind = Kind::kBoolean}, Value::Text("yes please")), HasSubstr("not a boolean"));
+  EXPECT_THAT(Error({.kind = Kind::kBoolean}, Value::Text("yes please")),
+              HasSubstr("not a boolean"));
   EXPECT_EQ(Coerced({.kind = Kind::kInt}, Value::Text("-2147483648")).integer, -2147483648LL);
   EXPECT_THAT(Error({.kind = Kind::kInt}, Value::Int64(2147483648LL)), HasSubstr("out of range"));
   EXPECT_THAT(Error({.kind = Kind::kSmallInt}, Value::Int64(40000)), HasSubstr("out of range"));
@@ -57,8 +58,9 @@ TEST(CoerceTest, TextJsonUuidBytes) {
   EXPECT_EQ(Coerced({.kind = Kind::kText}, Value::Int64(5)).text, "5");
   EXPECT_EQ(Coerced({.kind = Kind::kJson}, Value::Text(R"({"a": [1]})")).kind, Value::Kind::kJson);
   EXPECT_THAT(Error({.kind = Kind::kJson}, Value::Text("{oops")), HasSubstr("not valid JSON"));
-  EXPECT_EQ(Coerced({.kind = Kind::kUuid}, Value::Text("0193A5E2-7C4F-7ABC-8DEF-0123456789AB")).text,
-            "0193a5e2-7c4f-7abc-8def-0123456789ab");
+  EXPECT_EQ(
+      Coerced({.kind = Kind::kUuid}, Value::Text("0193A5E2-7C4F-7ABC-8DEF-0123456789AB")).text,
+      "0193a5e2-7c4f-7abc-8def-0123456789ab");
   EXPECT_THAT(Error({.kind = Kind::kUuid}, Value::Text("not-a-uuid")), HasSubstr("is not a UUID"));
   EXPECT_EQ(Coerced({.kind = Kind::kBytes}, Value::Text("ab")).kind, Value::Kind::kBytes);
 }

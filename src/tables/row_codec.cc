@@ -12,8 +12,19 @@ using storage::RecordWriter;
 
 // Value tags on disk. Stable: never renumber, only append.
 enum class Tag : uint8_t {
-  kNull = 0, kBoolean = 1, kInt32 = 2, kInt64 = 3, kDouble = 4, kDecimal = 5, kText = 6,
-  kJson = 7, kBytes = 8, kTimestamp = 9, kDate = 10, kTime = 11, kFloatList = 12,
+  kNull = 0,
+  kBoolean = 1,
+  kInt32 = 2,
+  kInt64 = 3,
+  kDouble = 4,
+  kDecimal = 5,
+  kText = 6,
+  kJson = 7,
+  kBytes = 8,
+  kTimestamp = 9,
+  kDate = 10,
+  kTime = 11,
+  kFloatList = 12,
 };
 
 void PutFloat(RecordWriter& out, float value) {
@@ -31,7 +42,9 @@ float GetFloat(RecordReader& in) {
 
 void PutCell(RecordWriter& out, const Value& value) {
   switch (value.kind) {
-    case Value::Kind::kNull: out.PutVarint(static_cast<uint8_t>(Tag::kNull)); return;
+    case Value::Kind::kNull:
+      out.PutVarint(static_cast<uint8_t>(Tag::kNull));
+      return;
     case Value::Kind::kBoolean:
       out.PutVarint(static_cast<uint8_t>(Tag::kBoolean));
       out.PutBool(value.boolean);
@@ -57,7 +70,8 @@ void PutCell(RecordWriter& out, const Value& value) {
     case Value::Kind::kList:
       out.PutVarint(static_cast<uint8_t>(Tag::kFloatList));
       out.PutVarint(value.children.size());
-      for (const Value& child : value.children) PutFloat(out, static_cast<float>(child.number));
+      for (const Value& child : value.children)
+        PutFloat(out, static_cast<float>(child.number));
       return;
     default: {  // text-carrying kinds
       const Tag tag = value.kind == Value::Kind::kDecimal ? Tag::kDecimal
@@ -73,18 +87,30 @@ void PutCell(RecordWriter& out, const Value& value) {
 Value GetCell(RecordReader& in) {
   const Tag tag = in.GetEnum(Tag::kFloatList);
   switch (tag) {
-    case Tag::kNull: return Value::Null();
-    case Tag::kBoolean: return Value::Boolean(in.GetBool());
-    case Tag::kInt32: return Value::Int32(in.GetSignedVarint());
-    case Tag::kInt64: return Value::Int64(in.GetSignedVarint());
-    case Tag::kTimestamp: return {.kind = Value::Kind::kTimestamp, .integer = in.GetSignedVarint()};
-    case Tag::kDate: return {.kind = Value::Kind::kDate, .integer = in.GetSignedVarint()};
-    case Tag::kTime: return {.kind = Value::Kind::kTime, .integer = in.GetSignedVarint()};
-    case Tag::kDouble: return Value::Double(in.GetDouble());
-    case Tag::kDecimal: return {.kind = Value::Kind::kDecimal, .text = in.GetString()};
-    case Tag::kText: return Value::Text(in.GetString());
-    case Tag::kJson: return Value::Json(in.GetString());
-    case Tag::kBytes: return {.kind = Value::Kind::kBytes, .text = in.GetString()};
+    case Tag::kNull:
+      return Value::Null();
+    case Tag::kBoolean:
+      return Value::Boolean(in.GetBool());
+    case Tag::kInt32:
+      return Value::Int32(in.GetSignedVarint());
+    case Tag::kInt64:
+      return Value::Int64(in.GetSignedVarint());
+    case Tag::kTimestamp:
+      return {.kind = Value::Kind::kTimestamp, .integer = in.GetSignedVarint()};
+    case Tag::kDate:
+      return {.kind = Value::Kind::kDate, .integer = in.GetSignedVarint()};
+    case Tag::kTime:
+      return {.kind = Value::Kind::kTime, .integer = in.GetSignedVarint()};
+    case Tag::kDouble:
+      return Value::Double(in.GetDouble());
+    case Tag::kDecimal:
+      return {.kind = Value::Kind::kDecimal, .text = in.GetString()};
+    case Tag::kText:
+      return Value::Text(in.GetString());
+    case Tag::kJson:
+      return Value::Json(in.GetString());
+    case Tag::kBytes:
+      return {.kind = Value::Kind::kBytes, .text = in.GetString()};
     case Tag::kFloatList: {
       Value list{.kind = Value::Kind::kList};
       const uint64_t count = in.GetVarint();
@@ -107,10 +133,14 @@ Value Widen(Value value, const catalog::DataType& type) {
   } else if (type.kind == Kind::kText && value.kind != Value::Kind::kText) {
     switch (value.kind) {
       case Value::Kind::kInt32:
-      case Value::Kind::kInt64: return Value::Text(std::to_string(value.integer));
-      case Value::Kind::kBoolean: return Value::Text(value.boolean ? "true" : "false");
-      case Value::Kind::kDouble: return Value::Text(std::to_string(value.number));
-      default: return Value::Text(value.text);
+      case Value::Kind::kInt64:
+        return Value::Text(std::to_string(value.integer));
+      case Value::Kind::kBoolean:
+        return Value::Text(value.boolean ? "true" : "false");
+      case Value::Kind::kDouble:
+        return Value::Text(std::to_string(value.number));
+      default:
+        return Value::Text(value.text);
     }
   }
   return value;

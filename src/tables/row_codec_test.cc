@@ -15,8 +15,8 @@ ColumnDefinition Column(uint32_t id, std::string name, Kind kind, uint32_t dimen
 }
 
 bool SameValue(const Value& a, const Value& b) {
-  if (a.kind != b.kind || a.boolean != b.boolean || a.integer != b.integer ||
-      a.text != b.text || a.children.size() != b.children.size()) {
+  if (a.kind != b.kind || a.boolean != b.boolean || a.integer != b.integer || a.text != b.text ||
+      a.children.size() != b.children.size()) {
     return false;
   }
   if (a.kind == Value::Kind::kDouble && a.number != b.number) return false;
@@ -28,12 +28,12 @@ bool SameValue(const Value& a, const Value& b) {
 
 TEST(RowCodecTest, RoundTripsEveryKindIncludingNulls) {
   const std::vector<ColumnDefinition> columns = {
-      Column(1, "b", Kind::kBoolean),   Column(2, "i", Kind::kInt),
-      Column(3, "big", Kind::kBigInt),  Column(4, "d", Kind::kDouble),
-      Column(5, "dec", Kind::kDecimal), Column(6, "t", Kind::kText),
-      Column(7, "j", Kind::kJson),      Column(8, "raw", Kind::kBytes),
+      Column(1, "b", Kind::kBoolean),    Column(2, "i", Kind::kInt),
+      Column(3, "big", Kind::kBigInt),   Column(4, "d", Kind::kDouble),
+      Column(5, "dec", Kind::kDecimal),  Column(6, "t", Kind::kText),
+      Column(7, "j", Kind::kJson),       Column(8, "raw", Kind::kBytes),
       Column(9, "ts", Kind::kTimestamp), Column(10, "day", Kind::kDate),
-      Column(11, "tm", Kind::kTime),    Column(12, "vec", Kind::kEmbedding, 3),
+      Column(11, "tm", Kind::kTime),     Column(12, "vec", Kind::kEmbedding, 3),
       Column(13, "nothing", Kind::kText)};
   const std::vector<Value> values = {
       Value::Boolean(true),
@@ -59,14 +59,14 @@ TEST(RowCodecTest, RoundTripsEveryKindIncludingNulls) {
 }
 
 TEST(RowCodecTest, ReadsOldRowsThroughRenamesDropsAddsAndWidening) {
-  const std::vector<ColumnDefinition> v1 = {Column(1, "id", Kind::kInt), Column(2, "body", Kind::kText),
-                                            Column(3, "n", Kind::kInt)};
+  const std::vector<ColumnDefinition> v1 = {
+      Column(1, "id", Kind::kInt), Column(2, "body", Kind::kText), Column(3, "n", Kind::kInt)};
   const std::string stored =
       EncodeRow(v1, std::vector<Value>{Value::Int32(7), Value::Text("x"), Value::Int32(5)});
   // Later schema: body renamed to content, n widened to BIGINT, a column dropped and one added.
-  const std::vector<ColumnDefinition> v4 = {Column(1, "id", Kind::kInt), Column(3, "n", Kind::kBigInt),
-                                            Column(2, "content", Kind::kText),
-                                            Column(4, "added", Kind::kBoolean)};
+  const std::vector<ColumnDefinition> v4 = {
+      Column(1, "id", Kind::kInt), Column(3, "n", Kind::kBigInt), Column(2, "content", Kind::kText),
+      Column(4, "added", Kind::kBoolean)};
   ASSERT_OK_AND_ASSIGN(const std::vector<Value> row, DecodeRow(stored, v4));
   EXPECT_EQ(row[0].integer, 7);
   EXPECT_EQ(row[1].kind, Value::Kind::kInt64);

@@ -1,0 +1,160 @@
+#include "tables/table_writer.h"
+
+#include <set>
+
+namespace kalam::tables {
+namespace {
+
+using catalog::CachedTable;
+
+std::string DisplayValue(const Value& value) {
+  switch (value.kind) {
+    case Value::Kind::kInt32:
+    case Value::Kind::kInt64: return std::to_string(value.integer);
+    case Value::Kind::kBoolean: return value.boolean ? "true" : "false";
+    default: return value.text;
+  }
+}
+
+// Index of the primary-key column, or kInvalidArgument for tables without one.
+Result<size_t> PrimaryKeyIndex(const CachedTable& table, std::string_view operation) {
+  const auto& columns = table.schema.columns;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].primary_key) return i;
+  }
+  return Status::InvalidArgument(std::string(operation) + " by primary key needs a table with a "
+                                 "primary key; " + table.qualified_name + " has none");
+}
+
+Status CheckRow(const CachedTable& table, const std::vector<Value>& row) {
+  const auto& columns = table.schema.columns;
+  if (row.size() != columns.size()) {
+    return Status::Internal("row has " + std::to_string(row.size()) + " values for " +
+                            std::to_string(columns.size()) + " columns");
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!columns[i].nullable && row[i].kind == Value::Kind::kNull) {
+      return Status::InvalidArgument("column '" + columns[i].name + "' cannot be NULL");
+    }
+  }
+  return Status();
+}
+
+Status Duplicate(const CachedTable& table, size_t pk_index, const Value& value) {
+  return Status::Conflict("Primary key violation: value '" + DisplayValue(value) +
+                          "' already exists in column '" + table.schema.columns[pk_index].name +
+                          "'");
+}
+
+}  // namespace
+
+Result<std::optional<PrimaryKeyEntry>> TableWriter::LookUp(const std::string& pk_key) const {
+  KALAM_ASSIGN_OR_RETURN(const std::optional<std::string> bytes,
+                         kv_.Get(storage::Partition::kPrimaryKey, pk_key));
+  if (!bytes.has_value()) return std::optional<PrimaryKeyEntry>();
+  KALAM_ASSIGN_OR_RETURN(const PrimaryKeyEntry entry, DecodePrimaryKeyEntry(*bytes));
+  return std::optional<PrimaryKeyEntry>(entry);
+}
+
+Result<size_t> TableWriter::Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes) {
+  if (changes.empty()) return size_t{0};
+  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
+  bus_.Publish(changes);  // after the write is durable, still in commit order
+  return changes.size();
+}
+
+Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& scope,
+                                   const std::vector<std::vector<Value>>& rows) {
+  for (const std::vector<Value>& row : rows) KALAM_RETURN_IF_ERROR(CheckRow(table, row));
+  const TableId id = table.table.table_id;
+  const bool keyed = table.table.table_type != catalog::TableType::kStream;
+  std::optional<size_t> pk_index;
+  if (keyed) {
+    KALAM_ASSIGN_OR_RETURN(pk_index, PrimaryKeyIndex(table, "INSERT"));
+  }
+  MutexLock lock(commit_mu_);
+  storage::WriteBatch batch;
+  std::vector<ChangeRecord> changes;
+  std::set<std::string> statement_keys;
+  for (const std::vector<Value>& row : rows) {
+    KALAM_ASSIGN_OR_RETURN(const int64_t seq, snowflake_.Next());
+    if (pk_index.has_value()) {
+      KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, row[*pk_index]));
+      KALAM_ASSIGN_OR_RETURN(const auto existing, LookUp(pk_key));
+      if ((existing.has_value() && !existing->deleted) || !statement_keys.insert(pk_key).second) {
+        return Duplicate(table, *pk_index, row[*pk_index]);
+      }
+      batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, false}));
+    }
+    batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
+              EncodeRowValue(false, table.schema.columns, row));
+    changes.push_back({id, scope, ChangeRecord::Op::kInsert, {}, row, seq});
+  }
+  return Commit(batch, changes);
+}
+
+Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& scope,
+                                   const std::vector<std::vector<Value>>& rows) {
+  if (table.table.table_type == catalog::TableType::kStream) {
+    return Status::InvalidArgument("STREAM tables are append-only: UPDATE is not supported");
+  }
+  for (const std::vector<Value>& row : rows) KALAM_RETURN_IF_ERROR(CheckRow(table, row));
+  KALAM_ASSIGN_OR_RETURN(const size_t pk_index, PrimaryKeyIndex(table, "UPDATE"));
+  const TableId id = table.table.table_id;
+  MutexLock lock(commit_mu_);
+  storage::WriteBatch batch;
+  std::vector<ChangeRecord> changes;
+  for (const std::vector<Value>& row : rows) {
+    KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, GetLatest(table, scope, row[pk_index]));
+    if (!old.has_value()) continue;
+    KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, row[pk_index]));
+    KALAM_ASSIGN_OR_RETURN(const int64_t seq, snowflake_.Next());
+    batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, false}));
+    batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
+              EncodeRowValue(false, table.schema.columns, row));
+    changes.push_back({id, scope, ChangeRecord::Op::kUpdate, std::move(old->values), row, seq});
+  }
+  return Commit(batch, changes);
+}
+
+Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& scope,
+                                   const std::vector<Value>& primary_keys) {
+  KALAM_RETURN_IF_ERROR(PrimaryKeyIndex(table, "DELETE"));
+  const TableId id = table.table.table_id;
+  MutexLock lock(commit_mu_);
+  storage::WriteBatch batch;
+  std::vector<ChangeRecord> changes;
+  std::set<std::string> statement_keys;
+  for (const Value& key : primary_keys) {
+    KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, key));
+    if (!statement_keys.insert(pk_key).second) continue;  // deleted once per statement
+    KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, GetLatest(table, scope, key));
+    if (!old.has_value()) continue;
+    KALAM_ASSIGN_OR_RETURN(const int64_t seq, snowflake_.Next());
+    batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, true}));
+    batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
+              EncodeRowValue(true, table.schema.columns, old->values));  // tombstone keeps values
+    changes.push_back({id, scope, ChangeRecord::Op::kDelete, old->values, old->values, seq});
+  }
+  return Commit(batch, changes);
+}
+
+Result<std::optional<RowVersion>> TableWriter::GetLatest(const CachedTable& table,
+                                                         const std::string& scope,
+                                                         const Value& primary_key) const {
+  const TableId id = table.table.table_id;
+  KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, primary_key));
+  KALAM_ASSIGN_OR_RETURN(const auto entry, LookUp(pk_key));
+  if (!entry.has_value() || entry->deleted) return std::optional<RowVersion>();
+  const std::string row_key = RowKey(id, scope, entry->seq);
+  KALAM_ASSIGN_OR_RETURN(const std::optional<std::string> bytes,
+                         kv_.Get(RowPartition(table.table.table_type), row_key));
+  if (!bytes.has_value()) {
+    return Status::Corruption("primary-key index points at a missing row version in " +
+                              table.qualified_name);
+  }
+  KALAM_ASSIGN_OR_RETURN(RowVersion version, DecodeRowValue(row_key, *bytes, table.schema.columns));
+  return std::optional<RowVersion>(std::move(version));
+}
+
+}  // namespace kalam::tables

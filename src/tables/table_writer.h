@@ -1,0 +1,67 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/schema_registry.h"
+#include "common/mutex.h"
+#include "common/snowflake.h"
+#include "storage/kv_store.h"
+#include "tables/change_bus.h"
+#include "tables/hot_layout.h"
+
+namespace kalam::tables {
+
+// The single commit point of user data (DESIGN.md §5 invariants 1, 2, 5 and §7). Each call
+// writes one statement: every new row version, tombstone and primary-key index update in
+// one RocksDB batch (all or nothing), and then hands the statement's changes to the
+// ChangeBus. No write path bypasses it.
+//
+// Rows are given already coerced and with defaults filled, one value per column of the
+// table's current schema. `scope` is the owning user id (USER/STREAM) or "" (SHARED).
+//
+// Thread-safety: all methods may be called concurrently. Commits are serialized (ADR
+// 0009): the primary-key checks, _seq assignment, write and publish form one critical
+// section, so uniqueness has no check-then-write race and _seq increases in commit order.
+class TableWriter {
+ public:
+  TableWriter(storage::KvStore& kv, SnowflakeGenerator& snowflake, ChangeBus& bus)
+      : kv_(kv), snowflake_(snowflake), bus_(bus) {}
+  ~TableWriter() = default;
+  TableWriter(const TableWriter&) = delete;
+  TableWriter& operator=(const TableWriter&) = delete;
+
+  // Returns the number of rows written. kInvalidArgument for a NULL in a NOT NULL column
+  // or a malformed row; kConflict "Primary key violation: …" if a key exists (hot) or
+  // repeats within the statement. On any error nothing is written.
+  Result<size_t> Insert(const catalog::CachedTable& table, const std::string& scope,
+                        const std::vector<std::vector<Value>>& rows) KALAM_EXCLUDES(commit_mu_);
+
+  // Writes each row as the new version of the row with its primary key; rows whose key
+  // does not exist (or is deleted) are skipped. Returns the number updated.
+  Result<size_t> Update(const catalog::CachedTable& table, const std::string& scope,
+                        const std::vector<std::vector<Value>>& rows) KALAM_EXCLUDES(commit_mu_);
+
+  // Writes a tombstone (carrying the old values) for each existing key. Returns the number
+  // deleted.
+  Result<size_t> Delete(const catalog::CachedTable& table, const std::string& scope,
+                        const std::vector<Value>& primary_keys) KALAM_EXCLUDES(commit_mu_);
+
+  // The latest live version of the row with `primary_key`, or nullopt.
+  Result<std::optional<RowVersion>> GetLatest(const catalog::CachedTable& table,
+                                              const std::string& scope,
+                                              const Value& primary_key) const;
+
+ private:
+  Result<std::optional<PrimaryKeyEntry>> LookUp(const std::string& pk_key) const;
+  Result<size_t> Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes)
+      KALAM_REQUIRES(commit_mu_);
+
+  storage::KvStore& kv_;
+  SnowflakeGenerator& snowflake_;
+  ChangeBus& bus_;
+  Mutex commit_mu_;
+};
+
+}  // namespace kalam::tables

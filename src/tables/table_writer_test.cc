@@ -1,0 +1,189 @@
+#include "tables/table_writer.h"
+
+#include <atomic>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/test_util.h"
+
+namespace kalam::tables {
+namespace {
+
+using ::testing::HasSubstr;
+using Kind = catalog::DataType::Kind;
+using Op = ChangeRecord::Op;
+
+std::shared_ptr<const catalog::CachedTable> MakeTable(uint64_t id, catalog::TableType type) {
+  catalog::TableRecord record{.table_id = TableId(id), .namespace_id = "app",
+                              .table_name = "t" + std::to_string(id), .table_type = type};
+  catalog::SchemaVersionRecord schema;
+  if (type != catalog::TableType::kStream) {
+    schema.columns.push_back({.column_id = 1, .name = "id", .type = {.kind = Kind::kBigInt},
+                              .nullable = false, .primary_key = true});
+  }
+  schema.columns.push_back({.column_id = 2, .name = "body", .type = {.kind = Kind::kText},
+                            .nullable = false});
+  return std::make_shared<const catalog::CachedTable>(std::move(record), std::move(schema));
+}
+
+std::vector<Value> Row(int64_t id, std::string body) {
+  return {Value::Int64(id), Value::Text(std::move(body))};
+}
+
+class TableWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(kv_, storage::OpenRocksKvStore(dir_.str(), {}));
+    writer_ = std::make_unique<TableWriter>(*kv_, snowflake_, bus_);
+    token_ = bus_.Subscribe([this](std::span<const ChangeRecord> changes) {
+      MutexLock lock(mu_);
+      statements_.emplace_back(changes.begin(), changes.end());
+    });
+  }
+  void TearDown() override { bus_.Unsubscribe(token_); }
+
+  std::vector<std::vector<ChangeRecord>> Statements() {
+    MutexLock lock(mu_);
+    return statements_;
+  }
+
+  testing::TempDir dir_;
+  SystemClock clock_;
+  SnowflakeGenerator snowflake_{clock_, NodeId("n")};
+  ChangeBus bus_;
+  std::unique_ptr<storage::KvStore> kv_;
+  std::unique_ptr<TableWriter> writer_;
+  uint64_t token_ = 0;
+  Mutex mu_;
+  std::vector<std::vector<ChangeRecord>> statements_;
+  const std::shared_ptr<const catalog::CachedTable> table_ = MakeTable(1, catalog::TableType::kUser);
+};
+
+TEST_F(TableWriterTest, MultiRowInsertIsOneStatementWithOneChangePerRow) {
+  ASSERT_OK_AND_ASSIGN(const size_t inserted,
+                       writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b"), Row(3, "c")}));
+  EXPECT_EQ(inserted, 3u);
+  const auto statements = Statements();
+  ASSERT_EQ(statements.size(), 1u);
+  ASSERT_EQ(statements[0].size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(statements[0][i].op, Op::kInsert);
+    EXPECT_EQ(statements[0][i].scope, "alice");
+    EXPECT_EQ(statements[0][i].new_row[0].integer, static_cast<int64_t>(i + 1));
+    EXPECT_TRUE(statements[0][i].old_row.empty());
+    if (i > 0) {
+      EXPECT_GT(statements[0][i].seq, statements[0][i - 1].seq);
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(const auto latest, writer_->GetLatest(*table_, "alice", Value::Int64(2)));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->values[1].text, "b");
+  EXPECT_EQ(latest->seq, statements[0][1].seq);
+}
+
+TEST_F(TableWriterTest, ScopesAreSeparate) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "alice's")}));
+  ASSERT_OK(writer_->Insert(*table_, "bob", {Row(1, "bob's")}));  // same key, other user
+  ASSERT_OK_AND_ASSIGN(const auto bob, writer_->GetLatest(*table_, "bob", Value::Int64(1)));
+  ASSERT_TRUE(bob.has_value());
+  EXPECT_EQ(bob.value().values.at(1).text, "bob's");
+  ASSERT_OK_AND_ASSIGN(const auto carol, writer_->GetLatest(*table_, "carol", Value::Int64(1)));
+  EXPECT_FALSE(carol.has_value());
+}
+
+TEST_F(TableWriterTest, FailingRowFailsTheWholeStatementAndWritesNothing) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "kept")}));
+  const Status duplicate = writer_->Insert(*table_, "alice", {Row(2, "new"), Row(1, "dup")}).status();
+  EXPECT_EQ(duplicate, Status::Conflict("Primary key violation: value '1' already exists in column 'id'"));
+  const Status repeated = writer_->Insert(*table_, "alice", {Row(5, "x"), Row(5, "y")}).status();
+  EXPECT_EQ(repeated.code(), StatusCode::kConflict);
+  const Status null_body =
+      writer_->Insert(*table_, "alice", {Row(6, "ok"), {Value::Int64(7), Value::Null()}}).status();
+  EXPECT_EQ(null_body, Status::InvalidArgument("column 'body' cannot be NULL"));
+  for (const int64_t key : {2, 5, 6, 7}) {
+    ASSERT_OK_AND_ASSIGN(const auto row, writer_->GetLatest(*table_, "alice", Value::Int64(key)));
+    EXPECT_FALSE(row.has_value()) << key;
+  }
+  EXPECT_EQ(Statements().size(), 1u);  // only the first insert published anything
+}
+
+TEST_F(TableWriterTest, UpdateAndDeleteWriteVersionsAndTombstones) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "v1"), Row(2, "x")}));
+  ASSERT_OK_AND_ASSIGN(const size_t updated,
+                       writer_->Update(*table_, "alice", {Row(1, "v2"), Row(9, "missing")}));
+  EXPECT_EQ(updated, 1u);
+  ASSERT_OK_AND_ASSIGN(const size_t deleted,
+                       writer_->Delete(*table_, "alice", {Value::Int64(2), Value::Int64(2),
+                                                          Value::Int64(9)}));
+  EXPECT_EQ(deleted, 1u);
+  const auto statements = Statements();
+  ASSERT_EQ(statements.size(), 3u);
+  const ChangeRecord& update = statements[1][0];
+  EXPECT_EQ(update.op, Op::kUpdate);
+  EXPECT_EQ(update.old_row[1].text, "v1");
+  EXPECT_EQ(update.new_row[1].text, "v2");
+  const ChangeRecord& removal = statements[2][0];
+  EXPECT_EQ(removal.op, Op::kDelete);
+  EXPECT_EQ(removal.old_row[1].text, "x");
+  EXPECT_GT(removal.seq, update.seq);
+  ASSERT_OK_AND_ASSIGN(const auto gone, writer_->GetLatest(*table_, "alice", Value::Int64(2)));
+  EXPECT_FALSE(gone.has_value());
+  // Versions are never overwritten: 2 inserts + 1 update + 1 tombstone = 4 row versions.
+  size_t versions = 0;
+  ASSERT_OK(kv_->Scan(storage::Partition::kUserRows, storage::KeyRange::Prefix(ScopePrefix(TableId(1), "alice")),
+                      [&](std::string_view, std::string_view) { return ++versions > 0; }));
+  EXPECT_EQ(versions, 4u);
+  // A deleted key can be inserted again.
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(2, "again")}));
+}
+
+TEST_F(TableWriterTest, StreamTablesAppendAndRefuseUpdates) {
+  const auto stream = MakeTable(2, catalog::TableType::kStream);
+  ASSERT_OK_AND_ASSIGN(const size_t inserted,
+                       writer_->Insert(*stream, "alice", {{Value::Text("e1")}, {Value::Text("e1")}}));
+  EXPECT_EQ(inserted, 2u);  // no primary key: duplicates are separate events
+  EXPECT_THAT(std::string(writer_->Update(*stream, "alice", {{Value::Text("x")}}).status().message()),
+              HasSubstr("append-only"));
+}
+
+TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {
+  constexpr int kThreads = 8;
+  constexpr int kKeys = 200;
+  std::atomic<int> wins{0};
+  {
+    std::vector<std::jthread> threads;
+    threads.reserve(kThreads);
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int key = 0; key < kKeys; ++key) {  // every thread tries every key
+          if (writer_->Insert(*table_, "alice", {Row(key, std::to_string(t))}).ok()) ++wins;
+        }
+        // And each thread writes keys only it uses: none of these may be lost.
+        for (int key = 0; key < 50; ++key) {
+          ASSERT_OK(writer_->Insert(*table_, "alice", {Row(10000 + t * 100 + key, "own")}));
+        }
+      });
+    }
+  }
+  EXPECT_EQ(wins, kKeys);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int key = 0; key < 50; ++key) {
+      ASSERT_OK_AND_ASSIGN(const auto row,
+                           writer_->GetLatest(*table_, "alice", Value::Int64(10000 + t * 100 + key)));
+      ASSERT_TRUE(row.has_value());
+    }
+  }
+  // Published in commit order: _seq strictly increases across all statements.
+  int64_t last = 0;
+  for (const auto& statement : Statements()) {
+    for (const ChangeRecord& change : statement) {
+      EXPECT_GT(change.seq, last);
+      last = change.seq;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kalam::tables
