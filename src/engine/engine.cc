@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/mutex.h"
 #include "duckdb.h"
+#include "engine/hot_scan.h"
 #include "engine/result_reader.h"
 
 namespace kalam::engine {
@@ -129,12 +130,22 @@ Status RegisterSystemFunction(duckdb_connection connection, const SystemTables& 
 
 }  // namespace
 
+struct PooledConnection {
+  duckdb_connection connection = nullptr;
+  idx_t id = 0;  // DuckDB's connection id, the key of ConnectionScopes
+};
+
 struct Engine::Impl {
+  Impl(catalog::Catalog& catalog, storage::KvStore& kv, const Clock& clock)
+      : sources{catalog, kv, clock, scopes} {}
+
+  ConnectionScopes scopes;
+  ScanSources sources;  // kalam_scan's extra info: lives as long as the database
   duckdb_database database = nullptr;
   Mutex mu;
   std::condition_variable_any available;
   std::vector<duckdb_connection> all;
-  std::vector<duckdb_connection> idle KALAM_GUARDED_BY(mu);
+  std::vector<PooledConnection> idle KALAM_GUARDED_BY(mu);
 
   ~Impl() {
     for (duckdb_connection& connection : all)
@@ -142,14 +153,14 @@ struct Engine::Impl {
     if (database != nullptr) duckdb_close(&database);
   }
 
-  duckdb_connection Acquire() KALAM_EXCLUDES(mu) {
+  PooledConnection Acquire() KALAM_EXCLUDES(mu) {
     std::unique_lock<Mutex> lock(mu);
     available.wait(lock, [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return !idle.empty(); });
-    duckdb_connection connection = idle.back();
+    PooledConnection connection = idle.back();
     idle.pop_back();
     return connection;
   }
-  void Release(duckdb_connection connection) KALAM_EXCLUDES(mu) {
+  void Release(PooledConnection connection) KALAM_EXCLUDES(mu) {
     {
       MutexLock lock(mu);
       idle.push_back(connection);
@@ -162,8 +173,10 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
-                                             const SystemTables& system_tables) {
-  auto impl = std::make_unique<Impl>();
+                                             const SystemTables& system_tables,
+                                             catalog::Catalog& catalog, storage::KvStore& kv,
+                                             const Clock& clock) {
+  auto impl = std::make_unique<Impl>(catalog, kv, clock);
   duckdb_config config = nullptr;
   duckdb_create_config(&config);
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
@@ -185,6 +198,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   }
   impl->all.push_back(admin);
   KALAM_RETURN_IF_ERROR(RegisterSystemFunction(admin, system_tables));
+  KALAM_RETURN_IF_ERROR(RegisterHotScan(admin, &impl->sources));
   // The lockdown of DESIGN.md §6, in the order DuckDB requires (reference/deps.md §5).
   std::error_code ignored;
   std::filesystem::create_directories(options.allowed_directory, ignored);
@@ -199,30 +213,37 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
       return Status::Internal("cannot connect to DuckDB");
     }
     impl->all.push_back(connection);
+    duckdb_client_context context = nullptr;
+    duckdb_connection_get_client_context(connection, &context);
+    const idx_t id = duckdb_client_context_get_connection_id(context);
+    duckdb_destroy_client_context(&context);
     MutexLock lock(impl->mu);
-    impl->idle.push_back(connection);
+    impl->idle.push_back({connection, id});
   }
   KALAM_LOG_INFO("engine", "duckdb opened version={} threads={} memory_limit_mb={}",
                  duckdb_library_version(), options.threads, options.memory_limit_mb);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-Status Engine::Query(const std::string& sql, ResultSink& sink) {
-  duckdb_connection connection = impl_->Acquire();
+Status Engine::Query(const std::string& sql, const std::string& user_id, ResultSink& sink) {
+  const PooledConnection pooled = impl_->Acquire();
+  impl_->scopes.Set(pooled.id, user_id);
   QueryResult result;
-  const duckdb_state state = duckdb_query(connection, sql.c_str(), result.get());
+  const duckdb_state state = duckdb_query(pooled.connection, sql.c_str(), result.get());
   Status status;
   if (state == DuckDBError) {
     status = ToStatus(duckdb_result_error_type(result.get()), duckdb_result_error(result.get()));
   } else {
     status = StreamResult(result.get(), sink);
   }
-  impl_->Release(connection);
+  impl_->scopes.Clear(pooled.id);
+  impl_->Release(pooled);
   return status;
 }
 
 Status Engine::Validate(const std::string& sql) {
-  duckdb_connection connection = impl_->Acquire();
+  const PooledConnection pooled = impl_->Acquire();
+  duckdb_connection connection = pooled.connection;
   duckdb_prepared_statement prepared = nullptr;
   Status status;
   // Check the prepare state before anything else: asking a failed prepare for its type
@@ -232,7 +253,7 @@ Status Engine::Validate(const std::string& sql) {
     status = Status::InvalidArgument(error != nullptr ? error : "invalid query");
   }
   duckdb_destroy_prepare(&prepared);
-  impl_->Release(connection);
+  impl_->Release(pooled);
   return status;
 }
 

@@ -3,9 +3,12 @@
 #include <memory>
 #include <string>
 
+#include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "common/value.h"
 #include "engine/system_tables.h"
+#include "storage/kv_store.h"
 
 namespace kalam::engine {
 
@@ -19,21 +22,26 @@ struct EngineOptions {
 // The only user of DuckDB's C API: an in-memory database locked down at open (no
 // extension installs or autoloads, explicit threads and memory, file access limited to
 // `allowed_directory`, configuration locked), a pool of connections, and the table
-// function kalam_system('<schema>.<table>') that serves SystemTables.
+// functions kalam_system('<schema>.<table>') (SystemTables) and kalam_scan (hot rows of
+// the scope bound to the calling connection; see hot_scan.h).
 //
 // Queries given to Query() must come from RewriteSelect(): user SQL never reaches DuckDB
 // unrewritten. Thread-safety: all methods may be called concurrently.
 class Engine {
  public:
+  // `catalog`, `kv` and `clock` serve kalam_scan and must outlive the engine.
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
-                                              const SystemTables& system_tables);
+                                              const SystemTables& system_tables,
+                                              catalog::Catalog& catalog, storage::KvStore& kv,
+                                              const Clock& clock);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   // Runs `sql` and streams its result to `sink`. DuckDB errors become kInvalidArgument
   // (parse/bind/conversion), kPermissionDenied, kResourceExhausted (memory) or kInternal.
-  Status Query(const std::string& sql, ResultSink& sink);
+  // `user_id` is the scope kalam_scan reads USER/STREAM rows for.
+  Status Query(const std::string& sql, const std::string& user_id, ResultSink& sink);
 
   // Binds `sql` without running it (checks names, types and columns).
   Status Validate(const std::string& sql);

@@ -21,19 +21,19 @@ class EngineTest : public ::testing::Test {
                                                 .memory_limit_mb = 256,
                                                 .connections = 2,
                                                 .allowed_directory = (dir_.path() / "st").string()},
-                                               *system_tables_));
+                                               *system_tables_, *catalog_, *kv_, clock_));
   }
 
   testing::CollectingSink::Result Run(const std::string& sql) {
     testing::CollectingSink sink;
-    const Status status = engine_->Query(sql, sink);
+    const Status status = engine_->Query(sql, "root", sink);
     EXPECT_OK(status);
     return status.ok() ? sink.last() : testing::CollectingSink::Result{};
   }
 
   Status RunError(const std::string& sql) {
     testing::CollectingSink sink;
-    return engine_->Query(sql, sink);
+    return engine_->Query(sql, "root", sink);
   }
 
   testing::TempDir dir_;

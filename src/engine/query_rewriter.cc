@@ -221,7 +221,9 @@ class Rewriter {
     }
     auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
         std::move(parser.statements[0]));
-    Rewriter inner(resolver_, options_, depth_ + 1);
+    RewriteOptions inner_options = options_;
+    if (view.trusted) inner_options.allowed_table_functions.emplace_back("kalam_scan");
+    Rewriter inner(resolver_, inner_options, depth_ + 1);
     const Status status = inner.Run(*statement, view.view_namespace);
     if (!status.ok()) {
       Fail(status);

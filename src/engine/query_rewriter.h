@@ -17,6 +17,7 @@ struct TableReplacement {
   std::vector<std::string> arguments;   // string literal arguments
   std::optional<std::string> view_sql;  // set for views: expanded, rewritten recursively
   std::string view_namespace;           // unqualified names inside the view resolve here
+  bool trusted = false;  // SQL built by the server (may call kalam_scan), not a user's view
 };
 
 // Resolves `schema.name` (schema empty when the query did not qualify the name; names

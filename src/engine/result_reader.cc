@@ -367,6 +367,119 @@ void WriteCell(duckdb_vector vector, idx_t row, const Value& value) {
   }
 }
 
+namespace {
+
+__extension__ using Int128 = __int128;
+
+// "-12.50" with scale 2 → -1250.
+Int128 ScaledDecimal(const std::string& text, uint8_t scale) {
+  Int128 value = 0;
+  bool negative = false;
+  int fraction_digits = -1;
+  for (const char c : text) {
+    if (c == '-') {
+      negative = true;
+    } else if (c == '.') {
+      fraction_digits = 0;
+    } else if (c >= '0' && c <= '9') {
+      value = value * 10 + (c - '0');
+      if (fraction_digits >= 0) ++fraction_digits;
+    }
+  }
+  for (int i = std::max(fraction_digits, 0); i < scale; ++i)
+    value *= 10;
+  return negative ? -value : value;
+}
+
+duckdb_hugeint ToHugeint(Int128 value) {
+  return {static_cast<uint64_t>(value), static_cast<int64_t>(value >> 64)};
+}
+
+duckdb_hugeint UuidFromText(const std::string& text) {
+  uint64_t upper = 0;
+  uint64_t lower = 0;
+  int nibble = 0;
+  for (const char c : text) {
+    int digit = -1;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+    if (digit < 0) continue;
+    uint64_t& half = nibble < 16 ? upper : lower;
+    half = (half << 4) | static_cast<uint64_t>(digit);
+    ++nibble;
+  }
+  return {lower, static_cast<int64_t>(upper ^ (uint64_t{1} << 63))};
+}
+
+template <typename T>
+void Put(duckdb_vector vector, idx_t row, T value) {
+  static_cast<T*>(duckdb_vector_get_data(vector))[row] = value;
+}
+
+void PutDecimal(duckdb_vector vector, duckdb_logical_type type, idx_t row,
+                const std::string& text) {
+  const Int128 scaled = ScaledDecimal(text, duckdb_decimal_scale(type));
+  switch (duckdb_decimal_internal_type(type)) {
+    case DUCKDB_TYPE_SMALLINT:
+      return Put(vector, row, static_cast<int16_t>(scaled));
+    case DUCKDB_TYPE_INTEGER:
+      return Put(vector, row, static_cast<int32_t>(scaled));
+    case DUCKDB_TYPE_BIGINT:
+      return Put(vector, row, static_cast<int64_t>(scaled));
+    default:
+      return Put(vector, row, ToHugeint(scaled));
+  }
+}
+
+void PutFloatArray(duckdb_vector vector, duckdb_logical_type type, idx_t row, const Value& value) {
+  const idx_t size = duckdb_array_type_array_size(type);
+  duckdb_vector child = duckdb_array_vector_get_child(vector);
+  auto* floats = static_cast<float*>(duckdb_vector_get_data(child));
+  for (idx_t i = 0; i < size; ++i) {
+    floats[row * size + i] =
+        i < value.children.size() ? static_cast<float>(value.children[i].number) : 0;
+  }
+}
+
+}  // namespace
+
+void WriteTypedCell(duckdb_vector vector, duckdb_logical_type type, idx_t row, const Value& value) {
+  if (value.kind == Value::Kind::kNull) {
+    duckdb_vector_ensure_validity_writable(vector);
+    duckdb_validity_set_row_invalid(duckdb_vector_get_validity(vector), row);
+    return;
+  }
+  switch (duckdb_get_type_id(type)) {
+    case DUCKDB_TYPE_BOOLEAN:
+      return Put(vector, row, value.boolean);
+    case DUCKDB_TYPE_SMALLINT:
+      return Put(vector, row, static_cast<int16_t>(value.integer));
+    case DUCKDB_TYPE_INTEGER:
+      return Put(vector, row, static_cast<int32_t>(value.integer));
+    case DUCKDB_TYPE_BIGINT:
+      return Put(vector, row, value.integer);
+    case DUCKDB_TYPE_FLOAT:
+      return Put(vector, row, static_cast<float>(value.number));
+    case DUCKDB_TYPE_DOUBLE:
+      return Put(vector, row, value.number);
+    case DUCKDB_TYPE_DECIMAL:
+      return PutDecimal(vector, type, row, value.text);
+    case DUCKDB_TYPE_UUID:
+      return Put(vector, row, UuidFromText(value.text));
+    case DUCKDB_TYPE_DATE:
+      return Put(vector, row, duckdb_date{static_cast<int32_t>(value.integer)});
+    case DUCKDB_TYPE_TIME:
+      return Put(vector, row, duckdb_time{value.integer});
+    case DUCKDB_TYPE_TIMESTAMP:
+      return Put(vector, row, duckdb_timestamp{value.integer});
+    case DUCKDB_TYPE_ARRAY:
+      return PutFloatArray(vector, type, row, value);
+    default:  // VARCHAR, JSON, BLOB
+      duckdb_vector_assign_string_element_len(vector, row, value.text.data(), value.text.size());
+  }
+}
+
 Status StreamResult(duckdb_result* result, ResultSink& sink) {
   const idx_t column_count = duckdb_column_count(result);
   std::vector<LogicalType> types;

@@ -16,6 +16,11 @@ duckdb_logical_type LogicalTypeFromName(const std::string& name);
 // Writes `value` into row `row` of an output vector of the matching type.
 void WriteCell(duckdb_vector vector, idx_t row, const Value& value);
 
+// Writes `value` into row `row` of a vector whose logical type is `type` (any type a
+// table column can have: integers, floats, DECIMAL, text, JSON, BLOB, UUID, DATE, TIME,
+// TIMESTAMP, FLOAT[n]). Values come from the row codec, already of the column's type.
+void WriteTypedCell(duckdb_vector vector, duckdb_logical_type type, idx_t row, const Value& value);
+
 // Streams every row of a successful result to `sink`. kInvalidArgument if a column has a
 // type the public API cannot encode (named in the message).
 Status StreamResult(duckdb_result* result, ResultSink& sink);

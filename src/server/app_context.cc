@@ -56,7 +56,7 @@ Status AppContext::OpenQueryPath() {
                                      .memory_limit_mb = engine.memory_limit_mb,
                                      .connections = static_cast<size_t>(engine.query_workers),
                                      .allowed_directory = storage_dir},
-                                    *system_tables_));
+                                    *system_tables_, *catalog_, *kv_store_, clock_));
   const auto elapsed = std::chrono::steady_clock::now() - catalog_started;
   KALAM_LOG_INFO("server", "catalog and engine ready ms={:.1f}",
                  std::chrono::duration<double, std::milli>(elapsed).count());

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tables/table_writer.h"
 #include "tests/testing/collecting_sink.h"
 #include "tests/testing/test_util.h"
 
@@ -22,7 +23,7 @@ class ExecutorTest : public ::testing::Test {
                                                         .memory_limit_mb = 128,
                                                         .connections = 1,
                                                         .allowed_directory = dir_.str() + "/st"},
-                                                       *tables_));
+                                                       *tables_, *catalog_, *kv_, clock_));
     executor_ = std::make_unique<SqlExecutor>(*catalog_, *engine_, *tables_, clock_, snowflake_);
     ASSERT_OK(Run("CREATE NAMESPACE app", catalog::Role::kSystem));
   }
@@ -35,6 +36,23 @@ class ExecutorTest : public ::testing::Test {
     return executor_->Execute(sql, context, sink);
   }
 
+  // Runs a query as `user` (role user) and returns its rows.
+  std::vector<std::vector<Value>> Query(const std::string& sql, const std::string& user) {
+    ExecutionContext context;
+    context.role = catalog::Role::kUser;
+    context.user_id = UserId(user);
+    testing::CollectingSink sink;
+    const Status status = executor_->Execute(sql, context, sink);
+    EXPECT_TRUE(status.ok()) << sql << ": " << status.ToString();
+    return status.ok() ? sink.last().rows : std::vector<std::vector<Value>>{};
+  }
+
+  std::shared_ptr<const catalog::CachedTable> Table(const std::string& name) {
+    Result<std::shared_ptr<const catalog::CachedTable>> table = catalog_->GetTable("app", name);
+    EXPECT_TRUE(table.ok());
+    return table.ok() ? *table : nullptr;
+  }
+
   testing::TempDir dir_;
   SystemClock clock_;
   SnowflakeGenerator snowflake_{clock_, NodeId("n")};
@@ -43,7 +61,91 @@ class ExecutorTest : public ::testing::Test {
   std::unique_ptr<engine::SystemTables> tables_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<SqlExecutor> executor_;
+  tables::ChangeBus bus_;
 };
+
+std::vector<Value> Message(int64_t id, std::string body) {
+  return {Value::Int64(id), Value::Text(std::move(body))};
+}
+
+class ScopedQueryTest : public ExecutorTest {
+ protected:
+  void SetUp() override {
+    ExecutorTest::SetUp();
+    writer_ = std::make_unique<tables::TableWriter>(*kv_, snowflake_, bus_);
+    ASSERT_OK(Run("CREATE USER TABLE app.messages (id BIGINT PRIMARY KEY, body TEXT)",
+                  catalog::Role::kSystem));
+    ASSERT_OK(
+        Run("CREATE SHARED TABLE app.topics (id BIGINT PRIMARY KEY, title TEXT) "
+            "WITH (ACCESS_LEVEL = 'PUBLIC')",
+            catalog::Role::kSystem));
+    messages_ = Table("messages");
+    ASSERT_OK(writer_->Insert(*messages_, "alice", {Message(1, "a1"), Message(2, "a2")}));
+    ASSERT_OK(writer_->Insert(*messages_, "bob", {Message(1, "b1")}));
+    ASSERT_OK(writer_->Insert(*Table("topics"), "", {Message(1, "general"), Message(2, "random")}));
+  }
+
+  std::unique_ptr<tables::TableWriter> writer_;
+  std::shared_ptr<const catalog::CachedTable> messages_;
+};
+
+TEST_F(ScopedQueryTest, EachUserSeesOnlyTheirOwnRows) {
+  const auto alice = Query("SELECT id, body FROM app.messages ORDER BY id", "alice");
+  ASSERT_EQ(alice.size(), 2u);
+  EXPECT_EQ(alice[1][1].text, "a2");
+  const auto bob = Query("SELECT body FROM app.messages", "bob");
+  ASSERT_EQ(bob.size(), 1u);
+  EXPECT_EQ(bob[0][0].text, "b1");
+  EXPECT_TRUE(Query("SELECT * FROM app.messages", "carol").empty());
+  const auto counts = Query("SELECT count(*), max(body) FROM app.messages", "alice");
+  EXPECT_EQ(counts[0][0].integer, 2);
+  EXPECT_EQ(counts[0][1].text, "a2");
+}
+
+TEST_F(ScopedQueryTest, LatestVersionWinsAndTombstonesStayHiddenUnlessNamed) {
+  ASSERT_OK(writer_->Update(*messages_, "alice", {Message(1, "a1 edited")}));
+  ASSERT_OK(writer_->Delete(*messages_, "alice", {Value::Int64(2)}));
+  const auto rows = Query("SELECT * FROM app.messages", "alice");
+  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_EQ(rows[0].size(), 2u);  // SELECT * shows the table's columns, not _seq/_deleted
+  EXPECT_EQ(rows[0][1].text, "a1 edited");
+  const auto with_deleted =
+      Query("SELECT id, _deleted, _seq FROM app.messages ORDER BY id", "alice");
+  ASSERT_EQ(with_deleted.size(), 2u);
+  EXPECT_FALSE(with_deleted[0][1].boolean);
+  EXPECT_TRUE(with_deleted[1][1].boolean);
+  EXPECT_GT(with_deleted[1][2].integer, with_deleted[0][2].integer);
+}
+
+TEST_F(ScopedQueryTest, JoinsUserSharedAndSystemTables) {
+  const auto rows = Query(
+      "SELECT m.body, t.title FROM app.messages m JOIN app.topics t ON t.id = m.id ORDER BY m.id",
+      "alice");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][1].text, "general");
+  EXPECT_EQ(Query("SELECT count(*) FROM app.topics", "bob")[0][0].integer, 2);
+  ExecutionContext admin;  // root: joins with a system table
+  testing::CollectingSink sink;
+  ASSERT_OK(
+      executor_->Execute("SELECT t.table_type, count(*) FROM app.messages m, system.tables t "
+                         "WHERE t.table_name = 'messages' GROUP BY 1",
+                         admin, sink));
+  EXPECT_TRUE(sink.last().rows.empty());  // root owns no messages: its scope is empty
+}
+
+TEST_F(ScopedQueryTest, ViewsRunInTheCallersScope) {
+  ASSERT_OK(Run("CREATE VIEW app.my_messages AS SELECT body FROM messages WHERE id > 0",
+                catalog::Role::kSystem));
+  EXPECT_EQ(Query("SELECT * FROM app.my_messages", "alice").size(), 2u);
+  EXPECT_EQ(Query("SELECT * FROM app.my_messages", "bob").size(), 1u);
+}
+
+TEST_F(ScopedQueryTest, ScanFunctionsCannotBeCalledDirectly) {
+  EXPECT_EQ(Run("SELECT * FROM kalam_scan('app.messages', true)", catalog::Role::kUser).code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(Run("SELECT * FROM kalam_system('system.users')", catalog::Role::kUser).code(),
+            StatusCode::kPermissionDenied);
+}
 
 TEST_F(ExecutorTest, AdminOnlyStatementsAreRefusedForUsersAndServices) {
   for (const catalog::Role role : {catalog::Role::kUser, catalog::Role::kService}) {

@@ -1,5 +1,6 @@
 #include "engine/query_rewriter.h"
 #include "sql/handlers.h"
+#include "sql/lexer.h"
 
 namespace kalam::sql {
 namespace {
@@ -22,11 +23,47 @@ std::string EmptyRelationSql(const catalog::CachedTable& table) {
   return sql + " WHERE false";
 }
 
+// Which system columns a query names (as whole tokens): only those are exposed, so that
+// SELECT * shows the table's own columns and tombstones stay hidden unless _deleted is named.
+struct NamedSystemColumns {
+  bool seq = false;
+  bool deleted = false;
+};
+
+NamedSystemColumns FindNamedSystemColumns(std::string_view sql) {
+  NamedSystemColumns named;
+  const Result<std::vector<Token>> tokens = Tokenize(sql);
+  if (!tokens.ok()) return named;
+  for (const Token& token : *tokens) {
+    if (token.kind != Token::Kind::kWord && token.kind != Token::Kind::kQuotedName) continue;
+    std::string lower = token.text;
+    for (char& c : lower)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    named.seq = named.seq || lower == "_seq";
+    named.deleted = named.deleted || lower == "_deleted";
+  }
+  return named;
+}
+
+// The scan of a table's hot rows in the caller's scope, with the latest version per key.
+std::string ScanSql(const catalog::CachedTable& table, const NamedSystemColumns& named) {
+  std::string sql = "SELECT ";
+  for (const catalog::ColumnDefinition& column : table.schema.columns) {
+    sql += "\"" + column.name + "\", ";
+  }
+  if (named.seq) sql += "_seq, ";
+  if (named.deleted) sql += "_deleted, ";
+  sql.resize(sql.size() - 2);
+  return sql + " FROM kalam_scan('" + table.qualified_name + "', " +
+         (named.deleted ? "true" : "false") + ")";
+}
+
 }  // namespace
 
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
                                      const ExecutionContext& context, bool validation_only) {
   const bool admin = context.role == catalog::Role::kDba || context.role == catalog::Role::kSystem;
+  const NamedSystemColumns named = FindNamedSystemColumns(sql);
   const engine::TableResolver resolver =
       [&](const std::string& schema, const std::string& name,
           const std::string& default_schema) -> Result<engine::TableReplacement> {
@@ -46,12 +83,10 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
       return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
     }
     KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, name));
-    if (validation_only) {
-      return engine::TableReplacement{.view_sql = EmptyRelationSql(*table), .view_namespace = ns};
-    }
-    return Status::InvalidArgument("reading rows of table " + ns + "." + name +
-                                   " is not available in this build yet: the data path "
-                                   "(INSERT/SELECT on tables) comes next");
+    return engine::TableReplacement{
+        .view_sql = validation_only ? EmptyRelationSql(*table) : ScanSql(*table, named),
+        .view_namespace = ns,
+        .trusted = true};
   };
   return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace});
 }
@@ -60,7 +95,7 @@ Result<Handled> HandleQuery(const Query& query, Services& services, const Execut
                             ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
                          RewriteForEngine(query.sql, services, context, false));
-  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, sink));
+  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(), sink));
   return Handled{};
 }
 

@@ -17,7 +17,8 @@ void ChangeBus::Unsubscribe(uint64_t token) {
 void ChangeBus::Publish(std::span<const ChangeRecord> changes) {
   if (changes.empty()) return;
   MutexLock lock(mu_);
-  for (const auto& [token, listener] : listeners_) listener(changes);
+  for (const auto& [token, listener] : listeners_)
+    listener(changes);
 }
 
 }  // namespace kalam::tables

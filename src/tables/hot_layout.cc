@@ -11,9 +11,12 @@ constexpr uint8_t kDeletedFlag = 1;
 
 storage::Partition RowPartition(catalog::TableType type) {
   switch (type) {
-    case catalog::TableType::kShared: return storage::Partition::kSharedRows;
-    case catalog::TableType::kStream: return storage::Partition::kStreamRows;
-    default: return storage::Partition::kUserRows;
+    case catalog::TableType::kShared:
+      return storage::Partition::kSharedRows;
+    case catalog::TableType::kStream:
+      return storage::Partition::kStreamRows;
+    default:
+      return storage::Partition::kUserRows;
   }
 }
 
@@ -37,13 +40,21 @@ Result<std::string> PrimaryKeyKey(TableId table_id, std::string_view scope, cons
     case Value::Kind::kInt64:
     case Value::Kind::kDate:
     case Value::Kind::kTime:
-    case Value::Kind::kTimestamp: storage::AppendKeyPart(&key, pk.integer); break;
-    case Value::Kind::kBoolean: storage::AppendKeyPart(&key, int64_t{pk.boolean ? 1 : 0}); break;
+    case Value::Kind::kTimestamp:
+      storage::AppendKeyPart(&key, pk.integer);
+      break;
+    case Value::Kind::kBoolean:
+      storage::AppendKeyPart(&key, int64_t{pk.boolean ? 1 : 0});
+      break;
     case Value::Kind::kText:
     case Value::Kind::kDecimal:  // normalised by coercion, so equal values have equal text
-    case Value::Kind::kBytes: storage::AppendKeyPart(&key, pk.text); break;
-    case Value::Kind::kNull: return Status::InvalidArgument("a primary key cannot be NULL");
-    default: return Status::InvalidArgument("this value cannot be a primary key");
+    case Value::Kind::kBytes:
+      storage::AppendKeyPart(&key, pk.text);
+      break;
+    case Value::Kind::kNull:
+      return Status::InvalidArgument("a primary key cannot be NULL");
+    default:
+      return Status::InvalidArgument("this value cannot be a primary key");
   }
   return key;
 }

@@ -10,9 +10,12 @@ using catalog::CachedTable;
 std::string DisplayValue(const Value& value) {
   switch (value.kind) {
     case Value::Kind::kInt32:
-    case Value::Kind::kInt64: return std::to_string(value.integer);
-    case Value::Kind::kBoolean: return value.boolean ? "true" : "false";
-    default: return value.text;
+    case Value::Kind::kInt64:
+      return std::to_string(value.integer);
+    case Value::Kind::kBoolean:
+      return value.boolean ? "true" : "false";
+    default:
+      return value.text;
   }
 }
 
@@ -22,8 +25,10 @@ Result<size_t> PrimaryKeyIndex(const CachedTable& table, std::string_view operat
   for (size_t i = 0; i < columns.size(); ++i) {
     if (columns[i].primary_key) return i;
   }
-  return Status::InvalidArgument(std::string(operation) + " by primary key needs a table with a "
-                                 "primary key; " + table.qualified_name + " has none");
+  return Status::InvalidArgument(std::string(operation) +
+                                 " by primary key needs a table with a "
+                                 "primary key; " +
+                                 table.qualified_name + " has none");
 }
 
 Status CheckRow(const CachedTable& table, const std::vector<Value>& row) {
@@ -65,7 +70,8 @@ Result<size_t> TableWriter::Commit(storage::WriteBatch& batch, std::vector<Chang
 
 Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& scope,
                                    const std::vector<std::vector<Value>>& rows) {
-  for (const std::vector<Value>& row : rows) KALAM_RETURN_IF_ERROR(CheckRow(table, row));
+  for (const std::vector<Value>& row : rows)
+    KALAM_RETURN_IF_ERROR(CheckRow(table, row));
   const TableId id = table.table.table_id;
   const bool keyed = table.table.table_type != catalog::TableType::kStream;
   std::optional<size_t> pk_index;
@@ -98,7 +104,8 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
   if (table.table.table_type == catalog::TableType::kStream) {
     return Status::InvalidArgument("STREAM tables are append-only: UPDATE is not supported");
   }
-  for (const std::vector<Value>& row : rows) KALAM_RETURN_IF_ERROR(CheckRow(table, row));
+  for (const std::vector<Value>& row : rows)
+    KALAM_RETURN_IF_ERROR(CheckRow(table, row));
   KALAM_ASSIGN_OR_RETURN(const size_t pk_index, PrimaryKeyIndex(table, "UPDATE"));
   const TableId id = table.table.table_id;
   MutexLock lock(commit_mu_);

@@ -16,15 +16,20 @@ using Kind = catalog::DataType::Kind;
 using Op = ChangeRecord::Op;
 
 std::shared_ptr<const catalog::CachedTable> MakeTable(uint64_t id, catalog::TableType type) {
-  catalog::TableRecord record{.table_id = TableId(id), .namespace_id = "app",
-                              .table_name = "t" + std::to_string(id), .table_type = type};
+  catalog::TableRecord record{.table_id = TableId(id),
+                              .namespace_id = "app",
+                              .table_name = "t" + std::to_string(id),
+                              .table_type = type};
   catalog::SchemaVersionRecord schema;
   if (type != catalog::TableType::kStream) {
-    schema.columns.push_back({.column_id = 1, .name = "id", .type = {.kind = Kind::kBigInt},
-                              .nullable = false, .primary_key = true});
+    schema.columns.push_back({.column_id = 1,
+                              .name = "id",
+                              .type = {.kind = Kind::kBigInt},
+                              .nullable = false,
+                              .primary_key = true});
   }
-  schema.columns.push_back({.column_id = 2, .name = "body", .type = {.kind = Kind::kText},
-                            .nullable = false});
+  schema.columns.push_back(
+      {.column_id = 2, .name = "body", .type = {.kind = Kind::kText}, .nullable = false});
   return std::make_shared<const catalog::CachedTable>(std::move(record), std::move(schema));
 }
 
@@ -58,7 +63,8 @@ class TableWriterTest : public ::testing::Test {
   uint64_t token_ = 0;
   Mutex mu_;
   std::vector<std::vector<ChangeRecord>> statements_;
-  const std::shared_ptr<const catalog::CachedTable> table_ = MakeTable(1, catalog::TableType::kUser);
+  const std::shared_ptr<const catalog::CachedTable> table_ =
+      MakeTable(1, catalog::TableType::kUser);
 };
 
 TEST_F(TableWriterTest, MultiRowInsertIsOneStatementWithOneChangePerRow) {
@@ -95,8 +101,10 @@ TEST_F(TableWriterTest, ScopesAreSeparate) {
 
 TEST_F(TableWriterTest, FailingRowFailsTheWholeStatementAndWritesNothing) {
   ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "kept")}));
-  const Status duplicate = writer_->Insert(*table_, "alice", {Row(2, "new"), Row(1, "dup")}).status();
-  EXPECT_EQ(duplicate, Status::Conflict("Primary key violation: value '1' already exists in column 'id'"));
+  const Status duplicate =
+      writer_->Insert(*table_, "alice", {Row(2, "new"), Row(1, "dup")}).status();
+  EXPECT_EQ(duplicate,
+            Status::Conflict("Primary key violation: value '1' already exists in column 'id'"));
   const Status repeated = writer_->Insert(*table_, "alice", {Row(5, "x"), Row(5, "y")}).status();
   EXPECT_EQ(repeated.code(), StatusCode::kConflict);
   const Status null_body =
@@ -114,9 +122,9 @@ TEST_F(TableWriterTest, UpdateAndDeleteWriteVersionsAndTombstones) {
   ASSERT_OK_AND_ASSIGN(const size_t updated,
                        writer_->Update(*table_, "alice", {Row(1, "v2"), Row(9, "missing")}));
   EXPECT_EQ(updated, 1u);
-  ASSERT_OK_AND_ASSIGN(const size_t deleted,
-                       writer_->Delete(*table_, "alice", {Value::Int64(2), Value::Int64(2),
-                                                          Value::Int64(9)}));
+  ASSERT_OK_AND_ASSIGN(
+      const size_t deleted,
+      writer_->Delete(*table_, "alice", {Value::Int64(2), Value::Int64(2), Value::Int64(9)}));
   EXPECT_EQ(deleted, 1u);
   const auto statements = Statements();
   ASSERT_EQ(statements.size(), 3u);
@@ -132,7 +140,8 @@ TEST_F(TableWriterTest, UpdateAndDeleteWriteVersionsAndTombstones) {
   EXPECT_FALSE(gone.has_value());
   // Versions are never overwritten: 2 inserts + 1 update + 1 tombstone = 4 row versions.
   size_t versions = 0;
-  ASSERT_OK(kv_->Scan(storage::Partition::kUserRows, storage::KeyRange::Prefix(ScopePrefix(TableId(1), "alice")),
+  ASSERT_OK(kv_->Scan(storage::Partition::kUserRows,
+                      storage::KeyRange::Prefix(ScopePrefix(TableId(1), "alice")),
                       [&](std::string_view, std::string_view) { return ++versions > 0; }));
   EXPECT_EQ(versions, 4u);
   // A deleted key can be inserted again.
@@ -141,11 +150,13 @@ TEST_F(TableWriterTest, UpdateAndDeleteWriteVersionsAndTombstones) {
 
 TEST_F(TableWriterTest, StreamTablesAppendAndRefuseUpdates) {
   const auto stream = MakeTable(2, catalog::TableType::kStream);
-  ASSERT_OK_AND_ASSIGN(const size_t inserted,
-                       writer_->Insert(*stream, "alice", {{Value::Text("e1")}, {Value::Text("e1")}}));
+  ASSERT_OK_AND_ASSIGN(
+      const size_t inserted,
+      writer_->Insert(*stream, "alice", {{Value::Text("e1")}, {Value::Text("e1")}}));
   EXPECT_EQ(inserted, 2u);  // no primary key: duplicates are separate events
-  EXPECT_THAT(std::string(writer_->Update(*stream, "alice", {{Value::Text("x")}}).status().message()),
-              HasSubstr("append-only"));
+  EXPECT_THAT(
+      std::string(writer_->Update(*stream, "alice", {{Value::Text("x")}}).status().message()),
+      HasSubstr("append-only"));
 }
 
 TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {
@@ -170,8 +181,8 @@ TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {
   EXPECT_EQ(wins, kKeys);
   for (int t = 0; t < kThreads; ++t) {
     for (int key = 0; key < 50; ++key) {
-      ASSERT_OK_AND_ASSIGN(const auto row,
-                           writer_->GetLatest(*table_, "alice", Value::Int64(10000 + t * 100 + key)));
+      ASSERT_OK_AND_ASSIGN(const auto row, writer_->GetLatest(*table_, "alice",
+                                                              Value::Int64(10000 + t * 100 + key)));
       ASSERT_TRUE(row.has_value());
     }
   }

@@ -1,0 +1,230 @@
+#include "engine/hot_scan.h"
+
+#include <unordered_map>
+#include <vector>
+
+#include "common/snowflake.h"
+#include "engine/result_reader.h"
+#include "tables/hot_layout.h"
+
+namespace kalam::engine {
+namespace {
+
+using catalog::TableType;
+
+struct ScanBind {
+  std::shared_ptr<const catalog::CachedTable> table;
+  std::string scope;
+  bool include_deleted = false;
+  int64_t now_millis = 0;
+};
+
+struct ScanState {
+  std::vector<tables::RowVersion> rows;
+  size_t next = 0;
+};
+
+std::string StringParameter(duckdb_bind_info info, idx_t index) {
+  duckdb_value value = duckdb_bind_get_parameter(info, index);
+  char* text = duckdb_get_varchar(value);
+  std::string result = text != nullptr ? text : "";
+  duckdb_free(text);
+  duckdb_destroy_value(&value);
+  return result;
+}
+
+bool BoolParameter(duckdb_bind_info info, idx_t index) {
+  duckdb_value value = duckdb_bind_get_parameter(info, index);
+  const bool result = duckdb_get_bool(value);
+  duckdb_destroy_value(&value);
+  return result;
+}
+
+std::optional<std::string> CallerScope(duckdb_bind_info info, const ScanSources& sources) {
+  duckdb_client_context context = nullptr;
+  duckdb_table_function_get_client_context(info, &context);
+  const idx_t connection_id = duckdb_client_context_get_connection_id(context);
+  duckdb_destroy_client_context(&context);
+  return sources.scopes.Get(connection_id);
+}
+
+void ScanBindFunction(duckdb_bind_info info) {
+  auto* sources = static_cast<ScanSources*>(duckdb_bind_get_extra_info(info));
+  const std::string qualified = StringParameter(info, 0);
+  const size_t dot = qualified.find('.');
+  Result<std::shared_ptr<const catalog::CachedTable>> table =
+      dot == std::string::npos
+          ? Result<std::shared_ptr<const catalog::CachedTable>>(Status::NotFound("bad table name"))
+          : sources->catalog.GetTable(qualified.substr(0, dot), qualified.substr(dot + 1));
+  if (!table.ok()) {
+    duckdb_bind_set_error(info, std::string(table.status().message()).c_str());
+    return;
+  }
+  const std::optional<std::string> user = CallerScope(info, *sources);
+  if (!user.has_value()) {
+    duckdb_bind_set_error(info, "no caller scope is bound to this connection");
+    return;
+  }
+  auto* bind = new ScanBind{*table, (*table)->table.table_type == TableType::kShared ? "" : *user,
+                            BoolParameter(info, 1), sources->clock.NowMillis()};
+  for (const catalog::ColumnDefinition& column : bind->table->schema.columns) {
+    duckdb_logical_type type = LogicalTypeOf(column.type);
+    duckdb_bind_add_result_column(info, column.name.c_str(), type);
+    duckdb_destroy_logical_type(&type);
+  }
+  duckdb_logical_type bigint = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_logical_type boolean = duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+  duckdb_bind_add_result_column(info, "_seq", bigint);
+  duckdb_bind_add_result_column(info, "_deleted", boolean);
+  duckdb_destroy_logical_type(&bigint);
+  duckdb_destroy_logical_type(&boolean);
+  duckdb_bind_set_bind_data(info, bind, [](void* data) { delete static_cast<ScanBind*>(data); });
+}
+
+// Reads the scope's row versions from one snapshot and keeps the latest version per
+// primary key (rows are ordered by _seq, so a later version replaces an earlier one).
+Result<std::vector<tables::RowVersion>> ReadScope(const ScanBind& bind, storage::KvStore& kv) {
+  const catalog::CachedTable& table = *bind.table;
+  const auto& columns = table.schema.columns;
+  const catalog::ColumnDefinition* pk = table.PrimaryKey();
+  const size_t pk_index = pk == nullptr ? 0 : static_cast<size_t>(pk - columns.data());
+  const std::optional<uint64_t> ttl = table.table.options.ttl_seconds;
+  std::vector<tables::RowVersion> rows;
+  std::unordered_map<std::string, size_t> by_key;
+  Status failure;
+  const auto snapshot = kv.GetSnapshot();
+  const auto visit = [&](std::string_view key, std::string_view value) {
+    Result<tables::RowVersion> version = tables::DecodeRowValue(key, value, columns);
+    if (!version.ok()) {
+      failure = version.status();
+      return false;
+    }
+    if (ttl.has_value() &&
+        DecodeSnowflake(version->seq).unix_millis + static_cast<int64_t>(*ttl) * 1000 < bind.now_millis) {
+      return true;  // an expired stream event is never returned
+    }
+    if (pk == nullptr) {
+      rows.push_back(std::move(version).value());
+      return true;
+    }
+    Result<std::string> pk_key = tables::PrimaryKeyKey(table.table.table_id, "", version->values[pk_index]);
+    if (!pk_key.ok()) {
+      failure = pk_key.status();
+      return false;
+    }
+    const auto [it, inserted] = by_key.try_emplace(*pk_key, rows.size());
+    if (inserted) {
+      rows.push_back(std::move(version).value());
+    } else {
+      rows[it->second] = std::move(version).value();
+    }
+    return true;
+  };
+  KALAM_RETURN_IF_ERROR(kv.Scan(tables::RowPartition(table.table.table_type),
+                                storage::KeyRange::Prefix(tables::ScopePrefix(table.table.table_id, bind.scope)),
+                                visit, {.snapshot = snapshot.get()}));
+  KALAM_RETURN_IF_ERROR(failure);
+  if (!bind.include_deleted) {
+    std::erase_if(rows, [](const tables::RowVersion& row) { return row.deleted; });
+  }
+  return rows;
+}
+
+void ScanInitFunction(duckdb_init_info info) {
+  const auto* bind = static_cast<const ScanBind*>(duckdb_init_get_bind_data(info));
+  auto* sources = static_cast<ScanSources*>(duckdb_init_get_extra_info(info));
+  Result<std::vector<tables::RowVersion>> rows = ReadScope(*bind, sources->kv);
+  if (!rows.ok()) {
+    duckdb_init_set_error(info, std::string(rows.status().message()).c_str());
+    return;
+  }
+  auto* state = new ScanState{std::move(rows).value(), 0};
+  duckdb_init_set_init_data(info, state, [](void* data) { delete static_cast<ScanState*>(data); });
+}
+
+void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
+  auto* state = static_cast<ScanState*>(duckdb_function_get_init_data(info));
+  const idx_t columns = duckdb_data_chunk_get_column_count(output);
+  const idx_t count = std::min<idx_t>(duckdb_vector_size(), state->rows.size() - state->next);
+  for (idx_t c = 0; c < columns; ++c) {
+    duckdb_vector vector = duckdb_data_chunk_get_vector(output, c);
+    duckdb_logical_type type = duckdb_vector_get_column_type(vector);
+    for (idx_t r = 0; r < count; ++r) {
+      const tables::RowVersion& row = state->rows[state->next + r];
+      const Value value = c < row.values.size() ? row.values[c]
+                          : c == row.values.size() ? Value::Int64(row.seq)
+                                                   : Value::Boolean(row.deleted);
+      WriteTypedCell(vector, type, r, value);
+    }
+    duckdb_destroy_logical_type(&type);
+  }
+  state->next += count;
+  duckdb_data_chunk_set_size(output, count);
+}
+
+}  // namespace
+
+void ConnectionScopes::Set(idx_t connection_id, std::string user_id) {
+  MutexLock lock(mu_);
+  user_by_connection_[connection_id] = std::move(user_id);
+}
+
+void ConnectionScopes::Clear(idx_t connection_id) {
+  MutexLock lock(mu_);
+  user_by_connection_.erase(connection_id);
+}
+
+std::optional<std::string> ConnectionScopes::Get(idx_t connection_id) const {
+  MutexLock lock(mu_);
+  const auto it = user_by_connection_.find(connection_id);
+  if (it == user_by_connection_.end()) return std::nullopt;
+  return it->second;
+}
+
+duckdb_logical_type LogicalTypeOf(const catalog::DataType& type) {
+  using Kind = catalog::DataType::Kind;
+  switch (type.kind) {
+    case Kind::kBoolean: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+    case Kind::kSmallInt: return duckdb_create_logical_type(DUCKDB_TYPE_SMALLINT);
+    case Kind::kInt: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case Kind::kBigInt: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    case Kind::kFloat: return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
+    case Kind::kDouble: return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case Kind::kDecimal: return duckdb_create_decimal_type(type.precision, type.scale);
+    case Kind::kJson: return LogicalTypeFromName("JSON");
+    case Kind::kBytes: return duckdb_create_logical_type(DUCKDB_TYPE_BLOB);
+    case Kind::kUuid: return duckdb_create_logical_type(DUCKDB_TYPE_UUID);
+    case Kind::kDate: return duckdb_create_logical_type(DUCKDB_TYPE_DATE);
+    case Kind::kTime: return duckdb_create_logical_type(DUCKDB_TYPE_TIME);
+    case Kind::kTimestamp:
+    case Kind::kDateTime: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
+    case Kind::kEmbedding: {
+      duckdb_logical_type element = duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
+      duckdb_logical_type array = duckdb_create_array_type(element, type.dimension);
+      duckdb_destroy_logical_type(&element);
+      return array;
+    }
+    case Kind::kText: break;
+  }
+  return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+}
+
+Status RegisterHotScan(duckdb_connection connection, ScanSources* sources) {
+  duckdb_table_function function = duckdb_create_table_function();
+  duckdb_table_function_set_name(function, "kalam_scan");
+  duckdb_logical_type varchar = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_logical_type boolean = duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+  duckdb_table_function_add_parameter(function, varchar);
+  duckdb_table_function_add_parameter(function, boolean);
+  duckdb_destroy_logical_type(&varchar);
+  duckdb_destroy_logical_type(&boolean);
+  duckdb_table_function_set_extra_info(function, sources, nullptr);
+  duckdb_table_function_set_bind(function, ScanBindFunction);
+  duckdb_table_function_set_init(function, ScanInitFunction);
+  duckdb_table_function_set_function(function, ScanFunction);
+  const duckdb_state state = duckdb_register_table_function(connection, function);
+  duckdb_destroy_table_function(&function);
+  return state == DuckDBSuccess ? Status() : Status::Internal("cannot register kalam_scan");
+}
+
+}  // namespace kalam::engine
