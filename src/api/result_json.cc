@@ -6,47 +6,10 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "tables/coerce.h"
+
 namespace kalam::api {
 namespace {
-
-// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
-void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto day_of_era = static_cast<unsigned>(days - era * 146097);
-  const unsigned year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const unsigned day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const unsigned mp = (5 * day_of_year + 2) / 153;
-  day = day_of_year - (153 * mp + 2) / 5 + 1;
-  month = mp < 10 ? mp + 3 : mp - 9;
-  year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
-}
-
-std::string FormatDate(int64_t days) {
-  int64_t year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  CivilFromDays(days, year, month, day);
-  return fmt::format("{:04}-{:02}-{:02}", year, month, day);
-}
-
-std::string FormatTime(int64_t micros) {
-  return fmt::format("{:02}:{:02}:{:02}.{:06}", micros / 3600000000, micros / 60000000 % 60,
-                     micros / 1000000 % 60, micros % 1000000);
-}
-
-std::string FormatTimestamp(int64_t micros) {
-  constexpr int64_t kMicrosPerDay = 86400000000;
-  int64_t days = micros / kMicrosPerDay;
-  int64_t rest = micros % kMicrosPerDay;
-  if (rest < 0) {
-    rest += kMicrosPerDay;
-    --days;
-  }
-  return FormatDate(days) + "T" + FormatTime(rest) + "Z";
-}
 
 std::string Base64(std::string_view bytes) {
   static constexpr char kAlphabet[] =
@@ -135,11 +98,11 @@ void AppendJsonValue(std::string& out, const Value& value) {
     case Value::Kind::kBytes:
       return AppendJsonString(out, Base64(value.text));
     case Value::Kind::kTimestamp:
-      return AppendJsonString(out, FormatTimestamp(value.integer));
+      return AppendJsonString(out, tables::FormatTimestampMicros(value.integer));
     case Value::Kind::kDate:
-      return AppendJsonString(out, FormatDate(value.integer));
+      return AppendJsonString(out, tables::FormatDate(value.integer));
     case Value::Kind::kTime:
-      return AppendJsonString(out, FormatTime(value.integer));
+      return AppendJsonString(out, tables::FormatTime(value.integer));
     case Value::Kind::kList:
       out.push_back('[');
       for (size_t i = 0; i < value.children.size(); ++i) {

@@ -13,9 +13,37 @@ namespace {
 
 struct SqlRequest {
   std::string sql;
-  size_t param_count = 0;
+  std::vector<Value> params;
   std::optional<std::string> namespace_id;
 };
+
+// A JSON parameter as a literal: integers, floats, strings, booleans, null, arrays (for
+// EMBEDDING) and objects (as JSON text). Coerced to the column type by the statement.
+Value ParameterValue(const boost::json::value& json) {
+  switch (json.kind()) {
+    case boost::json::kind::null:
+      return Value::Null();
+    case boost::json::kind::bool_:
+      return Value::Boolean(json.get_bool());
+    case boost::json::kind::int64:
+      return Value::Int64(json.get_int64());
+    case boost::json::kind::uint64:
+      return {.kind = Value::Kind::kDecimal, .text = std::to_string(json.get_uint64())};
+    case boost::json::kind::double_:
+      return Value::Double(json.get_double());
+    case boost::json::kind::string:
+      return Value::Text(std::string(json.get_string()));
+    case boost::json::kind::array: {
+      Value list{.kind = Value::Kind::kList};
+      for (const boost::json::value& item : json.get_array())
+        list.children.push_back(ParameterValue(item));
+      return list;
+    }
+    case boost::json::kind::object:
+      return Value::Json(boost::json::serialize(json));
+  }
+  return Value::Null();
+}
 
 // Validates the body; on failure returns the error response to send.
 std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
@@ -40,7 +68,9 @@ std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
     if (!params->is_array()) {
       return ErrorResponse(request, 400, "INVALID_PARAMETER", "\"params\" must be an array");
     }
-    parsed.param_count = params->as_array().size();
+    for (const boost::json::value& param : params->as_array()) {
+      parsed.params.push_back(ParameterValue(param));
+    }
   }
   if (const boost::json::value* ns = object.if_contains("namespace_id");
       ns != nullptr && !ns->is_null()) {
@@ -53,15 +83,13 @@ std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
 }
 
 std::optional<HttpResponse> CheckParams(const HttpRequest& request, const SqlRequest& parsed) {
-  if (parsed.param_count == 0) return std::nullopt;
+  if (parsed.params.empty()) return std::nullopt;
   const Result<std::vector<std::string>> statements = sql::SplitStatements(parsed.sql);
   if (statements.ok() && statements->size() > 1) {
     return ErrorResponse(request, 400, "PARAMS_WITH_BATCH",
                          "\"params\" can only be used with a single statement");
   }
-  return ErrorResponse(request, 400, "INVALID_PARAMETER",
-                       "parameters ($1, $2, …) are not supported by the statements this build "
-                       "runs; they arrive with INSERT/UPDATE/DELETE and table queries");
+  return std::nullopt;
 }
 
 HttpResponse RunBatch(const HttpRequest& request, const SqlRequest& parsed,
@@ -69,6 +97,7 @@ HttpResponse RunBatch(const HttpRequest& request, const SqlRequest& parsed,
   sql::ExecutionContext context;
   context.client_ip = request.peer_address;
   context.request_id = std::string(request.Header("x-request-id"));
+  context.parameters = parsed.params;
   context.started_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();

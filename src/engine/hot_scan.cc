@@ -100,14 +100,16 @@ Result<std::vector<tables::RowVersion>> ReadScope(const ScanBind& bind, storage:
       return false;
     }
     if (ttl.has_value() &&
-        DecodeSnowflake(version->seq).unix_millis + static_cast<int64_t>(*ttl) * 1000 < bind.now_millis) {
+        DecodeSnowflake(version->seq).unix_millis + static_cast<int64_t>(*ttl) * 1000 <
+            bind.now_millis) {
       return true;  // an expired stream event is never returned
     }
     if (pk == nullptr) {
       rows.push_back(std::move(version).value());
       return true;
     }
-    Result<std::string> pk_key = tables::PrimaryKeyKey(table.table.table_id, "", version->values[pk_index]);
+    Result<std::string> pk_key =
+        tables::PrimaryKeyKey(table.table.table_id, "", version->values[pk_index]);
     if (!pk_key.ok()) {
       failure = pk_key.status();
       return false;
@@ -120,9 +122,10 @@ Result<std::vector<tables::RowVersion>> ReadScope(const ScanBind& bind, storage:
     }
     return true;
   };
-  KALAM_RETURN_IF_ERROR(kv.Scan(tables::RowPartition(table.table.table_type),
-                                storage::KeyRange::Prefix(tables::ScopePrefix(table.table.table_id, bind.scope)),
-                                visit, {.snapshot = snapshot.get()}));
+  KALAM_RETURN_IF_ERROR(
+      kv.Scan(tables::RowPartition(table.table.table_type),
+              storage::KeyRange::Prefix(tables::ScopePrefix(table.table.table_id, bind.scope)),
+              visit, {.snapshot = snapshot.get()}));
   KALAM_RETURN_IF_ERROR(failure);
   if (!bind.include_deleted) {
     std::erase_if(rows, [](const tables::RowVersion& row) { return row.deleted; });
@@ -151,7 +154,7 @@ void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
     duckdb_logical_type type = duckdb_vector_get_column_type(vector);
     for (idx_t r = 0; r < count; ++r) {
       const tables::RowVersion& row = state->rows[state->next + r];
-      const Value value = c < row.values.size() ? row.values[c]
+      const Value value = c < row.values.size()    ? row.values[c]
                           : c == row.values.size() ? Value::Int64(row.seq)
                                                    : Value::Boolean(row.deleted);
       WriteTypedCell(vector, type, r, value);
@@ -184,27 +187,41 @@ std::optional<std::string> ConnectionScopes::Get(idx_t connection_id) const {
 duckdb_logical_type LogicalTypeOf(const catalog::DataType& type) {
   using Kind = catalog::DataType::Kind;
   switch (type.kind) {
-    case Kind::kBoolean: return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
-    case Kind::kSmallInt: return duckdb_create_logical_type(DUCKDB_TYPE_SMALLINT);
-    case Kind::kInt: return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
-    case Kind::kBigInt: return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
-    case Kind::kFloat: return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
-    case Kind::kDouble: return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
-    case Kind::kDecimal: return duckdb_create_decimal_type(type.precision, type.scale);
-    case Kind::kJson: return LogicalTypeFromName("JSON");
-    case Kind::kBytes: return duckdb_create_logical_type(DUCKDB_TYPE_BLOB);
-    case Kind::kUuid: return duckdb_create_logical_type(DUCKDB_TYPE_UUID);
-    case Kind::kDate: return duckdb_create_logical_type(DUCKDB_TYPE_DATE);
-    case Kind::kTime: return duckdb_create_logical_type(DUCKDB_TYPE_TIME);
+    case Kind::kBoolean:
+      return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+    case Kind::kSmallInt:
+      return duckdb_create_logical_type(DUCKDB_TYPE_SMALLINT);
+    case Kind::kInt:
+      return duckdb_create_logical_type(DUCKDB_TYPE_INTEGER);
+    case Kind::kBigInt:
+      return duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+    case Kind::kFloat:
+      return duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
+    case Kind::kDouble:
+      return duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+    case Kind::kDecimal:
+      return duckdb_create_decimal_type(type.precision, type.scale);
+    case Kind::kJson:
+      return LogicalTypeFromName("JSON");
+    case Kind::kBytes:
+      return duckdb_create_logical_type(DUCKDB_TYPE_BLOB);
+    case Kind::kUuid:
+      return duckdb_create_logical_type(DUCKDB_TYPE_UUID);
+    case Kind::kDate:
+      return duckdb_create_logical_type(DUCKDB_TYPE_DATE);
+    case Kind::kTime:
+      return duckdb_create_logical_type(DUCKDB_TYPE_TIME);
     case Kind::kTimestamp:
-    case Kind::kDateTime: return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
+    case Kind::kDateTime:
+      return duckdb_create_logical_type(DUCKDB_TYPE_TIMESTAMP);
     case Kind::kEmbedding: {
       duckdb_logical_type element = duckdb_create_logical_type(DUCKDB_TYPE_FLOAT);
       duckdb_logical_type array = duckdb_create_array_type(element, type.dimension);
       duckdb_destroy_logical_type(&element);
       return array;
     }
-    case Kind::kText: break;
+    case Kind::kText:
+      break;
   }
   return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
 }

@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <set>
 
+#include <boost/json.hpp>
+
 #include "duckdb.hpp"
 #include "duckdb/parser/expression/constant_expression.hpp"
 #include "duckdb/parser/expression/function_expression.hpp"
+#include "duckdb/parser/expression/parameter_expression.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/parser.hpp"
@@ -14,12 +17,14 @@
 #include "duckdb/parser/query_node/recursive_cte_node.hpp"
 #include "duckdb/parser/query_node/select_node.hpp"
 #include "duckdb/parser/query_node/set_operation_node.hpp"
+#include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/parser/tableref/expressionlistref.hpp"
 #include "duckdb/parser/tableref/joinref.hpp"
 #include "duckdb/parser/tableref/subqueryref.hpp"
 #include "duckdb/parser/tableref/table_function_ref.hpp"
+#include "engine/insert_analysis.h"
 
 namespace kalam::engine {
 namespace {
@@ -243,6 +248,110 @@ class Rewriter {
 
 }  // namespace
 
+namespace {
+
+// DuckDB's message without its JSON wrapping, if any.
+std::string ParserMessage(const std::exception& e) {
+  const std::string message = e.what();
+  if (!message.starts_with("{")) return message;
+  boost::system::error_code error;
+  const boost::json::value parsed = boost::json::parse(message, error);
+  if (error || !parsed.is_object()) return message;
+  const boost::json::value* text = parsed.as_object().if_contains("exception_message");
+  return text != nullptr && text->is_string() ? std::string(text->as_string()) : message;
+}
+
+Value LiteralOf(const duckdb::Value& value) {
+  if (value.IsNull()) return Value::Null();
+  switch (value.type().id()) {
+    case duckdb::LogicalTypeId::BOOLEAN:
+      return Value::Boolean(value.GetValue<bool>());
+    case duckdb::LogicalTypeId::TINYINT:
+    case duckdb::LogicalTypeId::SMALLINT:
+    case duckdb::LogicalTypeId::INTEGER:
+    case duckdb::LogicalTypeId::BIGINT:
+      return Value::Int64(value.GetValue<int64_t>());
+    case duckdb::LogicalTypeId::FLOAT:
+    case duckdb::LogicalTypeId::DOUBLE:
+      return Value::Double(value.GetValue<double>());
+    case duckdb::LogicalTypeId::VARCHAR:
+      return Value::Text(duckdb::StringValue::Get(value));
+    default:  // DECIMAL, HUGEINT, …: exact text, coerced per column
+      return Value{.kind = Value::Kind::kDecimal, .text = value.ToString()};
+  }
+}
+
+InsertCell CellOf(duckdb::ParsedExpression& expression) {
+  switch (expression.GetExpressionClass()) {
+    case duckdb::ExpressionClass::CONSTANT:
+      return {.literal = LiteralOf(expression.Cast<duckdb::ConstantExpression>().value)};
+    case duckdb::ExpressionClass::DEFAULT:
+      return {.kind = InsertCell::Kind::kDefault};
+    case duckdb::ExpressionClass::PARAMETER: {
+      const std::string& id = expression.Cast<duckdb::ParameterExpression>().identifier;
+      size_t index = 0;
+      for (const char c : id)
+        index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : 0;
+      if (index > 0) return {.kind = InsertCell::Kind::kParameter, .parameter = index};
+      break;  // a named parameter: evaluated (and refused) as an expression
+    }
+    default:
+      break;
+  }
+  return {.kind = InsertCell::Kind::kExpression, .expression_sql = expression.ToString()};
+}
+
+}  // namespace
+
+Result<InsertPlan> AnalyzeInsert(std::string_view sql) {
+  try {
+    duckdb::Parser parser;
+    parser.ParseQuery(std::string(sql));
+    if (parser.statements.size() != 1 ||
+        parser.statements[0]->type != duckdb::StatementType::INSERT_STATEMENT) {
+      return Status::InvalidArgument("expected exactly one INSERT statement");
+    }
+    auto& insert = parser.statements[0]->Cast<duckdb::InsertStatement>();
+    if (!insert.returning_list.empty())
+      return Status::InvalidArgument("RETURNING is not supported");
+    if (insert.on_conflict_info) {
+      return Status::InvalidArgument(
+          "ON CONFLICT is not supported: a duplicate primary key fails "
+          "the statement");
+    }
+    if (insert.column_order == duckdb::InsertColumnOrder::INSERT_BY_NAME) {
+      return Status::InvalidArgument("INSERT … BY NAME is not supported; list the columns");
+    }
+    if (!insert.cte_map.map.empty())
+      return Status::InvalidArgument("WITH … INSERT is not supported");
+    if (!insert.catalog.empty()) {
+      return Status::InvalidArgument("three-part table names are not supported");
+    }
+    InsertPlan plan{.schema = Lower(insert.schema), .table = Lower(insert.table)};
+    for (const std::string& column : insert.columns)
+      plan.columns.push_back(Lower(column));
+    if (insert.default_values) {
+      plan.rows.emplace_back();
+      return plan;
+    }
+    if (const auto values = insert.GetValuesList(); values != nullptr) {
+      for (auto& row : values->values) {
+        std::vector<InsertCell> cells;
+        cells.reserve(row.size());
+        for (auto& expression : row)
+          cells.push_back(CellOf(*expression));
+        plan.rows.push_back(std::move(cells));
+      }
+      return plan;
+    }
+    if (!insert.select_statement) return Status::InvalidArgument("INSERT needs VALUES or a SELECT");
+    plan.select_sql = insert.select_statement->ToString();
+    return plan;
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(ParserMessage(e));
+  }
+}
+
 Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& resolver,
                                   const RewriteOptions& options) {
   try {
@@ -262,15 +371,7 @@ Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& res
     return statement->ToString();
   } catch (const std::exception& e) {
     // DuckDB's parser reports errors by throwing; its message names the problem.
-    std::string message = e.what();
-    if (message.starts_with("{")) {  // DuckDB may wrap errors as JSON: keep the message
-      const size_t start = message.find("\"exception_message\":\"");
-      if (start != std::string::npos) {
-        const size_t from = start + 21;
-        message = message.substr(from, message.find('"', from) - from);
-      }
-    }
-    return Status::InvalidArgument(message);
+    return Status::InvalidArgument(ParserMessage(e));
   }
 }
 

@@ -60,8 +60,9 @@ Status AppContext::OpenQueryPath() {
   const auto elapsed = std::chrono::steady_clock::now() - catalog_started;
   KALAM_LOG_INFO("server", "catalog and engine ready ms={:.1f}",
                  std::chrono::duration<double, std::milli>(elapsed).count());
-  executor_ =
-      std::make_unique<sql::SqlExecutor>(*catalog_, *engine_, *system_tables_, clock_, snowflake_);
+  table_writer_ = std::make_unique<tables::TableWriter>(*kv_store_, snowflake_, change_bus_);
+  executor_ = std::make_unique<sql::SqlExecutor>(*catalog_, *engine_, *system_tables_, clock_,
+                                                 snowflake_, *table_writer_);
   workers_ = std::make_unique<api::WorkerPool>(static_cast<size_t>(engine.query_workers),
                                                static_cast<size_t>(engine.max_queued_requests));
   return Status();
@@ -91,6 +92,7 @@ void AppContext::Stop() {
   if (http_server_ != nullptr) http_server_->Stop();
   if (workers_ != nullptr) workers_->Stop();  // no SQL runs after this
   engine_.reset();
+  table_writer_.reset();
   catalog_.reset();
   if (kv_store_ != nullptr) kv_store_->Stop();
   lock_.reset();

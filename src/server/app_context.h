@@ -16,6 +16,8 @@
 #include "server/data_dir_lock.h"
 #include "sql/executor.h"
 #include "storage/kv_store.h"
+#include "tables/change_bus.h"
+#include "tables/table_writer.h"
 
 namespace kalam::server {
 
@@ -56,6 +58,8 @@ class AppContext {
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<storage::KvStore> kv_store_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  tables::ChangeBus change_bus_;  // live queries subscribe here (live-query issue)
+  std::unique_ptr<tables::TableWriter> table_writer_;
   std::unique_ptr<engine::SystemTables> system_tables_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<sql::SqlExecutor> executor_;

@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "catalog/types.h"
 #include "common/ids.h"
+#include "common/value.h"
 
 namespace kalam::sql {
 
@@ -18,6 +20,7 @@ struct ExecutionContext {
   std::string request_id;
   std::string client_ip;
   int64_t started_at_millis = 0;  // when the request arrived (Unix ms), one value per batch
+  std::vector<Value> parameters;  // $1, $2, … of a single-statement request
 };
 
 }  // namespace kalam::sql

@@ -45,7 +45,7 @@ Status Authorize(const ExecutionContext& context, const Statement& statement) {
 Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const Statement statement, ParseStatement(sql));
   KALAM_RETURN_IF_ERROR(Authorize(context, statement));
-  Services services{catalog_, engine_, system_tables_, clock_};
+  Services services{catalog_, engine_, system_tables_, clock_, writer_, snowflake_, uuids_, ulids_};
   Result<Handled> handled = std::visit(
       Overloaded{
           [&](const CreateTable& s) { return HandleCreateTable(s, services, context, sink); },
@@ -53,9 +53,10 @@ Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, Res
           [&](const DropTable& s) { return HandleDropTable(s, services, context, sink); },
           [&](const Query& s) { return HandleQuery(s, services, context, sink); },
           [&](const Dml& s) -> Result<Handled> {
+            if (s.verb == "INSERT") return HandleInsert(s, services, context, sink);
             return Status::InvalidArgument(s.verb +
-                                           " is not available in this build yet: the "
-                                           "data path (INSERT/UPDATE/DELETE) comes next");
+                                           " is not available in this build yet: it "
+                                           "comes with the rest of the data path");
           },
           [&](const auto&) -> Result<Handled> {
             if (std::holds_alternative<CreateStorage>(statement) ||

@@ -6,10 +6,12 @@
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/snowflake.h"
+#include "common/unique_ids.h"
 #include "common/value.h"
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
+#include "tables/table_writer.h"
 
 namespace kalam::sql {
 
@@ -29,12 +31,15 @@ class SqlExecutor {
  public:
   SqlExecutor(catalog::Catalog& catalog, engine::Engine& engine,
               const engine::SystemTables& system_tables, const Clock& clock,
-              SnowflakeGenerator& snowflake)
+              SnowflakeGenerator& snowflake, tables::TableWriter& writer)
       : catalog_(catalog),
         engine_(engine),
         system_tables_(system_tables),
         clock_(clock),
-        snowflake_(snowflake) {}
+        snowflake_(snowflake),
+        writer_(writer),
+        uuids_(clock),
+        ulids_(clock) {}
 
   // Runs one statement; its result (rows or a message) goes to `sink`.
   Status Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink);
@@ -50,6 +55,9 @@ class SqlExecutor {
   const engine::SystemTables& system_tables_;
   const Clock& clock_;
   SnowflakeGenerator& snowflake_;
+  tables::TableWriter& writer_;
+  UuidV7Generator uuids_;
+  UlidGenerator ulids_;
 };
 
 }  // namespace kalam::sql

@@ -24,7 +24,9 @@ class ExecutorTest : public ::testing::Test {
                                                         .connections = 1,
                                                         .allowed_directory = dir_.str() + "/st"},
                                                        *tables_, *catalog_, *kv_, clock_));
-    executor_ = std::make_unique<SqlExecutor>(*catalog_, *engine_, *tables_, clock_, snowflake_);
+    writer_ = std::make_unique<tables::TableWriter>(*kv_, snowflake_, bus_);
+    executor_ =
+        std::make_unique<SqlExecutor>(*catalog_, *engine_, *tables_, clock_, snowflake_, *writer_);
     ASSERT_OK(Run("CREATE NAMESPACE app", catalog::Role::kSystem));
   }
 
@@ -60,8 +62,9 @@ class ExecutorTest : public ::testing::Test {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<engine::SystemTables> tables_;
   std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<SqlExecutor> executor_;
   tables::ChangeBus bus_;
+  std::unique_ptr<tables::TableWriter> writer_;
+  std::unique_ptr<SqlExecutor> executor_;
 };
 
 std::vector<Value> Message(int64_t id, std::string body) {
@@ -72,7 +75,6 @@ class ScopedQueryTest : public ExecutorTest {
  protected:
   void SetUp() override {
     ExecutorTest::SetUp();
-    writer_ = std::make_unique<tables::TableWriter>(*kv_, snowflake_, bus_);
     ASSERT_OK(Run("CREATE USER TABLE app.messages (id BIGINT PRIMARY KEY, body TEXT)",
                   catalog::Role::kSystem));
     ASSERT_OK(
@@ -85,7 +87,6 @@ class ScopedQueryTest : public ExecutorTest {
     ASSERT_OK(writer_->Insert(*Table("topics"), "", {Message(1, "general"), Message(2, "random")}));
   }
 
-  std::unique_ptr<tables::TableWriter> writer_;
   std::shared_ptr<const catalog::CachedTable> messages_;
 };
 

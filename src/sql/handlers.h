@@ -7,11 +7,14 @@
 
 #include "catalog/catalog.h"
 #include "common/clock.h"
+#include "common/snowflake.h"
+#include "common/unique_ids.h"
 #include "common/value.h"
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
 #include "sql/statements.h"
+#include "tables/table_writer.h"
 
 namespace kalam::sql {
 
@@ -20,6 +23,10 @@ struct Services {
   engine::Engine& engine;
   const engine::SystemTables& system_tables;
   const Clock& clock;
+  tables::TableWriter& writer;
+  SnowflakeGenerator& snowflake;
+  UuidV7Generator& uuids;
+  UlidGenerator& ulids;
 };
 
 // What a handler reports for the audit log: the action and its target.
@@ -58,6 +65,8 @@ Result<Handled> HandleShow(const Statement& statement, Services& services,
                            const ExecutionContext& context, ResultSink& sink);
 Result<Handled> HandleQuery(const Query& query, Services& services, const ExecutionContext& context,
                             ResultSink& sink);
+Result<Handled> HandleInsert(const Dml& insert, Services& services, const ExecutionContext& context,
+                             ResultSink& sink);
 
 // Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
 // validation (CREATE VIEW), user tables become typed empty relations; for execution,

@@ -3,8 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "common/unique_ids.h"
 
@@ -114,6 +116,8 @@ std::string LiteralText(const Value& literal) {
     }
     case Value::Kind::kBoolean:
       return literal.boolean ? "true" : "false";
+    case Value::Kind::kUInt64:
+      return std::to_string(literal.unsigned_integer);
     default:
       return literal.text;
   }
@@ -121,7 +125,8 @@ std::string LiteralText(const Value& literal) {
 
 bool IsNumeric(const Value& v) {
   return v.kind == Value::Kind::kInt32 || v.kind == Value::Kind::kInt64 ||
-         v.kind == Value::Kind::kDouble || v.kind == Value::Kind::kDecimal;
+         v.kind == Value::Kind::kUInt64 || v.kind == Value::Kind::kDouble ||
+         v.kind == Value::Kind::kDecimal;
 }
 
 Result<Value> ToInteger(const catalog::DataType& type, const Value& literal,
@@ -214,8 +219,31 @@ Result<Value> ToEmbedding(const catalog::DataType& type, const Value& literal,
   return list;
 }
 
+// Values that are already temporal (e.g. now() evaluated by the engine) convert directly.
+std::optional<Value> FromTypedTemporal(const catalog::DataType& type, const Value& literal) {
+  constexpr int64_t kMicrosPerDay = 86400000000;
+  const bool timestamp_column = type.kind == Kind::kTimestamp || type.kind == Kind::kDateTime;
+  if (literal.kind == Value::Kind::kTimestamp) {
+    if (timestamp_column) return literal;
+    if (type.kind == Kind::kDate) {
+      const int64_t floor =
+          literal.integer / kMicrosPerDay - (literal.integer % kMicrosPerDay < 0 ? 1 : 0);
+      return Value{.kind = Value::Kind::kDate, .integer = floor};
+    }
+  }
+  if (literal.kind == Value::Kind::kDate) {
+    if (type.kind == Kind::kDate) return literal;
+    if (timestamp_column) {
+      return Value{.kind = Value::Kind::kTimestamp, .integer = literal.integer * kMicrosPerDay};
+    }
+  }
+  if (literal.kind == Value::Kind::kTime && type.kind == Kind::kTime) return literal;
+  return std::nullopt;
+}
+
 Result<Value> ToTemporal(const catalog::DataType& type, const Value& literal,
                          std::string_view column) {
+  if (std::optional<Value> typed = FromTypedTemporal(type, literal)) return *typed;
   if (literal.kind != Value::Kind::kText) return Bad(column, type, "expected an ISO-8601 string");
   const std::string_view text = literal.text;
   size_t pos = 0;
@@ -239,6 +267,48 @@ Result<Value> ToTemporal(const catalog::DataType& type, const Value& literal,
 }
 
 }  // namespace
+
+namespace {
+// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto day_of_era = static_cast<unsigned>(days - era * 146097);
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned mp = (5 * day_of_year + 2) / 153;
+  day = day_of_year - (153 * mp + 2) / 5 + 1;
+  month = mp < 10 ? mp + 3 : mp - 9;
+  year = static_cast<int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
+}
+
+}  // namespace
+
+std::string FormatDate(int64_t days) {
+  int64_t year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  CivilFromDays(days, year, month, day);
+  return fmt::format("{:04}-{:02}-{:02}", year, month, day);
+}
+
+std::string FormatTime(int64_t micros) {
+  return fmt::format("{:02}:{:02}:{:02}.{:06}", micros / 3600000000, micros / 60000000 % 60,
+                     micros / 1000000 % 60, micros % 1000000);
+}
+
+std::string FormatTimestampMicros(int64_t micros) {
+  constexpr int64_t kMicrosPerDay = 86400000000;
+  int64_t days = micros / kMicrosPerDay;
+  int64_t rest = micros % kMicrosPerDay;
+  if (rest < 0) {
+    rest += kMicrosPerDay;
+    --days;
+  }
+  return FormatDate(days) + "T" + FormatTime(rest) + "Z";
+}
 
 Result<int64_t> ParseTimestampMicros(std::string_view text) {
   size_t pos = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "catalog/types.h"
@@ -28,5 +29,11 @@ Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
 
 // Parses ISO-8601 into UTC microseconds (exposed for DEFAULT NOW() and tests).
 Result<int64_t> ParseTimestampMicros(std::string_view text);
+
+// The inverses, as the public API writes them: "2026-11-22T10:00:00.123456Z",
+// "2026-11-22", "10:00:00.123456".
+std::string FormatTimestampMicros(int64_t micros);
+std::string FormatDate(int64_t days);
+std::string FormatTime(int64_t micros);
 
 }  // namespace kalam::tables

@@ -83,6 +83,16 @@ TEST(CoerceTest, DatesTimesAndTimestamps) {
     EXPECT_THAT(Error(ts, Value::Text(bad)), HasSubstr("ISO-8601")) << bad;
   }
   EXPECT_THAT(Error(ts, Value::Int64(5)), HasSubstr("expected an ISO-8601 string"));
+  // Already-typed values (now() evaluated by the engine) convert without text.
+  const Value typed{.kind = Value::Kind::kTimestamp, .integer = 1795341600123456};
+  EXPECT_EQ(Coerced(ts, typed).integer, 1795341600123456);
+  EXPECT_EQ(Coerced({.kind = Kind::kDate}, typed).integer, 20779);
+  EXPECT_EQ(
+      Coerced({.kind = Kind::kDate}, {.kind = Value::Kind::kTimestamp, .integer = -1}).integer, -1);
+  EXPECT_EQ(Coerced(ts, {.kind = Value::Kind::kDate, .integer = 1}).integer, 86400000000);
+  EXPECT_EQ(
+      Coerced({.kind = Kind::kText}, {.kind = Value::Kind::kUInt64, .unsigned_integer = 7}).text,
+      "7");
 }
 
 TEST(CoerceTest, EmbeddingsNeedTheRightLength) {

@@ -1,0 +1,198 @@
+#include <optional>
+#include <set>
+
+#include "engine/insert_analysis.h"
+#include "sql/handlers.h"
+#include "tables/coerce.h"
+
+namespace kalam::sql {
+namespace {
+
+using catalog::ColumnDefault;
+using catalog::ColumnDefinition;
+using Kind = catalog::DataType::Kind;
+
+// Keeps the rows of an internal query (INSERT … SELECT, expression evaluation).
+class RowsSink final : public ResultSink {
+ public:
+  void BeginResult(std::span<const ResultColumn>) override {}
+  void Row(std::span<const Value> values) override { rows.emplace_back(values.begin(), values.end()); }
+  void EndResult(uint64_t, std::string_view) override {}
+  std::vector<std::vector<Value>> rows;
+};
+
+Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql, Services& services,
+                                                         const ExecutionContext& context) {
+  KALAM_ASSIGN_OR_RETURN(const std::string rewritten, RewriteForEngine(sql, services, context, false));
+  RowsSink sink;
+  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(), sink));
+  return std::move(sink.rows);
+}
+
+// The value NOW() gives a column of `type`.
+Value NowFor(const catalog::DataType& type, int64_t now_micros) {
+  switch (type.kind) {
+    case Kind::kDate: return {.kind = Value::Kind::kDate, .integer = now_micros / 86400000000};
+    case Kind::kText: return Value::Text(tables::FormatTimestampMicros(now_micros));
+    default: return {.kind = Value::Kind::kTimestamp, .integer = now_micros};
+  }
+}
+
+// The value a column gets when INSERT gives none (or DEFAULT).
+Result<Value> DefaultFor(const ColumnDefinition& column, Services& services,
+                         const ExecutionContext& context, int64_t now_micros) {
+  const ColumnDefault& fallback = column.default_value;
+  Value raw;
+  switch (fallback.kind) {
+    case ColumnDefault::Kind::kNone:
+    case ColumnDefault::Kind::kNull: return Value::Null();
+    case ColumnDefault::Kind::kString: raw = Value::Text(fallback.literal); break;
+    case ColumnDefault::Kind::kNumber: raw = {.kind = Value::Kind::kDecimal, .text = fallback.literal}; break;
+    case ColumnDefault::Kind::kBoolean: raw = Value::Boolean(fallback.literal == "true"); break;
+    case ColumnDefault::Kind::kSnowflakeId: {
+      KALAM_ASSIGN_OR_RETURN(const int64_t id, services.snowflake.Next());
+      raw = Value::Int64(id);
+      break;
+    }
+    case ColumnDefault::Kind::kUuidV7: raw = Value::Text(services.uuids.Next()); break;
+    case ColumnDefault::Kind::kUlid: raw = Value::Text(services.ulids.Next()); break;
+    case ColumnDefault::Kind::kNow: return NowFor(column.type, now_micros);
+    case ColumnDefault::Kind::kCurrentUser: raw = Value::Text(context.user_id.value()); break;
+  }
+  return tables::CoerceValue(column.type, raw, column.name);
+}
+
+// Write rights by role and table type (reference §7.1): USER/STREAM rows go to the
+// caller's own scope; SHARED tables are written by service, dba and system.
+Status CheckWriteRights(catalog::Role role, const catalog::CachedTable& table) {
+  if (table.table.table_type != catalog::TableType::kShared || role != catalog::Role::kUser) {
+    return Status();
+  }
+  return Status::PermissionDenied("Role user may not write to SHARED table " + table.qualified_name);
+}
+
+Result<std::vector<size_t>> TargetColumns(const engine::InsertPlan& plan,
+                                          const catalog::CachedTable& table) {
+  const auto& columns = table.schema.columns;
+  std::vector<size_t> targets;
+  if (plan.columns.empty()) {
+    for (size_t i = 0; i < columns.size(); ++i) targets.push_back(i);
+    return targets;
+  }
+  std::set<std::string> seen;
+  for (const std::string& name : plan.columns) {
+    const auto it = std::find_if(columns.begin(), columns.end(),
+                                 [&](const ColumnDefinition& c) { return c.name == name; });
+    if (it == columns.end()) {
+      return Status::InvalidArgument("column '" + name + "' does not exist in table " +
+                                     table.qualified_name);
+    }
+    if (!seen.insert(name).second) {
+      return Status::InvalidArgument("column '" + name + "' is listed twice");
+    }
+    targets.push_back(static_cast<size_t>(it - columns.begin()));
+  }
+  return targets;
+}
+
+using SourceRow = std::vector<std::optional<Value>>;  // nullopt: DEFAULT
+
+Result<SourceRow> ResolveCells(const std::vector<engine::InsertCell>& cells, Services& services,
+                               const ExecutionContext& context) {
+  SourceRow row;
+  std::string expressions;
+  std::vector<size_t> expression_positions;
+  for (const engine::InsertCell& cell : cells) {
+    switch (cell.kind) {
+      case engine::InsertCell::Kind::kLiteral: row.emplace_back(cell.literal); break;
+      case engine::InsertCell::Kind::kDefault: row.emplace_back(std::nullopt); break;
+      case engine::InsertCell::Kind::kParameter:
+        if (cell.parameter > context.parameters.size()) {
+          return Status::InvalidArgument("parameter $" + std::to_string(cell.parameter) +
+                                         " was not given");
+        }
+        row.emplace_back(context.parameters[cell.parameter - 1]);
+        break;
+      case engine::InsertCell::Kind::kExpression:
+        expressions += (expressions.empty() ? "SELECT " : ", ") + cell.expression_sql;
+        expression_positions.push_back(row.size());
+        row.emplace_back(Value::Null());
+        break;
+    }
+  }
+  if (!expressions.empty()) {
+    KALAM_ASSIGN_OR_RETURN(const auto evaluated, RunInternalQuery(expressions, services, context));
+    for (size_t i = 0; i < expression_positions.size(); ++i) {
+      row[expression_positions[i]] = evaluated.at(0).at(i);
+    }
+  }
+  return row;
+}
+
+Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t width,
+                                          Services& services, const ExecutionContext& context) {
+  std::vector<SourceRow> rows;
+  if (plan.select_sql.has_value()) {
+    KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(*plan.select_sql, services, context));
+    for (const std::vector<Value>& values : selected) {
+      if (values.size() != width) {
+        return Status::InvalidArgument("INSERT … SELECT gives " + std::to_string(values.size()) +
+                                       " values for " + std::to_string(width) + " columns");
+      }
+      rows.emplace_back(values.begin(), values.end());
+    }
+    return rows;
+  }
+  for (const std::vector<engine::InsertCell>& cells : plan.rows) {
+    if (!cells.empty() && cells.size() != width) {
+      return Status::InvalidArgument("INSERT has " + std::to_string(cells.size()) +
+                                     " values for " + std::to_string(width) + " columns");
+    }
+    KALAM_ASSIGN_OR_RETURN(SourceRow row, ResolveCells(cells, services, context));
+    if (row.empty()) row.resize(width);  // DEFAULT VALUES
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+Result<Handled> HandleInsert(const Dml& insert, Services& services,
+                             const ExecutionContext& context, ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const engine::InsertPlan plan, engine::AnalyzeInsert(insert.sql));
+  const std::string ns = plan.schema.empty() ? context.default_namespace : plan.schema;
+  if (ns == "system" || ns == "information_schema") {
+    return Status::PermissionDenied("Cannot INSERT into SYSTEM tables");
+  }
+  KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, plan.table));
+  KALAM_RETURN_IF_ERROR(CheckWriteRights(context.role, *table));
+  KALAM_ASSIGN_OR_RETURN(const std::vector<size_t> targets, TargetColumns(plan, *table));
+  KALAM_ASSIGN_OR_RETURN(const std::vector<SourceRow> sources,
+                         SourceRows(plan, targets.size(), services, context));
+  const auto& columns = table->schema.columns;
+  const int64_t now_micros =
+      (context.started_at_millis > 0 ? context.started_at_millis : services.clock.NowMillis()) * 1000;
+  std::vector<std::vector<Value>> rows;
+  rows.reserve(sources.size());
+  for (const SourceRow& source : sources) {
+    std::vector<std::optional<Value>> given(columns.size());
+    for (size_t i = 0; i < targets.size(); ++i) given[targets[i]] = source[i];
+    std::vector<Value> row;
+    row.reserve(columns.size());
+    for (size_t c = 0; c < columns.size(); ++c) {
+      Result<Value> value = given[c].has_value()
+                                ? tables::CoerceValue(columns[c].type, *given[c], columns[c].name)
+                                : DefaultFor(columns[c], services, context, now_micros);
+      KALAM_RETURN_IF_ERROR(value.status());
+      row.push_back(std::move(value).value());
+    }
+    rows.push_back(std::move(row));
+  }
+  const std::string scope =
+      table->table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
+  KALAM_ASSIGN_OR_RETURN(const size_t inserted, services.writer.Insert(*table, scope, rows));
+  SendMessage(sink, "Inserted " + std::to_string(inserted) + " row(s)");
+  return Handled{{"INSERT", "TABLE " + table->qualified_name}};
+}
+
+}  // namespace kalam::sql
