@@ -14,15 +14,15 @@ namespace kalam::engine {
 struct InsertCell {
   enum class Kind : uint8_t { kLiteral, kParameter, kDefault, kExpression };
   Kind kind = Kind::kLiteral;
-  Value literal;                // kLiteral: integers as kInt64, decimals as kDecimal text
-  size_t parameter = 0;         // kParameter: 1-based ($1)
-  std::string expression_sql;   // kExpression: evaluated by DuckDB (e.g. now(), 1 + 2)
+  Value literal;               // kLiteral: integers as kInt64, decimals as kDecimal text
+  size_t parameter = 0;        // kParameter: 1-based ($1)
+  std::string expression_sql;  // kExpression: evaluated by DuckDB (e.g. now(), 1 + 2)
 };
 
 struct InsertPlan {
   std::string schema;  // "" when the statement did not qualify the table
   std::string table;
-  std::vector<std::string> columns;  // empty: every column, in order
+  std::vector<std::string> columns;           // empty: every column, in order
   std::vector<std::vector<InsertCell>> rows;  // VALUES rows (or one all-DEFAULT row)
   std::optional<std::string> select_sql;      // INSERT … SELECT
 };

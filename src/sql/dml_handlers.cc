@@ -16,14 +16,17 @@ using Kind = catalog::DataType::Kind;
 class RowsSink final : public ResultSink {
  public:
   void BeginResult(std::span<const ResultColumn>) override {}
-  void Row(std::span<const Value> values) override { rows.emplace_back(values.begin(), values.end()); }
+  void Row(std::span<const Value> values) override {
+    rows.emplace_back(values.begin(), values.end());
+  }
   void EndResult(uint64_t, std::string_view) override {}
   std::vector<std::vector<Value>> rows;
 };
 
 Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql, Services& services,
                                                          const ExecutionContext& context) {
-  KALAM_ASSIGN_OR_RETURN(const std::string rewritten, RewriteForEngine(sql, services, context, false));
+  KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
+                         RewriteForEngine(sql, services, context, false));
   RowsSink sink;
   KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(), sink));
   return std::move(sink.rows);
@@ -32,9 +35,12 @@ Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql,
 // The value NOW() gives a column of `type`.
 Value NowFor(const catalog::DataType& type, int64_t now_micros) {
   switch (type.kind) {
-    case Kind::kDate: return {.kind = Value::Kind::kDate, .integer = now_micros / 86400000000};
-    case Kind::kText: return Value::Text(tables::FormatTimestampMicros(now_micros));
-    default: return {.kind = Value::Kind::kTimestamp, .integer = now_micros};
+    case Kind::kDate:
+      return {.kind = Value::Kind::kDate, .integer = now_micros / 86400000000};
+    case Kind::kText:
+      return Value::Text(tables::FormatTimestampMicros(now_micros));
+    default:
+      return {.kind = Value::Kind::kTimestamp, .integer = now_micros};
   }
 }
 
@@ -45,19 +51,33 @@ Result<Value> DefaultFor(const ColumnDefinition& column, Services& services,
   Value raw;
   switch (fallback.kind) {
     case ColumnDefault::Kind::kNone:
-    case ColumnDefault::Kind::kNull: return Value::Null();
-    case ColumnDefault::Kind::kString: raw = Value::Text(fallback.literal); break;
-    case ColumnDefault::Kind::kNumber: raw = {.kind = Value::Kind::kDecimal, .text = fallback.literal}; break;
-    case ColumnDefault::Kind::kBoolean: raw = Value::Boolean(fallback.literal == "true"); break;
+    case ColumnDefault::Kind::kNull:
+      return Value::Null();
+    case ColumnDefault::Kind::kString:
+      raw = Value::Text(fallback.literal);
+      break;
+    case ColumnDefault::Kind::kNumber:
+      raw = {.kind = Value::Kind::kDecimal, .text = fallback.literal};
+      break;
+    case ColumnDefault::Kind::kBoolean:
+      raw = Value::Boolean(fallback.literal == "true");
+      break;
     case ColumnDefault::Kind::kSnowflakeId: {
       KALAM_ASSIGN_OR_RETURN(const int64_t id, services.snowflake.Next());
       raw = Value::Int64(id);
       break;
     }
-    case ColumnDefault::Kind::kUuidV7: raw = Value::Text(services.uuids.Next()); break;
-    case ColumnDefault::Kind::kUlid: raw = Value::Text(services.ulids.Next()); break;
-    case ColumnDefault::Kind::kNow: return NowFor(column.type, now_micros);
-    case ColumnDefault::Kind::kCurrentUser: raw = Value::Text(context.user_id.value()); break;
+    case ColumnDefault::Kind::kUuidV7:
+      raw = Value::Text(services.uuids.Next());
+      break;
+    case ColumnDefault::Kind::kUlid:
+      raw = Value::Text(services.ulids.Next());
+      break;
+    case ColumnDefault::Kind::kNow:
+      return NowFor(column.type, now_micros);
+    case ColumnDefault::Kind::kCurrentUser:
+      raw = Value::Text(context.user_id.value());
+      break;
   }
   return tables::CoerceValue(column.type, raw, column.name);
 }
@@ -68,7 +88,8 @@ Status CheckWriteRights(catalog::Role role, const catalog::CachedTable& table) {
   if (table.table.table_type != catalog::TableType::kShared || role != catalog::Role::kUser) {
     return Status();
   }
-  return Status::PermissionDenied("Role user may not write to SHARED table " + table.qualified_name);
+  return Status::PermissionDenied("Role user may not write to SHARED table " +
+                                  table.qualified_name);
 }
 
 Result<std::vector<size_t>> TargetColumns(const engine::InsertPlan& plan,
@@ -76,7 +97,8 @@ Result<std::vector<size_t>> TargetColumns(const engine::InsertPlan& plan,
   const auto& columns = table.schema.columns;
   std::vector<size_t> targets;
   if (plan.columns.empty()) {
-    for (size_t i = 0; i < columns.size(); ++i) targets.push_back(i);
+    for (size_t i = 0; i < columns.size(); ++i)
+      targets.push_back(i);
     return targets;
   }
   std::set<std::string> seen;
@@ -104,8 +126,12 @@ Result<SourceRow> ResolveCells(const std::vector<engine::InsertCell>& cells, Ser
   std::vector<size_t> expression_positions;
   for (const engine::InsertCell& cell : cells) {
     switch (cell.kind) {
-      case engine::InsertCell::Kind::kLiteral: row.emplace_back(cell.literal); break;
-      case engine::InsertCell::Kind::kDefault: row.emplace_back(std::nullopt); break;
+      case engine::InsertCell::Kind::kLiteral:
+        row.emplace_back(cell.literal);
+        break;
+      case engine::InsertCell::Kind::kDefault:
+        row.emplace_back(std::nullopt);
+        break;
       case engine::InsertCell::Kind::kParameter:
         if (cell.parameter > context.parameters.size()) {
           return Status::InvalidArgument("parameter $" + std::to_string(cell.parameter) +
@@ -133,7 +159,8 @@ Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t
                                           Services& services, const ExecutionContext& context) {
   std::vector<SourceRow> rows;
   if (plan.select_sql.has_value()) {
-    KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(*plan.select_sql, services, context));
+    KALAM_ASSIGN_OR_RETURN(const auto selected,
+                           RunInternalQuery(*plan.select_sql, services, context));
     for (const std::vector<Value>& values : selected) {
       if (values.size() != width) {
         return Status::InvalidArgument("INSERT … SELECT gives " + std::to_string(values.size()) +
@@ -145,8 +172,8 @@ Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t
   }
   for (const std::vector<engine::InsertCell>& cells : plan.rows) {
     if (!cells.empty() && cells.size() != width) {
-      return Status::InvalidArgument("INSERT has " + std::to_string(cells.size()) +
-                                     " values for " + std::to_string(width) + " columns");
+      return Status::InvalidArgument("INSERT has " + std::to_string(cells.size()) + " values for " +
+                                     std::to_string(width) + " columns");
     }
     KALAM_ASSIGN_OR_RETURN(SourceRow row, ResolveCells(cells, services, context));
     if (row.empty()) row.resize(width);  // DEFAULT VALUES
@@ -157,8 +184,8 @@ Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t
 
 }  // namespace
 
-Result<Handled> HandleInsert(const Dml& insert, Services& services,
-                             const ExecutionContext& context, ResultSink& sink) {
+Result<Handled> HandleInsert(const Dml& insert, Services& services, const ExecutionContext& context,
+                             ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const engine::InsertPlan plan, engine::AnalyzeInsert(insert.sql));
   const std::string ns = plan.schema.empty() ? context.default_namespace : plan.schema;
   if (ns == "system" || ns == "information_schema") {
@@ -171,12 +198,14 @@ Result<Handled> HandleInsert(const Dml& insert, Services& services,
                          SourceRows(plan, targets.size(), services, context));
   const auto& columns = table->schema.columns;
   const int64_t now_micros =
-      (context.started_at_millis > 0 ? context.started_at_millis : services.clock.NowMillis()) * 1000;
+      (context.started_at_millis > 0 ? context.started_at_millis : services.clock.NowMillis()) *
+      1000;
   std::vector<std::vector<Value>> rows;
   rows.reserve(sources.size());
   for (const SourceRow& source : sources) {
     std::vector<std::optional<Value>> given(columns.size());
-    for (size_t i = 0; i < targets.size(); ++i) given[targets[i]] = source[i];
+    for (size_t i = 0; i < targets.size(); ++i)
+      given[targets[i]] = source[i];
     std::vector<Value> row;
     row.reserve(columns.size());
     for (size_t c = 0; c < columns.size(); ++c) {

@@ -41,7 +41,9 @@ class TestServer {
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::string Log() const;
-  client::HttpClient Client() const { return client::HttpClient("127.0.0.1", port_); }
+  client::HttpClient Client(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+    return client::HttpClient("127.0.0.1", port_, timeout);
+  }
 
   // Sends `signal_number` and waits for the exit; returns the exit code, or 128+signal if
   // the process died of a signal. kUnavailable if it does not exit before the deadline

@@ -1,0 +1,211 @@
+// INSERT and SELECT over HTTP against the real server (data-path issue, first part).
+#include <signal.h>
+
+#include <regex>
+#include <thread>
+
+#include "tests/e2e/sql_fixture.h"
+
+namespace kalam::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+class DmlTest : public SqlTest {};
+
+TEST_F(DmlTest, EveryTypeRoundTripsThroughInsertAndSelect) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, flag BOOLEAN, small SMALLINT, n INT, "
+     "f FLOAT, d DOUBLE, price DECIMAL(10,2), body TEXT, doc JSON, raw BYTES, uid UUID, "
+     "day DATE, tm TIME, ts TIMESTAMP, vec EMBEDDING(3))");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (9007199254740993, true, -7, 42, 1.5, 0.1, 12.5, "
+     "'héllo ✓ \"quoted\"', '{\"k\": [1, 2]}', 'hi!?', '0193A5E2-7C4F-7ABC-8DEF-0123456789AB', "
+     "'2026-11-22', '10:00:00.5', '2026-11-22T10:00:00.123456Z', '[0.5, -1, 2]')");
+  Ok("INSERT INTO " + ns_ + ".t (id) VALUES (2)");  // everything else NULL
+  const SqlReply reply = Ok("SELECT * FROM " + ns_ + ".t ORDER BY id DESC");
+  const auto& row = reply.Rows().at(0).as_array();
+  EXPECT_EQ(row.at(0), "9007199254740993");  // BIGINT as a string: no precision lost
+  EXPECT_EQ(row.at(1), true);
+  EXPECT_EQ(row.at(2), -7);
+  EXPECT_EQ(row.at(3), 42);
+  EXPECT_EQ(row.at(4), 1.5);
+  EXPECT_EQ(row.at(5), 0.1);
+  EXPECT_EQ(row.at(6), "12.50");
+  EXPECT_EQ(row.at(7), "héllo ✓ \"quoted\"");
+  EXPECT_EQ(row.at(8).at("k").at(1), 2);  // JSON embedded, not a string
+  EXPECT_EQ(row.at(9), "aGkhPw==");       // BYTES as base64
+  EXPECT_EQ(row.at(10), "0193a5e2-7c4f-7abc-8def-0123456789ab");
+  EXPECT_EQ(row.at(11), "2026-11-22");
+  EXPECT_EQ(row.at(12), "10:00:00.500000");
+  EXPECT_EQ(row.at(13), "2026-11-22T10:00:00.123456Z");
+  EXPECT_EQ(row.at(14).at(1), -1);
+  const auto& nulls = reply.Rows().at(1).as_array();
+  for (size_t i = 1; i < nulls.size(); ++i) EXPECT_TRUE(nulls.at(i).is_null()) << i;
+}
+
+TEST_F(DmlTest, DefaultFunctionsFillMissingColumns) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT, "
+     "u UUID DEFAULT UUID_V7(), code TEXT DEFAULT ULID(), at_time TIMESTAMP DEFAULT NOW(), "
+     "who TEXT DEFAULT CURRENT_USER(), status TEXT DEFAULT 'new', score INT DEFAULT -1, "
+     "ok BOOLEAN DEFAULT true)");
+  EXPECT_EQ(Ok("INSERT INTO " + ns_ + ".t (body) VALUES ('a'), ('b')").Message(), "Inserted 2 row(s)");
+  const SqlReply reply = Ok("SELECT * FROM " + ns_ + ".t ORDER BY id");
+  ASSERT_EQ(reply.Rows().size(), 2u);
+  const auto& first = reply.Rows().at(0).as_array();
+  const auto& second = reply.Rows().at(1).as_array();
+  EXPECT_TRUE(std::regex_match(Text(first.at(0)), std::regex("[0-9]{18,19}")));
+  EXPECT_LT(std::stoll(Text(first.at(0))), std::stoll(Text(second.at(0))));
+  EXPECT_TRUE(std::regex_match(Text(first.at(2)),
+                               std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  EXPECT_TRUE(std::regex_match(Text(first.at(3)), std::regex("[0-7][0-9A-HJKMNP-TV-Z]{25}")));
+  EXPECT_TRUE(std::regex_match(Text(first.at(4)), std::regex("20[0-9]{2}-.*T.*\\.[0-9]{6}Z")));
+  EXPECT_EQ(first.at(5), "root");
+  EXPECT_EQ(first.at(6), "new");
+  EXPECT_EQ(first.at(7), -1);
+  EXPECT_EQ(first.at(8), true);
+  Ok("INSERT INTO " + ns_ + ".t (id, body, status) VALUES (DEFAULT, 'c', DEFAULT)");
+  EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".t WHERE status = 'new'").Rows().at(0).at(0), "3");
+}
+
+TEST_F(DmlTest, ParametersOfEveryKind) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT, n INT, d DOUBLE, ok BOOLEAN, "
+     "doc JSON, vec EMBEDDING(2), ts TIMESTAMP)");
+  boost::json::object request;
+  request["params"] = boost::json::array{
+      "9007199254740993", "text", 7, 2.5, true, boost::json::object{{"a", 1}},
+      boost::json::array{0.5, 1.5}, "2026-11-22T10:00:00Z"};
+  Result<SqlReply> inserted = PostSql(*client_, "INSERT INTO " + ns_ + ".t VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                      request);
+  ASSERT_OK(inserted);
+  EXPECT_EQ(inserted->http_status, 200) << boost::json::serialize(inserted->body);
+  const SqlReply selected = Ok("SELECT * FROM " + ns_ + ".t");
+  const auto& row = selected.Rows().at(0).as_array();
+  EXPECT_EQ(row.at(0), "9007199254740993");
+  EXPECT_EQ(row.at(2), 7);
+  EXPECT_EQ(row.at(5).at("a"), 1);
+  EXPECT_EQ(row.at(6).at(1), 1.5);
+  EXPECT_EQ(row.at(7), "2026-11-22T10:00:00.000000Z");
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (id) VALUES ($1)"), HasSubstr("parameter $1 was not given"));
+}
+
+TEST_F(DmlTest, FailingRowsFailTheWholeStatement) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT NOT NULL, n INT)");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'kept', 1)");
+  EXPECT_EQ(Fails("INSERT INTO " + ns_ + ".t VALUES (2, 'x', 1), (1, 'dup', 1)", 409),
+            "Statement 1 failed: Primary key violation: value '1' already exists in column 'id'");
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (3, 'x', 1), (4, NULL, 1)"),
+              HasSubstr("column 'body' cannot be NULL"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (5, 'x', 1), (6, 'y', 'many')"),
+              HasSubstr("invalid value for column 'n' (INT): 'many' is not a whole number"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (7, 'x', 99999999999)"), HasSubstr("out of range"));
+  EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".t").Rows().at(0).at(0), "1");
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (nope) VALUES (1)"), HasSubstr("column 'nope' does not exist"));
+  EXPECT_THAT(Fails("INSERT INTO system.users (user_id) VALUES ('x')", 403),
+              HasSubstr("Cannot INSERT into SYSTEM tables"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (8, 'x', 1) RETURNING id"),
+              HasSubstr("RETURNING is not supported"));
+}
+
+TEST_F(DmlTest, InsertSelectAndExpressions) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT, created TIMESTAMP)");
+  EXPECT_EQ(Ok("INSERT INTO " + ns_ + ".t (id, body) SELECT i, 'row ' || i FROM range(1, 101) r(i)")
+                .Message(),
+            "Inserted 100 row(s)");
+  Ok("INSERT INTO " + ns_ + ".t (id, body, created) VALUES (1000, upper('e') || '!', now())");
+  const SqlReply reply = Ok("SELECT count(*), sum(id), max(body) FROM " + ns_ + ".t WHERE id <= 100");
+  EXPECT_EQ(reply.Rows().at(0).at(0), "100");
+  EXPECT_EQ(reply.Rows().at(0).at(1), "5050");
+  EXPECT_EQ(Ok("SELECT body FROM " + ns_ + ".t WHERE id = 1000").Rows().at(0).at(0), "E!");
+  // Window functions, CTEs and joins with shared and system tables run over the scoped rows.
+  Ok("CREATE SHARED TABLE " + ns_ + ".tags (id BIGINT PRIMARY KEY, tag TEXT)");
+  Ok("INSERT INTO " + ns_ + ".tags VALUES (1, 'first'), (2, 'second')");
+  const SqlReply joined = Ok(
+      "WITH ranked AS (SELECT id, row_number() OVER (ORDER BY id DESC) AS r FROM " + ns_ + ".t) "
+      "SELECT g.tag, ranked.r FROM ranked JOIN " + ns_ + ".tags g ON g.id = ranked.id "
+      "JOIN system.namespaces n ON n.namespace_id = '" + ns_ + "' ORDER BY g.id");
+  ASSERT_EQ(joined.Rows().size(), 2u);
+  EXPECT_EQ(joined.Rows().at(0).at(0), "first");
+  EXPECT_EQ(joined.Rows().at(0).at(1), "101");
+}
+
+TEST_F(DmlTest, ConcurrentClientsNeverDuplicateOrLoseRows) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, writer INT)");
+  std::atomic<int> collisions_won{0};
+  std::atomic<int> failures{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int w = 0; w < 8; ++w) {
+      threads.emplace_back([&, w] {
+        client::HttpClient client = server_->Client();
+        for (int key = 0; key < 40; ++key) {
+          Result<SqlReply> shared = PostSql(client, "INSERT INTO " + ns_ + ".t VALUES (" +
+                                                        std::to_string(key) + ", " + std::to_string(w) + ")");
+          if (shared.ok() && shared->http_status == 200) ++collisions_won;
+          Result<SqlReply> own = PostSql(client, "INSERT INTO " + ns_ + ".t VALUES (" +
+                                                     std::to_string(1000 + w * 100 + key) + ", " +
+                                                     std::to_string(w) + ")");
+          if (!own.ok() || own->http_status != 200) ++failures;
+        }
+      });
+    }
+  }
+  EXPECT_EQ(collisions_won, 40);
+  EXPECT_EQ(failures, 0);
+  const SqlReply counts = Ok("SELECT count(*), count(DISTINCT id) FROM " + ns_ + ".t");
+  EXPECT_EQ(counts.Rows().at(0).at(0), "360");
+  EXPECT_EQ(counts.Rows().at(0).at(1), "360");
+}
+
+// kill -9 while a writer runs: every acknowledged statement is there after a restart, and
+// every statement is there entirely or not at all.
+TEST(DmlCrashTest, KillNineLosesNoAcknowledgedWriteAndNoStatementIsHalfApplied) {
+  testing::TempDir dir;
+  auto started = TestServer::Start({.data_dir = dir.path()});
+  ASSERT_OK(started);
+  std::unique_ptr<TestServer> server = std::move(started).value();
+  client::HttpClient setup = server->Client();
+  ASSERT_OK(PostSql(setup, "CREATE NAMESPACE crash"));
+  ASSERT_OK(PostSql(setup, "CREATE TABLE crash.t (id BIGINT PRIMARY KEY, statement INT)"));
+  constexpr int kRowsPerStatement = 5;
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> stop{false};
+  std::jthread writer([&] {
+    client::HttpClient client = server->Client(std::chrono::seconds(2));
+    for (int statement = 0; !stop; ++statement) {
+      std::string sql = "INSERT INTO crash.t VALUES ";
+      for (int r = 0; r < kRowsPerStatement; ++r) {
+        sql += (r ? ", (" : "(") + std::to_string(statement * kRowsPerStatement + r) + ", " +
+               std::to_string(statement) + ")";
+      }
+      Result<SqlReply> reply = PostSql(client, sql);
+      if (!reply.ok() || reply->http_status != 200) break;  // the server is gone
+      acknowledged = statement + 1;
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (acknowledged < 200 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GE(acknowledged, 200);
+  ASSERT_OK_AND_ASSIGN(const int code, server->SignalAndWait(SIGKILL));  // mid-stream
+  EXPECT_EQ(code, 128 + SIGKILL);
+  stop = true;
+  writer.join();
+  const int acked = acknowledged;
+
+  auto restarted = TestServer::Start({.data_dir = dir.path()});
+  ASSERT_OK(restarted);
+  client::HttpClient client = (*restarted)->Client();
+  ASSERT_OK_AND_ASSIGN(const SqlReply per_statement,
+                       PostSql(client, "SELECT statement, count(*) FROM crash.t GROUP BY statement "
+                                       "HAVING count(*) <> " + std::to_string(kRowsPerStatement)));
+  EXPECT_TRUE(per_statement.Rows().empty()) << boost::json::serialize(per_statement.body);
+  ASSERT_OK_AND_ASSIGN(const SqlReply total,
+                       PostSql(client, "SELECT count(DISTINCT statement), max(statement) FROM crash.t"));
+  const int statements = std::stoi(Text(total.Rows().at(0).at(0)));
+  EXPECT_GE(statements, acked);      // every acknowledged statement survived
+  EXPECT_LE(statements, acked + 1);  // at most the one in flight when killed
+  EXPECT_EQ(total.Rows().at(0).at(1).to_number<int64_t>(), statements - 1);  // no gaps
+}
+
+}  // namespace
+}  // namespace kalam::e2e
