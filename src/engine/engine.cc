@@ -225,17 +225,84 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-Status Engine::Query(const std::string& sql, const std::string& user_id, ResultSink& sink) {
+namespace {
+
+duckdb_value ToDuckDbValue(const Value& value) {
+  switch (value.kind) {
+    case Value::Kind::kNull:
+      return duckdb_create_null_value();
+    case Value::Kind::kBoolean:
+      return duckdb_create_bool(value.boolean);
+    case Value::Kind::kInt32:
+    case Value::Kind::kInt64:
+      return duckdb_create_int64(value.integer);
+    case Value::Kind::kDouble:
+      return duckdb_create_double(value.number);
+    case Value::Kind::kList: {
+      std::vector<duckdb_value> items;
+      for (const Value& child : value.children)
+        items.push_back(ToDuckDbValue(child));
+      duckdb_logical_type type = duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+      duckdb_value list = duckdb_create_list_value(type, items.data(), items.size());
+      duckdb_destroy_logical_type(&type);
+      for (duckdb_value& item : items)
+        duckdb_destroy_value(&item);
+      return list;
+    }
+    case Value::Kind::kUInt64: {
+      const std::string text = std::to_string(value.unsigned_integer);
+      return duckdb_create_varchar_length(text.data(), text.size());
+    }
+    default:
+      return duckdb_create_varchar_length(value.text.data(), value.text.size());
+  }
+}
+
+// Prepares `sql`, binds `params` and runs it. The prepare state is checked before
+// anything else is asked of the statement (reference/deps.md pitfall 11).
+Status RunPrepared(duckdb_connection connection, const std::string& sql,
+                   std::span<const Value> params, duckdb_result* result) {
+  duckdb_prepared_statement prepared = nullptr;
+  Status status;
+  if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
+    const char* error = duckdb_prepare_error(prepared);
+    status = Status::InvalidArgument(error != nullptr ? error : "invalid query");
+  } else if (duckdb_nparams(prepared) > params.size()) {
+    status = Status::InvalidArgument("the query uses $" + std::to_string(duckdb_nparams(prepared)) +
+                                     " but only " + std::to_string(params.size()) +
+                                     " parameter(s) were given");
+  } else {
+    for (idx_t i = 0; i < duckdb_nparams(prepared) && status.ok(); ++i) {
+      duckdb_value value = ToDuckDbValue(params[i]);
+      if (duckdb_bind_value(prepared, i + 1, value) == DuckDBError) {
+        status = Status::InvalidArgument("cannot bind parameter $" + std::to_string(i + 1));
+      }
+      duckdb_destroy_value(&value);
+    }
+    if (status.ok() && duckdb_execute_prepared(prepared, result) == DuckDBError) {
+      status = ToStatus(duckdb_result_error_type(result), duckdb_result_error(result));
+    }
+  }
+  duckdb_destroy_prepare(&prepared);
+  return status;
+}
+
+}  // namespace
+
+Status Engine::Query(const std::string& sql, const std::string& user_id,
+                     std::span<const Value> params, ResultSink& sink) {
   const PooledConnection pooled = impl_->Acquire();
   impl_->scopes.Set(pooled.id, user_id);
   QueryResult result;
-  const duckdb_state state = duckdb_query(pooled.connection, sql.c_str(), result.get());
   Status status;
-  if (state == DuckDBError) {
-    status = ToStatus(duckdb_result_error_type(result.get()), duckdb_result_error(result.get()));
+  if (params.empty()) {
+    if (duckdb_query(pooled.connection, sql.c_str(), result.get()) == DuckDBError) {
+      status = ToStatus(duckdb_result_error_type(result.get()), duckdb_result_error(result.get()));
+    }
   } else {
-    status = StreamResult(result.get(), sink);
+    status = RunPrepared(pooled.connection, sql, params, result.get());
   }
+  if (status.ok()) status = StreamResult(result.get(), sink);
   impl_->scopes.Clear(pooled.id);
   impl_->Release(pooled);
   return status;

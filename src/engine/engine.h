@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -40,8 +41,10 @@ class Engine {
 
   // Runs `sql` and streams its result to `sink`. DuckDB errors become kInvalidArgument
   // (parse/bind/conversion), kPermissionDenied, kResourceExhausted (memory) or kInternal.
-  // `user_id` is the scope kalam_scan reads USER/STREAM rows for.
-  Status Query(const std::string& sql, const std::string& user_id, ResultSink& sink);
+  // `user_id` is the scope kalam_scan reads USER/STREAM rows for. `params` bind $1, $2, …
+  // as values (never spliced into the SQL text).
+  Status Query(const std::string& sql, const std::string& user_id, std::span<const Value> params,
+               ResultSink& sink);
 
   // Binds `sql` without running it (checks names, types and columns).
   Status Validate(const std::string& sql);

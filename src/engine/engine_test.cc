@@ -26,14 +26,14 @@ class EngineTest : public ::testing::Test {
 
   testing::CollectingSink::Result Run(const std::string& sql) {
     testing::CollectingSink sink;
-    const Status status = engine_->Query(sql, "root", sink);
+    const Status status = engine_->Query(sql, "root", {}, sink);
     EXPECT_OK(status);
     return status.ok() ? sink.last() : testing::CollectingSink::Result{};
   }
 
   Status RunError(const std::string& sql) {
     testing::CollectingSink sink;
-    return engine_->Query(sql, "root", sink);
+    return engine_->Query(sql, "root", {}, sink);
   }
 
   testing::TempDir dir_;

@@ -17,14 +17,16 @@
 #include "duckdb/parser/query_node/recursive_cte_node.hpp"
 #include "duckdb/parser/query_node/select_node.hpp"
 #include "duckdb/parser/query_node/set_operation_node.hpp"
+#include "duckdb/parser/statement/delete_statement.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/statement/update_statement.hpp"
 #include "duckdb/parser/tableref/basetableref.hpp"
 #include "duckdb/parser/tableref/expressionlistref.hpp"
 #include "duckdb/parser/tableref/joinref.hpp"
 #include "duckdb/parser/tableref/subqueryref.hpp"
 #include "duckdb/parser/tableref/table_function_ref.hpp"
-#include "engine/insert_analysis.h"
+#include "engine/dml_analysis.h"
 
 namespace kalam::engine {
 namespace {
@@ -346,6 +348,79 @@ Result<InsertPlan> AnalyzeInsert(std::string_view sql) {
     }
     if (!insert.select_statement) return Status::InvalidArgument("INSERT needs VALUES or a SELECT");
     plan.select_sql = insert.select_statement->ToString();
+    return plan;
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(ParserMessage(e));
+  }
+}
+
+namespace {
+
+// The schema and name of a DML target, which must be a plain table reference.
+Status TargetOf(duckdb::TableRef& ref, std::string& schema, std::string& table) {
+  if (ref.type != duckdb::TableReferenceType::BASE_TABLE) {
+    return Status::InvalidArgument("the target must be a table");
+  }
+  auto& base = ref.Cast<duckdb::BaseTableRef>();
+  if (!base.catalog_name.empty()) {
+    return Status::InvalidArgument("three-part table names are not supported");
+  }
+  if (!base.alias.empty())
+    return Status::InvalidArgument("an alias on the target table is not supported");
+  schema = Lower(base.schema_name);
+  table = Lower(base.table_name);
+  return Status();
+}
+
+template <typename Statement>
+Result<Statement*> SingleStatement(duckdb::Parser& parser, std::string_view sql,
+                                   duckdb::StatementType type, std::string_view verb) {
+  parser.ParseQuery(std::string(sql));
+  if (parser.statements.size() != 1 || parser.statements[0]->type != type) {
+    return Status::InvalidArgument("expected exactly one " + std::string(verb) + " statement");
+  }
+  auto& statement = parser.statements[0]->Cast<Statement>();
+  if (!statement.returning_list.empty())
+    return Status::InvalidArgument("RETURNING is not supported");
+  if (!statement.cte_map.map.empty()) {
+    return Status::InvalidArgument("WITH … " + std::string(verb) + " is not supported");
+  }
+  return &statement;
+}
+
+}  // namespace
+
+Result<UpdatePlan> AnalyzeUpdate(std::string_view sql) {
+  try {
+    duckdb::Parser parser;
+    KALAM_ASSIGN_OR_RETURN(duckdb::UpdateStatement * update,
+                           SingleStatement<duckdb::UpdateStatement>(
+                               parser, sql, duckdb::StatementType::UPDATE_STATEMENT, "UPDATE"));
+    if (update->from_table) return Status::InvalidArgument("UPDATE … FROM is not supported");
+    UpdatePlan plan;
+    KALAM_RETURN_IF_ERROR(TargetOf(*update->table, plan.schema, plan.table));
+    const duckdb::UpdateSetInfo& set = *update->set_info;
+    for (size_t i = 0; i < set.columns.size(); ++i) {
+      plan.assignments.emplace_back(Lower(set.columns[i]), set.expressions[i]->ToString());
+    }
+    if (set.condition) plan.where_sql = set.condition->ToString();
+    return plan;
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(ParserMessage(e));
+  }
+}
+
+Result<DeletePlan> AnalyzeDelete(std::string_view sql) {
+  try {
+    duckdb::Parser parser;
+    KALAM_ASSIGN_OR_RETURN(duckdb::DeleteStatement * remove,
+                           SingleStatement<duckdb::DeleteStatement>(
+                               parser, sql, duckdb::StatementType::DELETE_STATEMENT, "DELETE"));
+    if (!remove->using_clauses.empty())
+      return Status::InvalidArgument("DELETE … USING is not supported");
+    DeletePlan plan;
+    KALAM_RETURN_IF_ERROR(TargetOf(*remove->table, plan.schema, plan.table));
+    if (remove->condition) plan.where_sql = remove->condition->ToString();
     return plan;
   } catch (const std::exception& e) {
     return Status::InvalidArgument(ParserMessage(e));

@@ -1,7 +1,7 @@
 #include <optional>
 #include <set>
 
-#include "engine/insert_analysis.h"
+#include "engine/dml_analysis.h"
 #include "sql/handlers.h"
 #include "tables/coerce.h"
 
@@ -28,7 +28,8 @@ Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql,
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
                          RewriteForEngine(sql, services, context, false));
   RowsSink sink;
-  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(), sink));
+  KALAM_RETURN_IF_ERROR(
+      services.engine.Query(rewritten, context.user_id.value(), context.parameters, sink));
   return std::move(sink.rows);
 }
 
@@ -222,6 +223,122 @@ Result<Handled> HandleInsert(const Dml& insert, Services& services, const Execut
   KALAM_ASSIGN_OR_RETURN(const size_t inserted, services.writer.Insert(*table, scope, rows));
   SendMessage(sink, "Inserted " + std::to_string(inserted) + " row(s)");
   return Handled{{"INSERT", "TABLE " + table->qualified_name}};
+}
+
+namespace {
+
+std::string Quoted(const std::string& name) {
+  return "\"" + name + "\"";
+}
+
+struct DmlTarget {
+  std::shared_ptr<const catalog::CachedTable> table;
+  std::string scope;
+};
+
+Result<DmlTarget> ResolveTarget(const std::string& schema, const std::string& name,
+                                std::string_view verb, Services& services,
+                                const ExecutionContext& context) {
+  const std::string ns = schema.empty() ? context.default_namespace : schema;
+  if (ns == "system" || ns == "information_schema") {
+    return Status::PermissionDenied("Cannot " + std::string(verb) + " SYSTEM tables");
+  }
+  KALAM_ASSIGN_OR_RETURN(auto table, services.catalog.GetTable(ns, name));
+  KALAM_RETURN_IF_ERROR(CheckWriteRights(context.role, *table));
+  std::string scope =
+      table->table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
+  return DmlTarget{std::move(table), std::move(scope)};
+}
+
+std::string WhereClause(const std::string& where_sql) {
+  return where_sql.empty() ? "" : " WHERE " + where_sql;
+}
+
+}  // namespace
+
+Result<Handled> HandleUpdate(const Dml& update, Services& services, const ExecutionContext& context,
+                             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const engine::UpdatePlan plan, engine::AnalyzeUpdate(update.sql));
+  KALAM_ASSIGN_OR_RETURN(const DmlTarget target,
+                         ResolveTarget(plan.schema, plan.table, "UPDATE", services, context));
+  const catalog::CachedTable& table = *target.table;
+  if (table.table.table_type == catalog::TableType::kStream) {
+    return Status::InvalidArgument("STREAM tables are append-only: UPDATE is not supported");
+  }
+  const auto& columns = table.schema.columns;
+  std::vector<size_t> assigned;
+  std::set<std::string> seen;
+  for (const auto& [name, expression] : plan.assignments) {
+    const ColumnDefinition* column = table.FindColumn(name);
+    if (column == nullptr) {
+      return Status::InvalidArgument("column '" + name + "' does not exist in table " +
+                                     table.qualified_name);
+    }
+    if (column->primary_key) {
+      return Status::InvalidArgument("cannot UPDATE the primary key column '" + name +
+                                     "': DELETE the row and INSERT it with the new key");
+    }
+    if (!seen.insert(name).second)
+      return Status::InvalidArgument("column '" + name + "' is set twice");
+    assigned.push_back(static_cast<size_t>(column - columns.data()));
+  }
+  // Current values, _seq and the new values, for exactly the rows the caller can see.
+  std::string query = "SELECT ";
+  for (const ColumnDefinition& column : columns)
+    query += Quoted(column.name) + ", ";
+  query += "_seq";
+  for (const auto& [name, expression] : plan.assignments)
+    query += ", " + expression;
+  query += " FROM " + table.qualified_name + WhereClause(plan.where_sql);
+  KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, services, context));
+  std::vector<std::vector<Value>> rows;
+  std::vector<int64_t> seqs;
+  for (const std::vector<Value>& result : selected) {
+    std::vector<Value> row(result.begin(), result.begin() + static_cast<ptrdiff_t>(columns.size()));
+    for (size_t i = 0; i < assigned.size(); ++i) {
+      const ColumnDefinition& column = columns[assigned[i]];
+      KALAM_ASSIGN_OR_RETURN(
+          row[assigned[i]],
+          tables::CoerceValue(column.type, result[columns.size() + 1 + i], column.name));
+    }
+    seqs.push_back(result[columns.size()].integer);
+    rows.push_back(std::move(row));
+  }
+  KALAM_ASSIGN_OR_RETURN(const size_t updated,
+                         services.writer.Update(table, target.scope, rows, seqs));
+  SendMessage(sink, "Updated " + std::to_string(updated) + " row(s)");
+  return Handled{{"UPDATE", "TABLE " + table.qualified_name}};
+}
+
+Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
+                             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const engine::DeletePlan plan, engine::AnalyzeDelete(remove.sql));
+  KALAM_ASSIGN_OR_RETURN(const DmlTarget target,
+                         ResolveTarget(plan.schema, plan.table, "DELETE from", services, context));
+  const catalog::CachedTable& table = *target.table;
+  const bool stream = table.table.table_type == catalog::TableType::kStream;
+  if (plan.where_sql.empty()) {
+    return Status::InvalidArgument(std::string(stream ? "DELETE on STREAM tables" : "DELETE") +
+                                   " requires a WHERE clause");
+  }
+  const ColumnDefinition* pk = table.PrimaryKey();
+  const std::string query = "SELECT " + (stream || pk == nullptr ? "NULL" : Quoted(pk->name)) +
+                            ", _seq FROM " + table.qualified_name + WhereClause(plan.where_sql);
+  KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, services, context));
+  std::vector<Value> keys;
+  std::vector<int64_t> seqs;
+  for (const std::vector<Value>& row : selected) {
+    keys.push_back(row[0]);
+    seqs.push_back(row[1].integer);
+  }
+  size_t deleted = 0;
+  if (stream) {
+    KALAM_ASSIGN_OR_RETURN(deleted, services.writer.DeleteEvents(table, target.scope, seqs));
+  } else {
+    KALAM_ASSIGN_OR_RETURN(deleted, services.writer.Delete(table, target.scope, keys, seqs));
+  }
+  SendMessage(sink, "Deleted " + std::to_string(deleted) + " row(s)");
+  return Handled{{"DELETE", "TABLE " + table.qualified_name}};
 }
 
 }  // namespace kalam::sql

@@ -54,9 +54,8 @@ Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, Res
           [&](const Query& s) { return HandleQuery(s, services, context, sink); },
           [&](const Dml& s) -> Result<Handled> {
             if (s.verb == "INSERT") return HandleInsert(s, services, context, sink);
-            return Status::InvalidArgument(s.verb +
-                                           " is not available in this build yet: it "
-                                           "comes with the rest of the data path");
+            if (s.verb == "UPDATE") return HandleUpdate(s, services, context, sink);
+            return HandleDelete(s, services, context, sink);
           },
           [&](const auto&) -> Result<Handled> {
             if (std::holds_alternative<CreateStorage>(statement) ||

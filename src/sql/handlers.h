@@ -67,6 +67,10 @@ Result<Handled> HandleQuery(const Query& query, Services& services, const Execut
                             ResultSink& sink);
 Result<Handled> HandleInsert(const Dml& insert, Services& services, const ExecutionContext& context,
                              ResultSink& sink);
+Result<Handled> HandleUpdate(const Dml& update, Services& services, const ExecutionContext& context,
+                             ResultSink& sink);
+Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
+                             ResultSink& sink);
 
 // Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
 // validation (CREATE VIEW), user tables become typed empty relations; for execution,

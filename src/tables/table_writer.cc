@@ -45,6 +45,11 @@ Status CheckRow(const CachedTable& table, const std::vector<Value>& row) {
   return Status();
 }
 
+Status ChangedConcurrently(const CachedTable& table) {
+  return Status::Conflict("a row of " + table.qualified_name +
+                          " was changed by a concurrent statement; nothing was written, retry");
+}
+
 Status Duplicate(const CachedTable& table, size_t pk_index, const Value& value) {
   return Status::Conflict("Primary key violation: value '" + DisplayValue(value) +
                           "' already exists in column '" + table.schema.columns[pk_index].name +
@@ -100,7 +105,8 @@ Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& 
 }
 
 Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& scope,
-                                   const std::vector<std::vector<Value>>& rows) {
+                                   const std::vector<std::vector<Value>>& rows,
+                                   const std::vector<int64_t>& expected_seqs) {
   if (table.table.table_type == catalog::TableType::kStream) {
     return Status::InvalidArgument("STREAM tables are append-only: UPDATE is not supported");
   }
@@ -111,8 +117,12 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
   MutexLock lock(commit_mu_);
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
-  for (const std::vector<Value>& row : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const std::vector<Value>& row = rows[i];
     KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, GetLatest(table, scope, row[pk_index]));
+    const bool checked = i < expected_seqs.size();
+    if (checked && (!old.has_value() || old->seq != expected_seqs[i]))
+      return ChangedConcurrently(table);
     if (!old.has_value()) continue;
     KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, row[pk_index]));
     KALAM_ASSIGN_OR_RETURN(const int64_t seq, snowflake_.Next());
@@ -125,23 +135,49 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
 }
 
 Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& scope,
-                                   const std::vector<Value>& primary_keys) {
+                                   const std::vector<Value>& primary_keys,
+                                   const std::vector<int64_t>& expected_seqs) {
   KALAM_RETURN_IF_ERROR(PrimaryKeyIndex(table, "DELETE"));
   const TableId id = table.table.table_id;
   MutexLock lock(commit_mu_);
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   std::set<std::string> statement_keys;
-  for (const Value& key : primary_keys) {
+  for (size_t i = 0; i < primary_keys.size(); ++i) {
+    const Value& key = primary_keys[i];
     KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, key));
     if (!statement_keys.insert(pk_key).second) continue;  // deleted once per statement
     KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, GetLatest(table, scope, key));
+    const bool checked = i < expected_seqs.size();
+    if (checked && (!old.has_value() || old->seq != expected_seqs[i]))
+      return ChangedConcurrently(table);
     if (!old.has_value()) continue;
     KALAM_ASSIGN_OR_RETURN(const int64_t seq, snowflake_.Next());
     batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, true}));
     batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
               EncodeRowValue(true, table.schema.columns, old->values));  // tombstone keeps values
     changes.push_back({id, scope, ChangeRecord::Op::kDelete, old->values, old->values, seq});
+  }
+  return Commit(batch, changes);
+}
+
+Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::string& scope,
+                                         const std::vector<int64_t>& seqs) {
+  if (table.table.table_type != catalog::TableType::kStream) {
+    return Status::Internal("DeleteEvents is for STREAM tables");
+  }
+  const TableId id = table.table.table_id;
+  const storage::Partition partition = RowPartition(table.table.table_type);
+  MutexLock lock(commit_mu_);
+  storage::WriteBatch batch;
+  std::vector<ChangeRecord> changes;
+  for (const int64_t seq : std::set<int64_t>(seqs.begin(), seqs.end())) {
+    const std::string key = RowKey(id, scope, seq);
+    KALAM_ASSIGN_OR_RETURN(const std::optional<std::string> bytes, kv_.Get(partition, key));
+    if (!bytes.has_value()) continue;
+    KALAM_ASSIGN_OR_RETURN(RowVersion old, DecodeRowValue(key, *bytes, table.schema.columns));
+    batch.Delete(partition, key);
+    changes.push_back({id, scope, ChangeRecord::Op::kDelete, old.values, old.values, seq});
   }
   return Commit(batch, changes);
 }

@@ -40,13 +40,23 @@ class TableWriter {
 
   // Writes each row as the new version of the row with its primary key; rows whose key
   // does not exist (or is deleted) are skipped. Returns the number updated.
+  // `expected_seqs` (optional, one per row): the _seq the caller read the row at; if the
+  // row has changed since, the whole statement fails with kConflict instead of silently
+  // overwriting a concurrent update.
   Result<size_t> Update(const catalog::CachedTable& table, const std::string& scope,
-                        const std::vector<std::vector<Value>>& rows) KALAM_EXCLUDES(commit_mu_);
+                        const std::vector<std::vector<Value>>& rows,
+                        const std::vector<int64_t>& expected_seqs = {}) KALAM_EXCLUDES(commit_mu_);
 
   // Writes a tombstone (carrying the old values) for each existing key. Returns the number
-  // deleted.
+  // deleted. `expected_seqs` as for Update.
   Result<size_t> Delete(const catalog::CachedTable& table, const std::string& scope,
-                        const std::vector<Value>& primary_keys) KALAM_EXCLUDES(commit_mu_);
+                        const std::vector<Value>& primary_keys,
+                        const std::vector<int64_t>& expected_seqs = {}) KALAM_EXCLUDES(commit_mu_);
+
+  // STREAM tables: removes the events with these _seq values (physically; streams keep no
+  // history). Returns the number removed.
+  Result<size_t> DeleteEvents(const catalog::CachedTable& table, const std::string& scope,
+                              const std::vector<int64_t>& seqs) KALAM_EXCLUDES(commit_mu_);
 
   // The latest live version of the row with `primary_key`, or nullopt.
   Result<std::optional<RowVersion>> GetLatest(const catalog::CachedTable& table,

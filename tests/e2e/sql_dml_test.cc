@@ -14,10 +14,12 @@ using ::testing::HasSubstr;
 class DmlTest : public SqlTest {};
 
 TEST_F(DmlTest, EveryTypeRoundTripsThroughInsertAndSelect) {
-  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, flag BOOLEAN, small SMALLINT, n INT, "
+  Ok("CREATE TABLE " + ns_ +
+     ".t (id BIGINT PRIMARY KEY, flag BOOLEAN, small SMALLINT, n INT, "
      "f FLOAT, d DOUBLE, price DECIMAL(10,2), body TEXT, doc JSON, raw BYTES, uid UUID, "
      "day DATE, tm TIME, ts TIMESTAMP, vec EMBEDDING(3))");
-  Ok("INSERT INTO " + ns_ + ".t VALUES (9007199254740993, true, -7, 42, 1.5, 0.1, 12.5, "
+  Ok("INSERT INTO " + ns_ +
+     ".t VALUES (9007199254740993, true, -7, 42, 1.5, 0.1, 12.5, "
      "'héllo ✓ \"quoted\"', '{\"k\": [1, 2]}', 'hi!?', '0193A5E2-7C4F-7ABC-8DEF-0123456789AB', "
      "'2026-11-22', '10:00:00.5', '2026-11-22T10:00:00.123456Z', '[0.5, -1, 2]')");
   Ok("INSERT INTO " + ns_ + ".t (id) VALUES (2)");  // everything else NULL
@@ -39,23 +41,27 @@ TEST_F(DmlTest, EveryTypeRoundTripsThroughInsertAndSelect) {
   EXPECT_EQ(row.at(13), "2026-11-22T10:00:00.123456Z");
   EXPECT_EQ(row.at(14).at(1), -1);
   const auto& nulls = reply.Rows().at(1).as_array();
-  for (size_t i = 1; i < nulls.size(); ++i) EXPECT_TRUE(nulls.at(i).is_null()) << i;
+  for (size_t i = 1; i < nulls.size(); ++i)
+    EXPECT_TRUE(nulls.at(i).is_null()) << i;
 }
 
 TEST_F(DmlTest, DefaultFunctionsFillMissingColumns) {
-  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT, "
+  Ok("CREATE TABLE " + ns_ +
+     ".t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT, "
      "u UUID DEFAULT UUID_V7(), code TEXT DEFAULT ULID(), at_time TIMESTAMP DEFAULT NOW(), "
      "who TEXT DEFAULT CURRENT_USER(), status TEXT DEFAULT 'new', score INT DEFAULT -1, "
      "ok BOOLEAN DEFAULT true)");
-  EXPECT_EQ(Ok("INSERT INTO " + ns_ + ".t (body) VALUES ('a'), ('b')").Message(), "Inserted 2 row(s)");
+  EXPECT_EQ(Ok("INSERT INTO " + ns_ + ".t (body) VALUES ('a'), ('b')").Message(),
+            "Inserted 2 row(s)");
   const SqlReply reply = Ok("SELECT * FROM " + ns_ + ".t ORDER BY id");
   ASSERT_EQ(reply.Rows().size(), 2u);
   const auto& first = reply.Rows().at(0).as_array();
   const auto& second = reply.Rows().at(1).as_array();
   EXPECT_TRUE(std::regex_match(Text(first.at(0)), std::regex("[0-9]{18,19}")));
   EXPECT_LT(std::stoll(Text(first.at(0))), std::stoll(Text(second.at(0))));
-  EXPECT_TRUE(std::regex_match(Text(first.at(2)),
-                               std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  EXPECT_TRUE(std::regex_match(
+      Text(first.at(2)),
+      std::regex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
   EXPECT_TRUE(std::regex_match(Text(first.at(3)), std::regex("[0-7][0-9A-HJKMNP-TV-Z]{25}")));
   EXPECT_TRUE(std::regex_match(Text(first.at(4)), std::regex("20[0-9]{2}-.*T.*\\.[0-9]{6}Z")));
   EXPECT_EQ(first.at(5), "root");
@@ -67,14 +73,20 @@ TEST_F(DmlTest, DefaultFunctionsFillMissingColumns) {
 }
 
 TEST_F(DmlTest, ParametersOfEveryKind) {
-  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT, n INT, d DOUBLE, ok BOOLEAN, "
+  Ok("CREATE TABLE " + ns_ +
+     ".t (id BIGINT PRIMARY KEY, body TEXT, n INT, d DOUBLE, ok BOOLEAN, "
      "doc JSON, vec EMBEDDING(2), ts TIMESTAMP)");
   boost::json::object request;
-  request["params"] = boost::json::array{
-      "9007199254740993", "text", 7, 2.5, true, boost::json::object{{"a", 1}},
-      boost::json::array{0.5, 1.5}, "2026-11-22T10:00:00Z"};
-  Result<SqlReply> inserted = PostSql(*client_, "INSERT INTO " + ns_ + ".t VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                                      request);
+  request["params"] = boost::json::array{"9007199254740993",
+                                         "text",
+                                         7,
+                                         2.5,
+                                         true,
+                                         boost::json::object{{"a", 1}},
+                                         boost::json::array{0.5, 1.5},
+                                         "2026-11-22T10:00:00Z"};
+  Result<SqlReply> inserted = PostSql(
+      *client_, "INSERT INTO " + ns_ + ".t VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", request);
   ASSERT_OK(inserted);
   EXPECT_EQ(inserted->http_status, 200) << boost::json::serialize(inserted->body);
   const SqlReply selected = Ok("SELECT * FROM " + ns_ + ".t");
@@ -84,7 +96,8 @@ TEST_F(DmlTest, ParametersOfEveryKind) {
   EXPECT_EQ(row.at(5).at("a"), 1);
   EXPECT_EQ(row.at(6).at(1), 1.5);
   EXPECT_EQ(row.at(7), "2026-11-22T10:00:00.000000Z");
-  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (id) VALUES ($1)"), HasSubstr("parameter $1 was not given"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (id) VALUES ($1)"),
+              HasSubstr("parameter $1 was not given"));
 }
 
 TEST_F(DmlTest, FailingRowsFailTheWholeStatement) {
@@ -96,9 +109,11 @@ TEST_F(DmlTest, FailingRowsFailTheWholeStatement) {
               HasSubstr("column 'body' cannot be NULL"));
   EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (5, 'x', 1), (6, 'y', 'many')"),
               HasSubstr("invalid value for column 'n' (INT): 'many' is not a whole number"));
-  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (7, 'x', 99999999999)"), HasSubstr("out of range"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (7, 'x', 99999999999)"),
+              HasSubstr("out of range"));
   EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".t").Rows().at(0).at(0), "1");
-  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (nope) VALUES (1)"), HasSubstr("column 'nope' does not exist"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (nope) VALUES (1)"),
+              HasSubstr("column 'nope' does not exist"));
   EXPECT_THAT(Fails("INSERT INTO system.users (user_id) VALUES ('x')", 403),
               HasSubstr("Cannot INSERT into SYSTEM tables"));
   EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t VALUES (8, 'x', 1) RETURNING id"),
@@ -111,17 +126,22 @@ TEST_F(DmlTest, InsertSelectAndExpressions) {
                 .Message(),
             "Inserted 100 row(s)");
   Ok("INSERT INTO " + ns_ + ".t (id, body, created) VALUES (1000, upper('e') || '!', now())");
-  const SqlReply reply = Ok("SELECT count(*), sum(id), max(body) FROM " + ns_ + ".t WHERE id <= 100");
+  const SqlReply reply =
+      Ok("SELECT count(*), sum(id), max(body) FROM " + ns_ + ".t WHERE id <= 100");
   EXPECT_EQ(reply.Rows().at(0).at(0), "100");
   EXPECT_EQ(reply.Rows().at(0).at(1), "5050");
   EXPECT_EQ(Ok("SELECT body FROM " + ns_ + ".t WHERE id = 1000").Rows().at(0).at(0), "E!");
   // Window functions, CTEs and joins with shared and system tables run over the scoped rows.
   Ok("CREATE SHARED TABLE " + ns_ + ".tags (id BIGINT PRIMARY KEY, tag TEXT)");
   Ok("INSERT INTO " + ns_ + ".tags VALUES (1, 'first'), (2, 'second')");
-  const SqlReply joined = Ok(
-      "WITH ranked AS (SELECT id, row_number() OVER (ORDER BY id DESC) AS r FROM " + ns_ + ".t) "
-      "SELECT g.tag, ranked.r FROM ranked JOIN " + ns_ + ".tags g ON g.id = ranked.id "
-      "JOIN system.namespaces n ON n.namespace_id = '" + ns_ + "' ORDER BY g.id");
+  const SqlReply joined =
+      Ok("WITH ranked AS (SELECT id, row_number() OVER (ORDER BY id DESC) AS r FROM " + ns_ +
+         ".t) "
+         "SELECT g.tag, ranked.r FROM ranked JOIN " +
+         ns_ +
+         ".tags g ON g.id = ranked.id "
+         "JOIN system.namespaces n ON n.namespace_id = '" +
+         ns_ + "' ORDER BY g.id");
   ASSERT_EQ(joined.Rows().size(), 2u);
   EXPECT_EQ(joined.Rows().at(0).at(0), "first");
   EXPECT_EQ(joined.Rows().at(0).at(1), "101");
@@ -137,8 +157,9 @@ TEST_F(DmlTest, ConcurrentClientsNeverDuplicateOrLoseRows) {
       threads.emplace_back([&, w] {
         client::HttpClient client = server_->Client();
         for (int key = 0; key < 40; ++key) {
-          Result<SqlReply> shared = PostSql(client, "INSERT INTO " + ns_ + ".t VALUES (" +
-                                                        std::to_string(key) + ", " + std::to_string(w) + ")");
+          Result<SqlReply> shared =
+              PostSql(client, "INSERT INTO " + ns_ + ".t VALUES (" + std::to_string(key) + ", " +
+                                  std::to_string(w) + ")");
           if (shared.ok() && shared->http_status == 200) ++collisions_won;
           Result<SqlReply> own = PostSql(client, "INSERT INTO " + ns_ + ".t VALUES (" +
                                                      std::to_string(1000 + w * 100 + key) + ", " +
@@ -153,6 +174,85 @@ TEST_F(DmlTest, ConcurrentClientsNeverDuplicateOrLoseRows) {
   const SqlReply counts = Ok("SELECT count(*), count(DISTINCT id) FROM " + ns_ + ".t");
   EXPECT_EQ(counts.Rows().at(0).at(0), "360");
   EXPECT_EQ(counts.Rows().at(0).at(1), "360");
+}
+
+TEST_F(DmlTest, UpdateAndDeleteWithAnyWhere) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT, n INT)");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3), (4, 'd', 4)");
+  boost::json::object params;
+  params["params"] = boost::json::array{2};
+  Result<SqlReply> updated = PostSql(
+      *client_, "UPDATE " + ns_ + ".t SET n = n * 10, body = upper(body) WHERE n >= $1 AND id < 4",
+      params);
+  ASSERT_OK(updated);
+  EXPECT_EQ(updated->Message(), "Updated 2 row(s)");
+  EXPECT_EQ(Ok("UPDATE " + ns_ + ".t SET body = 'none' WHERE id = 99").Message(),
+            "Updated 0 row(s)");
+  EXPECT_EQ(Ok("DELETE FROM " + ns_ + ".t WHERE body = 'a' OR id IN (SELECT 4)").Message(),
+            "Deleted 2 row(s)");
+  const SqlReply rows = Ok("SELECT id, body, n FROM " + ns_ + ".t ORDER BY id");
+  ASSERT_EQ(rows.Rows().size(), 2u);
+  EXPECT_EQ(rows.Rows().at(0).at(1), "B");
+  EXPECT_EQ(rows.Rows().at(1).at(2), 30);
+  // Tombstones are versions too: visible when the query names _deleted.
+  const SqlReply all = Ok("SELECT id, _deleted FROM " + ns_ + ".t ORDER BY id");
+  ASSERT_EQ(all.Rows().size(), 4u);
+  EXPECT_EQ(all.Rows().at(0).at(1), true);
+  // A deleted key can be inserted again.
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'again', 0)");
+  EXPECT_EQ(Ok("SELECT body FROM " + ns_ + ".t WHERE id = 1").Rows().at(0).at(0), "again");
+}
+
+TEST_F(DmlTest, RefusedUpdatesAndDeletesChangeNothing) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT NOT NULL, n INT)");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'a', 1), (2, 'b', 2)");
+  EXPECT_THAT(Fails("DELETE FROM " + ns_ + ".t"), HasSubstr("DELETE requires a WHERE clause"));
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET id = 5 WHERE id = 1"),
+              HasSubstr("cannot UPDATE the primary key column 'id'"));
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET body = NULL WHERE id >= 1"),
+              HasSubstr("column 'body' cannot be NULL"));
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET n = 'x' WHERE id = 1"),
+              HasSubstr("not a whole number"));
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET nope = 1"),
+              HasSubstr("column 'nope' does not exist"));
+  EXPECT_THAT(Fails("DELETE FROM system.users WHERE user_id = 'root'", 403),
+              HasSubstr("Cannot DELETE from SYSTEM tables"));
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET n = 1 RETURNING id"),
+              HasSubstr("RETURNING is not supported"));
+  const SqlReply rows = Ok("SELECT body, n FROM " + ns_ + ".t ORDER BY id");
+  EXPECT_EQ(rows.Rows().at(0).at(0), "a");
+  EXPECT_EQ(rows.Rows().at(1).at(1), 2);
+}
+
+TEST_F(DmlTest, StreamTablesDeletePhysicallyAndRefuseUpdates) {
+  Ok("CREATE STREAM TABLE " + ns_ + ".ev (kind TEXT) WITH (TTL_SECONDS = 3600)");
+  Ok("INSERT INTO " + ns_ + ".ev VALUES ('typing'), ('typing'), ('joined')");
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".ev SET kind = 'x' WHERE true"), HasSubstr("append-only"));
+  EXPECT_THAT(Fails("DELETE FROM " + ns_ + ".ev"),
+              HasSubstr("DELETE on STREAM tables requires a WHERE"));
+  EXPECT_EQ(Ok("DELETE FROM " + ns_ + ".ev WHERE kind = 'typing'").Message(), "Deleted 2 row(s)");
+  const SqlReply left = Ok("SELECT kind, _seq FROM " + ns_ + ".ev");
+  ASSERT_EQ(left.Rows().size(), 1u);
+  EXPECT_EQ(left.Rows().at(0).at(0), "joined");
+}
+
+TEST_F(DmlTest, ParameterisedSelect) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT)");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  boost::json::object params;
+  params["params"] = boost::json::array{2, "c"};
+  Result<SqlReply> reply =
+      PostSql(*client_, "SELECT id FROM " + ns_ + ".t WHERE id >= $1 AND body <> $2", params);
+  ASSERT_OK(reply);
+  ASSERT_EQ(reply->http_status, 200) << boost::json::serialize(reply->body);
+  ASSERT_EQ(reply->Rows().size(), 1u);
+  EXPECT_EQ(reply->Rows().at(0).at(0), "2");
+  params["params"] = boost::json::array{2};
+  Result<SqlReply> missing =
+      PostSql(*client_, "SELECT id FROM " + ns_ + ".t WHERE id >= $1 AND body <> $2", params);
+  ASSERT_OK(missing);
+  EXPECT_EQ(missing->http_status, 400);
+  EXPECT_THAT(missing->ErrorMessage(), HasSubstr("only 1 parameter(s) were given"));
 }
 
 // kill -9 while a writer runs: every acknowledged statement is there after a restart, and
@@ -196,11 +296,14 @@ TEST(DmlCrashTest, KillNineLosesNoAcknowledgedWriteAndNoStatementIsHalfApplied) 
   ASSERT_OK(restarted);
   client::HttpClient client = (*restarted)->Client();
   ASSERT_OK_AND_ASSIGN(const SqlReply per_statement,
-                       PostSql(client, "SELECT statement, count(*) FROM crash.t GROUP BY statement "
-                                       "HAVING count(*) <> " + std::to_string(kRowsPerStatement)));
+                       PostSql(client,
+                               "SELECT statement, count(*) FROM crash.t GROUP BY statement "
+                               "HAVING count(*) <> " +
+                                   std::to_string(kRowsPerStatement)));
   EXPECT_TRUE(per_statement.Rows().empty()) << boost::json::serialize(per_statement.body);
-  ASSERT_OK_AND_ASSIGN(const SqlReply total,
-                       PostSql(client, "SELECT count(DISTINCT statement), max(statement) FROM crash.t"));
+  ASSERT_OK_AND_ASSIGN(
+      const SqlReply total,
+      PostSql(client, "SELECT count(DISTINCT statement), max(statement) FROM crash.t"));
   const int statements = std::stoi(Text(total.Rows().at(0).at(0)));
   EXPECT_GE(statements, acked);      // every acknowledged statement survived
   EXPECT_LE(statements, acked + 1);  // at most the one in flight when killed

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -26,6 +27,27 @@ struct InsertPlan {
   std::vector<std::vector<InsertCell>> rows;  // VALUES rows (or one all-DEFAULT row)
   std::optional<std::string> select_sql;      // INSERT … SELECT
 };
+
+// UPDATE t SET c = <expr>, … [WHERE <cond>]: expressions and the condition as SQL text,
+// evaluated through the query path (so they see exactly the caller's scoped rows).
+struct UpdatePlan {
+  std::string schema;
+  std::string table;
+  std::vector<std::pair<std::string, std::string>> assignments;  // column, expression SQL
+  std::string where_sql;                                         // "" when there is no WHERE
+};
+
+// DELETE FROM t [WHERE <cond>].
+struct DeletePlan {
+  std::string schema;
+  std::string table;
+  std::string where_sql;  // "" when there is no WHERE
+};
+
+// Parse UPDATE / DELETE; kInvalidArgument for syntax errors and for what KalamDB does
+// not support (RETURNING, UPDATE … FROM, DELETE … USING, WITH, aliases on the target).
+Result<UpdatePlan> AnalyzeUpdate(std::string_view sql);
+Result<DeletePlan> AnalyzeDelete(std::string_view sql);
 
 // Parses one INSERT with DuckDB's parser. kInvalidArgument for syntax errors and for
 // what KalamDB does not support (RETURNING, ON CONFLICT, BY NAME, WITH, three-part names).
