@@ -53,4 +53,16 @@ Result<DeletePlan> AnalyzeDelete(std::string_view sql);
 // what KalamDB does not support (RETURNING, ON CONFLICT, BY NAME, WITH, three-part names).
 Result<InsertPlan> AnalyzeInsert(std::string_view sql);
 
+// SELECT <columns | *> FROM [schema.]table WHERE <column> = <literal | $n>: the shape the
+// primary-key fast path answers without DuckDB. Anything else (joins, grouping, ordering,
+// DISTINCT, LIMIT, functions, CTEs, other predicates) is nullopt and takes the query path.
+struct PointSelect {
+  std::string schema;
+  std::string table;
+  std::vector<std::string> columns;  // empty: *
+  std::string key_column;
+  InsertCell key;  // kLiteral or kParameter
+};
+std::optional<PointSelect> AnalyzePointSelect(std::string_view sql);
+
 }  // namespace kalam::engine

@@ -7,9 +7,12 @@
 #include <boost/json.hpp>
 
 #include "duckdb.hpp"
+#include "duckdb/parser/expression/columnref_expression.hpp"
+#include "duckdb/parser/expression/comparison_expression.hpp"
 #include "duckdb/parser/expression/constant_expression.hpp"
 #include "duckdb/parser/expression/function_expression.hpp"
 #include "duckdb/parser/expression/parameter_expression.hpp"
+#include "duckdb/parser/expression/star_expression.hpp"
 #include "duckdb/parser/expression/subquery_expression.hpp"
 #include "duckdb/parser/parsed_expression_iterator.hpp"
 #include "duckdb/parser/parser.hpp"
@@ -424,6 +427,68 @@ Result<DeletePlan> AnalyzeDelete(std::string_view sql) {
     return plan;
   } catch (const std::exception& e) {
     return Status::InvalidArgument(ParserMessage(e));
+  }
+}
+
+std::optional<PointSelect> AnalyzePointSelect(std::string_view sql) {
+  try {
+    duckdb::Parser parser;
+    parser.ParseQuery(std::string(sql));
+    if (parser.statements.size() != 1 ||
+        parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+      return std::nullopt;
+    }
+    auto& statement = parser.statements[0]->Cast<duckdb::SelectStatement>();
+    if (statement.node->type != duckdb::QueryNodeType::SELECT_NODE) return std::nullopt;
+    auto& node = statement.node->Cast<duckdb::SelectNode>();
+    if (!node.modifiers.empty() || !node.cte_map.map.empty() ||
+        !node.groups.group_expressions.empty() || node.having || node.qualify || node.sample ||
+        !node.where_clause || !node.from_table ||
+        node.from_table->type != duckdb::TableReferenceType::BASE_TABLE) {
+      return std::nullopt;
+    }
+    auto& table = node.from_table->Cast<duckdb::BaseTableRef>();
+    if (!table.catalog_name.empty() || table.at_clause || !table.column_name_alias.empty()) {
+      return std::nullopt;
+    }
+    PointSelect point{.schema = Lower(table.schema_name), .table = Lower(table.table_name)};
+    for (const auto& expression : node.select_list) {
+      if (expression->GetExpressionClass() == duckdb::ExpressionClass::STAR) {
+        const auto& star = expression->Cast<duckdb::StarExpression>();
+        if (node.select_list.size() != 1 || !star.relation_name.empty() ||
+            !star.exclude_list.empty() || !star.replace_list.empty() || star.expr || star.columns) {
+          return std::nullopt;
+        }
+        continue;
+      }
+      if (expression->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF ||
+          !expression->alias.empty()) {
+        return std::nullopt;
+      }
+      const auto& column = expression->Cast<duckdb::ColumnRefExpression>();
+      if (column.column_names.size() != 1) return std::nullopt;
+      point.columns.push_back(Lower(column.column_names[0]));
+    }
+    if (node.where_clause->GetExpressionType() != duckdb::ExpressionType::COMPARE_EQUAL) {
+      return std::nullopt;
+    }
+    auto& comparison = node.where_clause->Cast<duckdb::ComparisonExpression>();
+    duckdb::ParsedExpression* column = comparison.left.get();
+    duckdb::ParsedExpression* value = comparison.right.get();
+    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF)
+      std::swap(column, value);
+    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) return std::nullopt;
+    const auto& key_column = column->Cast<duckdb::ColumnRefExpression>();
+    if (key_column.column_names.size() != 1) return std::nullopt;
+    point.key_column = Lower(key_column.column_names[0]);
+    point.key = CellOf(*value);
+    if (point.key.kind != InsertCell::Kind::kLiteral &&
+        point.key.kind != InsertCell::Kind::kParameter) {
+      return std::nullopt;
+    }
+    return point;
+  } catch (const std::exception&) {
+    return std::nullopt;  // the query path reports the syntax error
   }
 }
 

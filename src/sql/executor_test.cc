@@ -141,6 +141,52 @@ TEST_F(ScopedQueryTest, ViewsRunInTheCallersScope) {
   EXPECT_EQ(Query("SELECT * FROM app.my_messages", "bob").size(), 1u);
 }
 
+TEST_F(ScopedQueryTest, PrimaryKeyFastPathMatchesTheGeneralPathAndKeepsScopes) {
+  ASSERT_OK(
+      Run("CREATE TABLE app.wide (id BIGINT PRIMARY KEY, f FLOAT, price DECIMAL(10,2), "
+          "vec EMBEDDING(2), at_time TIMESTAMP, doc JSON)",
+          catalog::Role::kSystem));
+  ExecutionContext alice;
+  alice.role = catalog::Role::kUser;
+  alice.user_id = UserId("alice");
+  testing::CollectingSink ignored;
+  ASSERT_OK(
+      executor_->Execute("INSERT INTO app.wide VALUES (7, 1.1, 12.5, '[0.5, 1.5]', "
+                         "'2026-11-22T10:00:00.123456Z', '{\"a\": 1}')",
+                         alice, ignored));
+  // The fast path (pk = literal) and the general path (an extra predicate) must agree on
+  // columns, types and values.
+  for (const char* select :
+       {"SELECT * FROM app.wide WHERE id = 7", "SELECT f, _seq, doc FROM app.wide WHERE 7 = id"}) {
+    testing::CollectingSink fast;
+    testing::CollectingSink general;
+    ASSERT_OK(executor_->Execute(select, alice, fast));
+    ASSERT_OK(executor_->Execute(std::string(select) + " AND true", alice, general));
+    ASSERT_EQ(fast.last().columns.size(), general.last().columns.size()) << select;
+    for (size_t i = 0; i < fast.last().columns.size(); ++i) {
+      EXPECT_EQ(fast.last().columns[i].name, general.last().columns[i].name);
+      EXPECT_EQ(fast.last().columns[i].data_type, general.last().columns[i].data_type) << i;
+    }
+    ASSERT_EQ(fast.last().rows.size(), 1u);
+    ASSERT_EQ(general.last().rows.size(), 1u);
+    for (size_t i = 0; i < fast.last().rows[0].size(); ++i) {
+      const Value& a = fast.last().rows[0][i];
+      const Value& b = general.last().rows[0][i];
+      EXPECT_EQ(a.kind, b.kind) << select << " column " << i;
+      EXPECT_EQ(a.integer, b.integer) << i;
+      EXPECT_EQ(a.number, b.number) << i;
+      EXPECT_EQ(a.text, b.text) << i;
+      EXPECT_EQ(a.children.size(), b.children.size()) << i;
+    }
+  }
+  // Scopes: bob cannot read alice's row by key; a deleted row is gone.
+  EXPECT_TRUE(Query("SELECT * FROM app.wide WHERE id = 7", "bob").empty());
+  EXPECT_EQ(Query("SELECT body FROM app.messages WHERE id = 2", "alice")[0][0].text, "a2");
+  ASSERT_OK(writer_->Delete(*messages_, "alice", {Value::Int64(2)}));
+  EXPECT_TRUE(Query("SELECT body FROM app.messages WHERE id = 2", "alice").empty());
+  EXPECT_EQ(Query("SELECT body, _deleted FROM app.messages WHERE id = 2", "alice").size(), 1u);
+}
+
 TEST_F(ScopedQueryTest, ScanFunctionsCannotBeCalledDirectly) {
   EXPECT_EQ(Run("SELECT * FROM kalam_scan('app.messages', true)", catalog::Role::kUser).code(),
             StatusCode::kPermissionDenied);

@@ -1,6 +1,8 @@
+#include "engine/dml_analysis.h"
 #include "engine/query_rewriter.h"
 #include "sql/handlers.h"
 #include "sql/lexer.h"
+#include "tables/coerce.h"
 
 namespace kalam::sql {
 namespace {
@@ -91,8 +93,80 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
   return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace});
 }
 
+namespace {
+
+// The primary-key fast path (DESIGN.md §7): SELECT … FROM t WHERE <pk> = <value> read
+// through the PK index, without DuckDB. Returns false when the query is not of that exact
+// shape, and the general path (which also produces every error message) runs instead.
+Result<bool> TryPointSelect(const Query& query, Services& services, const ExecutionContext& context,
+                            ResultSink& sink) {
+  const std::optional<engine::PointSelect> point = engine::AnalyzePointSelect(query.sql);
+  if (!point.has_value()) return false;
+  const std::string ns = point->schema.empty() ? context.default_namespace : point->schema;
+  if (IsSystemSchema(ns)) return false;
+  KALAM_ASSIGN_OR_RETURN(const auto view, services.catalog.GetView(ns, point->table));
+  if (view.has_value()) return false;
+  const Result<std::shared_ptr<const catalog::CachedTable>> found =
+      services.catalog.GetTable(ns, point->table);
+  if (!found.ok()) return false;
+  const catalog::CachedTable& table = **found;
+  const catalog::ColumnDefinition* pk = table.PrimaryKey();
+  if (pk == nullptr || pk->name != point->key_column) return false;
+  // Output columns: * is the table's columns; named ones may include _seq (not _deleted,
+  // which asks for tombstones: general path).
+  std::vector<int> picks;  // column index, or -1 for _seq
+  if (point->columns.empty()) {
+    for (size_t i = 0; i < table.schema.columns.size(); ++i)
+      picks.push_back(static_cast<int>(i));
+  }
+  for (const std::string& name : point->columns) {
+    const catalog::ColumnDefinition* column = table.FindColumn(name);
+    if (name == "_seq") {
+      picks.push_back(-1);
+    } else if (column == nullptr) {
+      return false;
+    } else {
+      picks.push_back(static_cast<int>(column - table.schema.columns.data()));
+    }
+  }
+  Value key = point->key.literal;
+  if (point->key.kind == engine::InsertCell::Kind::kParameter) {
+    if (point->key.parameter > context.parameters.size()) return false;
+    key = context.parameters[point->key.parameter - 1];
+  }
+  const Result<Value> coerced = tables::CoerceValue(pk->type, key, pk->name);
+  if (!coerced.ok()) return false;
+  const std::string scope =
+      table.table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
+  KALAM_ASSIGN_OR_RETURN(const std::optional<tables::RowVersion> row,
+                         services.writer.GetLatest(table, scope, *coerced));
+  std::vector<ResultColumn> columns;
+  for (const int pick : picks) {
+    if (pick < 0) {
+      columns.push_back({"_seq", "BIGINT"});
+    } else {
+      const catalog::ColumnDefinition& column = table.schema.columns[static_cast<size_t>(pick)];
+      columns.push_back({column.name, column.type.ToResultTypeName()});
+    }
+  }
+  sink.BeginResult(columns);
+  if (row.has_value()) {
+    std::vector<Value> values;
+    for (const int pick : picks) {
+      values.push_back(pick < 0 ? Value::Int64(row->seq) : row->values[static_cast<size_t>(pick)]);
+    }
+    sink.Row(values);
+  }
+  sink.EndResult(row.has_value() ? 1 : 0, "");
+  return true;
+}
+
+}  // namespace
+
 Result<Handled> HandleQuery(const Query& query, Services& services, const ExecutionContext& context,
                             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const bool answered, TryPointSelect(query, services, context, sink));
+  if (answered) return Handled{};
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
                          RewriteForEngine(query.sql, services, context, false));
   KALAM_RETURN_IF_ERROR(

@@ -147,9 +147,15 @@ Result<Value> ToInteger(const catalog::DataType& type, const Value& literal,
   return type.kind == Kind::kBigInt ? Value::Int64(number) : Value::Int32(number);
 }
 
+// FLOAT columns keep single precision: the stored value is what a FLOAT holds.
+Value Floating(const catalog::DataType& type, double number) {
+  return Value::Double(type.kind == Kind::kFloat ? static_cast<double>(static_cast<float>(number))
+                                                 : number);
+}
+
 Result<Value> ToFloating(const catalog::DataType& type, const Value& literal,
                          std::string_view column) {
-  if (literal.kind == Value::Kind::kDouble) return Value::Double(literal.number);
+  if (literal.kind == Value::Kind::kDouble) return Floating(type, literal.number);
   if (!IsNumeric(literal) && literal.kind != Value::Kind::kText)
     return Bad(column, type, "not a number");
   const std::string text = LiteralText(literal);
@@ -158,7 +164,7 @@ Result<Value> ToFloating(const catalog::DataType& type, const Value& literal,
   if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(number)) {
     return Bad(column, type, "'" + text + "' is not a finite number");
   }
-  return Value::Double(number);
+  return Floating(type, number);
 }
 
 Result<Value> ToDecimal(const catalog::DataType& type, const Value& literal,

@@ -1,0 +1,160 @@
+// HTTP load generator for the data path (DESIGN.md §11 targets), built on client/.
+// Starts the real kalamdb-server (temp data dir, free port), then runs, each for a fixed
+// time with N keep-alive clients: single-row INSERTs, 1,000-row INSERTs, PK point SELECTs
+// and a 10k-row GROUP BY. Prints throughput and latency percentiles.
+//
+//   load_generator [--seconds S] [--clients N] [--smoke]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/sql_client.h"
+#include "tests/e2e/test_server.h"
+
+namespace kalam::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  double seconds = 10;
+  int clients = 64;
+};
+
+struct Outcome {
+  uint64_t requests = 0;
+  uint64_t rows = 0;
+  uint64_t errors = 0;
+  std::vector<double> latencies_us;
+};
+
+// Runs `request(client, thread, i)` from `clients` threads for `seconds`; it returns the
+// rows the request wrote or read, or -1 for a failed request.
+template <typename Request>
+Outcome Run(const e2e::TestServer& server, const Options& options, int clients, Request request) {
+  std::vector<Outcome> outcomes(static_cast<size_t>(clients));
+  const auto end = Clock::now() + std::chrono::duration<double>(options.seconds);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < clients; ++t) {
+      threads.emplace_back([&, t] {
+        client::HttpClient client = server.Client();
+        Outcome& outcome = outcomes[static_cast<size_t>(t)];
+        for (uint64_t i = 0; Clock::now() < end; ++i) {
+          const auto start = Clock::now();
+          const int64_t rows = request(client, t, i);
+          outcome.latencies_us.push_back(
+              std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+          ++outcome.requests;
+          if (rows < 0) {
+            ++outcome.errors;
+          } else {
+            outcome.rows += static_cast<uint64_t>(rows);
+          }
+        }
+      });
+    }
+  }
+  Outcome total;
+  for (Outcome& outcome : outcomes) {
+    total.requests += outcome.requests;
+    total.rows += outcome.rows;
+    total.errors += outcome.errors;
+    total.latencies_us.insert(total.latencies_us.end(), outcome.latencies_us.begin(),
+                              outcome.latencies_us.end());
+  }
+  std::sort(total.latencies_us.begin(), total.latencies_us.end());
+  return total;
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
+}
+
+void Report(const char* name, const Outcome& outcome, const Options& options, int clients) {
+  std::printf("%-32s clients=%-3d requests/s=%-9.0f rows/s=%-10.0f p50=%.0fus p99=%.0fus errors=%llu\n",
+              name, clients, static_cast<double>(outcome.requests) / options.seconds,
+              static_cast<double>(outcome.rows) / options.seconds, Percentile(outcome.latencies_us, 0.5),
+              Percentile(outcome.latencies_us, 0.99), static_cast<unsigned long long>(outcome.errors));
+}
+
+int64_t Post(client::HttpClient& client, const std::string& sql, int64_t rows) {
+  Result<e2e::SqlReply> reply = e2e::PostSql(client, sql);
+  return reply.ok() && reply->http_status == 200 ? rows : -1;
+}
+
+int Main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--smoke") {
+      options.seconds = 0.3;
+      options.clients = 4;
+    } else if (arg == "--seconds" && i + 1 < argc) {
+      options.seconds = std::stod(argv[++i]);
+    } else if (arg == "--clients" && i + 1 < argc) {
+      options.clients = std::stoi(argv[++i]);
+    }
+  }
+  Result<std::unique_ptr<e2e::TestServer>> started =
+      e2e::TestServer::Start({.env = {{"KALAMDB_LOGGING_LEVEL", "warn"},
+                                      {"KALAMDB_ENGINE_QUERY_WORKERS", "8"},
+                                      {"KALAMDB_ENGINE_MAX_QUEUED_REQUESTS", "100000"}}});
+  if (!started.ok()) {
+    std::fprintf(stderr, "%s\n", started.status().ToString().c_str());
+    return 1;
+  }
+  const e2e::TestServer& server = **started;
+  client::HttpClient setup = server.Client();
+  for (const char* sql : {"CREATE NAMESPACE bench",
+                          "CREATE TABLE bench.single (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), "
+                          "body TEXT, n INT)",
+                          "CREATE TABLE bench.bulk (id BIGINT PRIMARY KEY, body TEXT, n INT)"}) {
+    if (Post(setup, sql, 0) < 0) return 1;
+  }
+
+  const Outcome single = Run(server, options, options.clients, [](client::HttpClient& c, int t, uint64_t i) {
+    return Post(c, "INSERT INTO bench.single (body, n) VALUES ('message from client " +
+                       std::to_string(t) + "', " + std::to_string(i) + ")", 1);
+  });
+  Report("single-row INSERT", single, options, options.clients);
+
+  std::atomic<int64_t> next_id{0};
+  const Outcome bulk = Run(server, options, 2, [&](client::HttpClient& c, int, uint64_t) {
+    std::string sql = "INSERT INTO bench.bulk VALUES ";
+    const int64_t first = next_id.fetch_add(1000);
+    for (int64_t r = 0; r < 1000; ++r) {
+      sql += (r ? ",(" : "(") + std::to_string(first + r) + ",'row body text " + std::to_string(r) +
+             "'," + std::to_string(r % 100) + ")";
+    }
+    return Post(c, sql, 1000);
+  });
+  Report("1000-row INSERT", bulk, options, 2);
+
+  const int64_t rows_available = std::max<int64_t>(next_id.load(), 1);
+  const Outcome point = Run(server, options, options.clients, [&](client::HttpClient& c, int t, uint64_t i) {
+    const int64_t id = static_cast<int64_t>((i * 7919 + static_cast<uint64_t>(t) * 104729) %
+                                            static_cast<uint64_t>(rows_available));
+    return Post(c, "SELECT body FROM bench.bulk WHERE id = " + std::to_string(id), 1);
+  });
+  Report("PK point SELECT", point, options, options.clients);
+
+  const Outcome group = Run(server, options, 2, [](client::HttpClient& c, int, uint64_t) {
+    return Post(c, "SELECT n, count(*), max(body) FROM (SELECT * FROM bench.bulk LIMIT 10000) s "
+                   "GROUP BY n ORDER BY n", 10000);
+  });
+  Report("10k-row GROUP BY (rows scanned)", group, options, 2);
+  std::printf("bulk table rows: %lld\n", static_cast<long long>(rows_available));
+  const bool failed = single.errors + bulk.errors + point.errors + group.errors > 0;
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace kalam::bench
+
+int main(int argc, char** argv) { return kalam::bench::Main(argc, argv); }
