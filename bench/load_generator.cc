@@ -73,14 +73,16 @@ Outcome Run(const e2e::TestServer& server, const Options& options, int clients, 
 
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
-  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(p * static_cast<double>(sorted.size())))];
 }
 
 void Report(const char* name, const Outcome& outcome, const Options& options, int clients) {
-  std::printf("%-32s clients=%-3d requests/s=%-9.0f rows/s=%-10.0f p50=%.0fus p99=%.0fus errors=%llu\n",
-              name, clients, static_cast<double>(outcome.requests) / options.seconds,
-              static_cast<double>(outcome.rows) / options.seconds, Percentile(outcome.latencies_us, 0.5),
-              Percentile(outcome.latencies_us, 0.99), static_cast<unsigned long long>(outcome.errors));
+  std::printf(
+      "%-32s clients=%-3d requests/s=%-9.0f rows/s=%-10.0f p50=%.0fus p99=%.0fus errors=%llu\n",
+      name, clients, static_cast<double>(outcome.requests) / options.seconds,
+      static_cast<double>(outcome.rows) / options.seconds, Percentile(outcome.latencies_us, 0.5),
+      Percentile(outcome.latencies_us, 0.99), static_cast<unsigned long long>(outcome.errors));
 }
 
 int64_t Post(client::HttpClient& client, const std::string& sql, int64_t rows) {
@@ -111,19 +113,23 @@ int Main(int argc, char** argv) {
   }
   const e2e::TestServer& server = **started;
   client::HttpClient setup = server.Client();
-  for (const char* sql : {"CREATE NAMESPACE bench",
-                          "CREATE TABLE bench.single (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), "
-                          "body TEXT, n INT)",
-                          "CREATE TABLE bench.bulk (id BIGINT PRIMARY KEY, body TEXT, n INT)",
-                          "CREATE TABLE bench.grouped (id BIGINT PRIMARY KEY, body TEXT, n INT)",
-                          "INSERT INTO bench.grouped SELECT i, 'body ' || i, i % 100 FROM range(10000) r(i)"}) {
+  for (const char* sql :
+       {"CREATE NAMESPACE bench",
+        "CREATE TABLE bench.single (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), "
+        "body TEXT, n INT)",
+        "CREATE TABLE bench.bulk (id BIGINT PRIMARY KEY, body TEXT, n INT)",
+        "CREATE TABLE bench.grouped (id BIGINT PRIMARY KEY, body TEXT, n INT)",
+        "INSERT INTO bench.grouped SELECT i, 'body ' || i, i % 100 FROM range(10000) r(i)"}) {
     if (Post(setup, sql, 0) < 0) return 1;
   }
 
-  const Outcome single = Run(server, options, options.clients, [](client::HttpClient& c, int t, uint64_t i) {
-    return Post(c, "INSERT INTO bench.single (body, n) VALUES ('message from client " +
-                       std::to_string(t) + "', " + std::to_string(i) + ")", 1);
-  });
+  const Outcome single =
+      Run(server, options, options.clients, [](client::HttpClient& c, int t, uint64_t i) {
+        return Post(c,
+                    "INSERT INTO bench.single (body, n) VALUES ('message from client " +
+                        std::to_string(t) + "', " + std::to_string(i) + ")",
+                    1);
+      });
   Report("single-row INSERT", single, options, options.clients);
 
   std::atomic<int64_t> next_id{0};
@@ -139,11 +145,12 @@ int Main(int argc, char** argv) {
   Report("1000-row INSERT", bulk, options, 2);
 
   const int64_t rows_available = std::max<int64_t>(next_id.load(), 1);
-  const Outcome point = Run(server, options, options.clients, [&](client::HttpClient& c, int t, uint64_t i) {
-    const int64_t id = static_cast<int64_t>((i * 7919 + static_cast<uint64_t>(t) * 104729) %
-                                            static_cast<uint64_t>(rows_available));
-    return Post(c, "SELECT body FROM bench.bulk WHERE id = " + std::to_string(id), 1);
-  });
+  const Outcome point =
+      Run(server, options, options.clients, [&](client::HttpClient& c, int t, uint64_t i) {
+        const int64_t id = static_cast<int64_t>((i * 7919 + static_cast<uint64_t>(t) * 104729) %
+                                                static_cast<uint64_t>(rows_available));
+        return Post(c, "SELECT body FROM bench.bulk WHERE id = " + std::to_string(id), 1);
+      });
   Report("PK point SELECT", point, options, options.clients);
 
   const Outcome group = Run(server, options, 2, [](client::HttpClient& c, int, uint64_t) {
@@ -158,4 +165,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace kalam::bench
 
-int main(int argc, char** argv) { return kalam::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return kalam::bench::Main(argc, argv);
+}

@@ -187,6 +187,42 @@ TEST_F(ScopedQueryTest, PrimaryKeyFastPathMatchesTheGeneralPathAndKeepsScopes) {
   EXPECT_EQ(Query("SELECT body, _deleted FROM app.messages WHERE id = 2", "alice").size(), 1u);
 }
 
+TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {
+  std::vector<tables::ChangeRecord> changes;
+  const uint64_t token = bus_.Subscribe([&](std::span<const tables::ChangeRecord> statement) {
+    changes.insert(changes.end(), statement.begin(), statement.end());
+  });
+  ExecutionContext alice;
+  alice.role = catalog::Role::kUser;
+  alice.user_id = UserId("alice");
+  testing::CollectingSink sink;
+  ASSERT_OK(
+      executor_->Execute("INSERT INTO app.messages VALUES (10, 'x'), (11, 'y')", alice, sink));
+  ASSERT_OK(
+      executor_->Execute("INSERT INTO app.messages SELECT id + 100, body FROM app.messages "
+                         "WHERE id < 3",
+                         alice, sink));
+  ASSERT_OK(executor_->Execute(
+      "UPDATE app.messages SET body = body || '!' WHERE id >= 10 AND id < 100", alice, sink));
+  ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE id = 101", alice, sink));
+  bus_.Unsubscribe(token);
+  using Op = tables::ChangeRecord::Op;
+  ASSERT_EQ(changes.size(), 2u + 2u + 2u + 1u);
+  EXPECT_EQ(changes[0].op, Op::kInsert);
+  EXPECT_EQ(changes[2].new_row[0].integer, 101);  // INSERT … SELECT (rows 1 and 2 → 101, 102)
+  EXPECT_EQ(changes[4].op, Op::kUpdate);
+  EXPECT_EQ(changes[4].old_row[1].text, "x");
+  EXPECT_EQ(changes[4].new_row[1].text, "x!");
+  EXPECT_EQ(changes[6].op, Op::kDelete);
+  EXPECT_EQ(changes[6].old_row[0].integer, 101);
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].scope, "alice");
+    if (i > 0) {
+      EXPECT_GT(changes[i].seq, changes[i - 1].seq);
+    }
+  }
+}
+
 TEST_F(ScopedQueryTest, ScanFunctionsCannotBeCalledDirectly) {
   EXPECT_EQ(Run("SELECT * FROM kalam_scan('app.messages', true)", catalog::Role::kUser).code(),
             StatusCode::kPermissionDenied);

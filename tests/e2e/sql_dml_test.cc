@@ -255,6 +255,31 @@ TEST_F(DmlTest, ParameterisedSelect) {
   EXPECT_THAT(missing->ErrorMessage(), HasSubstr("only 1 parameter(s) were given"));
 }
 
+TEST_F(DmlTest, StatementsAndFunctionsThatReachFilesOrInternalsAreRefused) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY)");
+  for (const char* statement :
+       {"ATTACH '/tmp/x.db' AS x", "ATTACH ':memory:' AS m", "COPY (SELECT 1) TO '/tmp/out.csv'",
+        "PRAGMA version", "SET threads = 4", "SET VARIABLE v = 1", "RESET threads",
+        "INSTALL httpfs", "LOAD json", "CALL pragma_version()", "EXPORT DATABASE '/tmp/x'",
+        "CHECKPOINT", "DETACH x", "BEGIN TRANSACTION"}) {
+    EXPECT_THAT(Fails(statement), HasSubstr("unsupported statement starting with")) << statement;
+  }
+  for (const char* function :
+       {"read_csv('/etc/passwd')", "read_parquet('/tmp/*.parquet')", "read_json('/tmp/x.json')",
+        "read_text('/etc/hostname')", "read_blob('/etc/hostname')", "glob('/*')", "duckdb_tables()",
+        "duckdb_settings()", "kalam_scan('x.y', true)", "kalam_system('system.users')",
+        "pragma_table_info('t')"}) {
+    EXPECT_THAT(Fails(std::string("SELECT * FROM ") + function, 403), HasSubstr("is not allowed"))
+        << function;
+  }
+  EXPECT_THAT(Fails("SELECT * FROM " + ns_ + ".t, read_csv('/etc/passwd')", 403),
+              HasSubstr("is not allowed"));
+  EXPECT_THAT(Fails("SELECT (SELECT count(*) FROM glob('/*'))", 403), HasSubstr("is not allowed"));
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t SELECT * FROM read_csv('/etc/passwd')", 403),
+              HasSubstr("is not allowed"));
+  EXPECT_EQ(Ok("SELECT count(*) FROM range(3)").Rows().at(0).at(0), "3");
+}
+
 // kill -9 while a writer runs: every acknowledged statement is there after a restart, and
 // every statement is there entirely or not at all.
 TEST(DmlCrashTest, KillNineLosesNoAcknowledgedWriteAndNoStatementIsHalfApplied) {
