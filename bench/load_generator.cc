@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,6 +86,12 @@ void Report(const char* name, const Outcome& outcome, const Options& options, in
       Percentile(outcome.latencies_us, 0.99), static_cast<unsigned long long>(outcome.errors));
 }
 
+// The server's SQL worker count: $KALAM_BENCH_WORKERS, else the server default (0).
+std::string QueryWorkers() {
+  const char* workers = std::getenv("KALAM_BENCH_WORKERS");  // NOLINT(concurrency-mt-unsafe)
+  return workers != nullptr ? workers : "0";
+}
+
 int64_t Post(client::HttpClient& client, const std::string& sql, int64_t rows) {
   Result<e2e::SqlReply> reply = e2e::PostSql(client, sql);
   return reply.ok() && reply->http_status == 200 ? rows : -1;
@@ -105,7 +112,7 @@ int Main(int argc, char** argv) {
   }
   Result<std::unique_ptr<e2e::TestServer>> started =
       e2e::TestServer::Start({.env = {{"KALAMDB_LOGGING_LEVEL", "warn"},
-                                      {"KALAMDB_ENGINE_QUERY_WORKERS", "8"},
+                                      {"KALAMDB_ENGINE_QUERY_WORKERS", QueryWorkers()},
                                       {"KALAMDB_ENGINE_MAX_QUEUED_REQUESTS", "100000"}}});
   if (!started.ok()) {
     std::fprintf(stderr, "%s\n", started.status().ToString().c_str());

@@ -348,7 +348,7 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   const EngineSection& engine = config.engine;
   CheckRange(problems, "engine.threads", engine.threads, 1, 256);
   CheckRange(problems, "engine.memory_limit_mb", engine.memory_limit_mb, 64, int64_t{1} << 22);
-  CheckRange(problems, "engine.query_workers", engine.query_workers, 1, 1024);
+  CheckRange(problems, "engine.query_workers", engine.query_workers, 0, 1024);
   CheckRange(problems, "engine.max_queued_requests", engine.max_queued_requests, 1, 1000000);
   if (!log::ParseLevel(config.logging.level).has_value()) {
     CheckOneOf(problems, "logging.level", config.logging.level,

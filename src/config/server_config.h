@@ -46,9 +46,9 @@ struct LimitsSection {
 
 // [engine]: query execution (DuckDB) and the SQL worker pool.
 struct EngineSection {
-  int64_t threads = 2;                 // DuckDB threads per query
-  int64_t memory_limit_mb = 1024;      // DuckDB memory limit, MiB
-  int64_t query_workers = 8;           // threads running SQL (and pooled DuckDB connections)
+  int64_t threads = 2;             // DuckDB threads per query
+  int64_t memory_limit_mb = 1024;  // DuckDB memory limit, MiB
+  int64_t query_workers = 0;       // threads running SQL (and DuckDB connections); 0 = 2 × cores
   int64_t max_queued_requests = 1024;  // SQL requests waiting for a worker; beyond: 503
 
   friend bool operator==(const EngineSection&, const EngineSection&) = default;

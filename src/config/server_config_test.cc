@@ -168,7 +168,7 @@ max_header_bytes = 100
 http_idle_timeout_seconds = 0
 [engine]
 threads = 0
-query_workers = 0
+query_workers = -1
 [logging]
 level = "loud"
 )");
@@ -188,7 +188,7 @@ level = "loud"
            "limits.max_header_bytes must be between 1024 and 1048576, got 100",
            "limits.http_idle_timeout_seconds must be between 1 and 3600, got 0",
            "engine.threads must be between 1 and 256, got 0",
-           "engine.query_workers must be between 1 and 1024, got 0",
+           "engine.query_workers must be between 0 and 1024, got -1",
            "logging.level must be one of trace, debug, info, warn, error, critical, off",
        }) {
     EXPECT_THAT(error, HasSubstr(expected));

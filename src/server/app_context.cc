@@ -1,6 +1,7 @@
 #include "server/app_context.h"
 
 #include <filesystem>
+#include <thread>
 
 #include "api/health_routes.h"
 #include "api/sql_routes.h"
@@ -51,19 +52,22 @@ Status AppContext::OpenQueryPath() {
   system_tables_ = std::make_unique<engine::SystemTables>(
       *catalog_, engine::ServerInfo{node_id_.value(), std::string(ServerVersion()), started_at_});
   const config::EngineSection& engine = config_.engine;
-  KALAM_ASSIGN_OR_RETURN(
-      engine_, engine::Engine::Open({.threads = engine.threads,
-                                     .memory_limit_mb = engine.memory_limit_mb,
-                                     .connections = static_cast<size_t>(engine.query_workers),
-                                     .allowed_directory = storage_dir},
-                                    *system_tables_, *catalog_, *kv_store_, clock_));
+  const size_t query_workers = engine.query_workers > 0
+                                   ? static_cast<size_t>(engine.query_workers)
+                                   : 2 * std::max(1u, std::thread::hardware_concurrency());
+  KALAM_ASSIGN_OR_RETURN(engine_,
+                         engine::Engine::Open({.threads = engine.threads,
+                                               .memory_limit_mb = engine.memory_limit_mb,
+                                               .connections = query_workers,
+                                               .allowed_directory = storage_dir},
+                                              *system_tables_, *catalog_, *kv_store_, clock_));
   const auto elapsed = std::chrono::steady_clock::now() - catalog_started;
   KALAM_LOG_INFO("server", "catalog and engine ready ms={:.1f}",
                  std::chrono::duration<double, std::milli>(elapsed).count());
   table_writer_ = std::make_unique<tables::TableWriter>(*kv_store_, snowflake_, change_bus_);
   executor_ = std::make_unique<sql::SqlExecutor>(*catalog_, *engine_, *system_tables_, clock_,
                                                  snowflake_, *table_writer_);
-  workers_ = std::make_unique<api::WorkerPool>(static_cast<size_t>(engine.query_workers),
+  workers_ = std::make_unique<api::WorkerPool>(query_workers,
                                                static_cast<size_t>(engine.max_queued_requests));
   return Status();
 }
