@@ -280,6 +280,56 @@ TEST_F(DmlTest, StatementsAndFunctionsThatReachFilesOrInternalsAreRefused) {
   EXPECT_EQ(Ok("SELECT count(*) FROM range(3)").Rows().at(0).at(0), "3");
 }
 
+TEST_F(DmlTest, ExpiredStreamEventsAreNeverReturned) {
+  Ok("CREATE STREAM TABLE " + ns_ + ".typing (who TEXT) WITH (TTL_SECONDS = 1)");
+  Ok("INSERT INTO " + ns_ + ".typing VALUES ('alice')");
+  EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".typing").Rows().at(0).at(0), "1");
+  // Wait (with a deadline) for the TTL to pass; the event must then disappear from reads.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string count = "1";
+  while (count != "0" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    count = Text(Ok("SELECT count(*) FROM " + ns_ + ".typing").Rows().at(0).at(0));
+  }
+  EXPECT_EQ(count, "0");
+  Ok("INSERT INTO " + ns_ + ".typing VALUES ('bob')");  // fresh events are still visible
+  EXPECT_EQ(Ok("SELECT who FROM " + ns_ + ".typing").Rows().at(0).at(0), "bob");
+}
+
+TEST_F(DmlTest, ReadersDuringWritesSeeWholeStatementsOnly) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, statement INT)");
+  constexpr int kRowsPerStatement = 10;
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::jthread writer([&] {
+    client::HttpClient client = server_->Client();
+    for (int statement = 0; statement < 60; ++statement) {
+      std::string sql = "INSERT INTO " + ns_ + ".t VALUES ";
+      for (int r = 0; r < kRowsPerStatement; ++r) {
+        sql += (r ? ", (" : "(") + std::to_string(statement * kRowsPerStatement + r) + ", " +
+               std::to_string(statement) + ")";
+      }
+      EXPECT_OK(PostSql(client, sql));
+    }
+    done = true;
+  });
+  client::HttpClient reader = server_->Client();
+  while (!done) {
+    Result<SqlReply> reply = PostSql(reader, "SELECT statement FROM " + ns_ +
+                                                 ".t GROUP BY statement HAVING count(*) <> " +
+                                                 std::to_string(kRowsPerStatement));
+    ASSERT_OK(reply);
+    ASSERT_EQ(reply->http_status, 200);
+    if (!reply->Rows().empty()) ++torn;
+    ++reads;
+  }
+  writer.join();
+  EXPECT_EQ(torn, 0);
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".t").Rows().at(0).at(0), "600");
+}
+
 // kill -9 while a writer runs: every acknowledged statement is there after a restart, and
 // every statement is there entirely or not at all.
 TEST(DmlCrashTest, KillNineLosesNoAcknowledgedWriteAndNoStatementIsHalfApplied) {
