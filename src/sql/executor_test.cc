@@ -223,6 +223,26 @@ TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {
   }
 }
 
+TEST_F(ScopedQueryTest, SharedTablesAreReadByAccessLevel) {
+  ASSERT_OK(Run("CREATE SHARED TABLE app.private_notes (id BIGINT PRIMARY KEY, body TEXT)",
+                catalog::Role::kSystem));  // PRIVATE by default
+  ASSERT_OK(writer_->Insert(*Table("private_notes"), "", {Message(1, "secret")}));
+  // Role user: refused on every read path (scan, point lookup, join, view).
+  for (const char* sql :
+       {"SELECT * FROM app.private_notes", "SELECT body FROM app.private_notes WHERE id = 1",
+        "SELECT * FROM app.messages m JOIN app.private_notes p ON p.id = m.id"}) {
+    EXPECT_EQ(Run(sql, catalog::Role::kUser).code(), StatusCode::kPermissionDenied) << sql;
+  }
+  ASSERT_OK(Run("CREATE VIEW app.leak AS SELECT body FROM private_notes", catalog::Role::kSystem));
+  EXPECT_EQ(Run("SELECT * FROM app.leak", catalog::Role::kUser).code(),
+            StatusCode::kPermissionDenied);
+  // PUBLIC shared tables, and other roles, read normally.
+  EXPECT_EQ(Query("SELECT count(*) FROM app.topics", "alice")[0][0].integer, 2);
+  EXPECT_OK(Run("SELECT * FROM app.private_notes WHERE id = 1", catalog::Role::kService));
+  ASSERT_OK(Run("ALTER TABLE app.private_notes SET ACCESS LEVEL PUBLIC", catalog::Role::kSystem));
+  EXPECT_OK(Run("SELECT * FROM app.private_notes", catalog::Role::kUser));
+}
+
 TEST_F(ScopedQueryTest, ScanFunctionsCannotBeCalledDirectly) {
   EXPECT_EQ(Run("SELECT * FROM kalam_scan('app.messages', true)", catalog::Role::kUser).code(),
             StatusCode::kPermissionDenied);

@@ -72,6 +72,11 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
 Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
                              ResultSink& sink);
 
+// Read rights by role and table (reference §7.1): USER/STREAM rows are always the caller's
+// own; SHARED tables: role user reads PUBLIC ones only (RESTRICTED means owner-only, and
+// tables have no owners yet), service, dba and system read all. Every read path checks it.
+Status CheckReadRights(catalog::Role role, const catalog::CachedTable& table);
+
 // Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
 // validation (CREATE VIEW), user tables become typed empty relations; for execution,
 // reading table data is refused until the data path exists.

@@ -62,6 +62,18 @@ std::string ScanSql(const catalog::CachedTable& table, const NamedSystemColumns&
 
 }  // namespace
 
+Status CheckReadRights(catalog::Role role, const catalog::CachedTable& table) {
+  if (table.table.table_type != catalog::TableType::kShared || role != catalog::Role::kUser) {
+    return Status();
+  }
+  if (table.table.options.access_level == catalog::AccessLevel::kPublic) return Status();
+  return Status::PermissionDenied(
+      "Role user may not read " +
+      std::string(catalog::AccessLevelName(
+          table.table.options.access_level.value_or(catalog::AccessLevel::kPrivate))) +
+      " SHARED table " + table.qualified_name);
+}
+
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
                                      const ExecutionContext& context, bool validation_only) {
   const bool admin = context.role == catalog::Role::kDba || context.role == catalog::Role::kSystem;
@@ -85,6 +97,7 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
       return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
     }
     KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, name));
+    KALAM_RETURN_IF_ERROR(CheckReadRights(context.role, *table));
     return engine::TableReplacement{
         .view_sql = validation_only ? EmptyRelationSql(*table) : ScanSql(*table, named),
         .view_namespace = ns,
@@ -110,6 +123,7 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
       services.catalog.GetTable(ns, point->table);
   if (!found.ok()) return false;
   const catalog::CachedTable& table = **found;
+  KALAM_RETURN_IF_ERROR(CheckReadRights(context.role, table));
   const catalog::ColumnDefinition* pk = table.PrimaryKey();
   if (pk == nullptr || pk->name != point->key_column) return false;
   // Output columns: * is the table's columns; named ones may include _seq (not _deleted,
