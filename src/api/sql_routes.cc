@@ -158,7 +158,15 @@ void AddSqlRoutes(Router& router, sql::SqlExecutor& executor, WorkerPool& worker
         auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
             std::move(request), std::get<SqlRequest>(std::move(parsed)));
         const bool queued = workers.Submit([shared, respond, &executor] {
-          respond(RunBatch(shared->first, shared->second, executor));
+          // Every request gets an answer: a throwing library call must not leave the
+          // client waiting for a response that never comes.
+          HttpResponse response;
+          try {
+            response = RunBatch(shared->first, shared->second, executor);
+          } catch (const std::exception& e) {
+            response = ErrorResponse(shared->first, Status::Internal(e.what()));
+          }
+          respond(std::move(response));
         });
         if (!queued) {
           respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",

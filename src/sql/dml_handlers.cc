@@ -149,8 +149,11 @@ Result<SourceRow> ResolveCells(const std::vector<engine::InsertCell>& cells, Ser
   }
   if (!expressions.empty()) {
     KALAM_ASSIGN_OR_RETURN(const auto evaluated, RunInternalQuery(expressions, services, context));
+    if (evaluated.size() != 1 || evaluated[0].size() != expression_positions.size()) {
+      return Status::Internal("expression evaluation returned an unexpected shape");
+    }
     for (size_t i = 0; i < expression_positions.size(); ++i) {
-      row[expression_positions[i]] = evaluated.at(0).at(i);
+      row[expression_positions[i]] = evaluated[0][i];
     }
   }
   return row;
