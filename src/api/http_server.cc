@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -113,11 +114,104 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     stream_.expires_never();  // the handler may take long; the write sets its own timeout
     in_flight_.Begin();
-    router_.Dispatch(Convert(std::move(raw), now), [self = shared_from_this()](HttpResponse r) {
-      net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
-        self->Write(std::move(r), /*close_after=*/false, /*counted=*/true);
+    auto self = shared_from_this();
+    Responder respond(
+        [self](HttpResponse r) {
+          net::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+            self->Write(std::move(r), /*close_after=*/false, /*counted=*/true);
+          });
+        },
+        [self](HttpResponse head) -> std::unique_ptr<ChunkedWriter> {
+          return std::make_unique<StreamedResponse>(self, std::move(head));
+        });
+    router_.Dispatch(Convert(std::move(raw), now), std::move(respond));
+  }
+
+  // A response written in chunks by a worker thread. Each step runs on the connection's
+  // strand while the worker waits, so at most one write is ever outstanding on the socket.
+  class StreamedResponse final : public ChunkedWriter {
+   public:
+    StreamedResponse(std::shared_ptr<Session> session, HttpResponse head)
+        : session_(std::move(session)) {
+      ok_ = session_->AwaitOnStrand([session = session_, head = std::move(head)](auto done) {
+        session->WriteChunkedHead(head, done);
       });
+    }
+    ~StreamedResponse() override {
+      if (!finished_) Finish();
+    }
+    StreamedResponse(const StreamedResponse&) = delete;
+    StreamedResponse& operator=(const StreamedResponse&) = delete;
+
+    bool Write(std::string_view piece) override {
+      if (!ok_ || piece.empty()) return ok_;
+      auto owned = std::make_shared<std::string>(piece);
+      ok_ = session_->AwaitOnStrand([session = session_, owned](auto done) {
+        session->stream_.expires_after(kWriteTimeout);
+        net::async_write(session->stream_, http::make_chunk(net::buffer(*owned)),
+                         [owned, done](beast::error_code ec, size_t) { done(ec); });
+      });
+      return ok_;
+    }
+
+    void Finish() override {
+      finished_ = true;
+      if (ok_) {
+        ok_ = session_->AwaitOnStrand([session = session_](auto done) {
+          session->stream_.expires_after(kWriteTimeout);
+          net::async_write(session->stream_, http::make_chunk_last(),
+                           [session, done](beast::error_code ec, size_t) { done(ec); });
+        });
+      }
+      net::dispatch(session_->stream_.get_executor(), [session = session_, ok = ok_] {
+        session->in_flight_.End();
+        session->chunked_head_.reset();
+        if (!ok) return session->Close();
+        if (!session->keep_alive_) return session->LingeringClose();
+        session->ReadRequest();
+      });
+    }
+
+   private:
+    std::shared_ptr<Session> session_;
+    bool ok_ = false;
+    bool finished_ = false;
+  };
+
+  // Runs `start(done)` on the strand and waits for `done(error_code)`. Gives up (false)
+  // after the write timeout plus a margin, so a stopped server never strands a worker.
+  template <typename Start>
+  bool AwaitOnStrand(Start&& start) {
+    auto outcome = std::make_shared<std::promise<bool>>();
+    std::future<bool> result = outcome->get_future();
+    net::dispatch(stream_.get_executor(), [start = std::forward<Start>(start), outcome]() mutable {
+      start([outcome](beast::error_code ec) { outcome->set_value(!ec); });
     });
+    if (result.wait_for(kWriteTimeout + std::chrono::seconds(5)) != std::future_status::ready) {
+      return false;
+    }
+    return result.get();
+  }
+
+  template <typename Done>
+  void WriteChunkedHead(const HttpResponse& head, Done done) {
+    chunked_head_.emplace(static_cast<http::status>(head.status), 11);
+    http::response<http::empty_body>& message = chunked_head_->message;
+    SetHeaders(message, head);
+    message.keep_alive(keep_alive_);
+    message.chunked(true);
+    stream_.expires_after(kWriteTimeout);
+    http::async_write_header(stream_, chunked_head_->serializer,
+                             [done](beast::error_code ec, size_t) { done(ec); });
+  }
+
+  template <typename Message>
+  void SetHeaders(Message& message, const HttpResponse& response) {
+    message.set(http::field::server, options_.server_name);
+    message.set(http::field::content_type, response.content_type);
+    if (!request_id_.empty()) message.set("X-Request-ID", request_id_);
+    for (const auto& [name, value] : response.headers)
+      message.set(name, value);
   }
 
   HttpRequest Convert(http::request<http::string_body>&& raw,
@@ -149,11 +243,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(HttpResponse response, bool close_after, bool counted) {
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
-    message->set(http::field::server, options_.server_name);
-    message->set(http::field::content_type, response.content_type);
-    if (!request_id_.empty()) message->set("X-Request-ID", request_id_);
-    for (const auto& [name, value] : response.headers)
-      message->set(name, value);
+    SetHeaders(*message, response);
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_ && !close_after);
     message->prepare_payload();
@@ -199,6 +289,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   std::string request_id_;
   std::array<char, 8192> drain_buffer_{};
+  // The head of a chunked response; its serializer must outlive the body's chunks.
+  struct ChunkedHead {
+    ChunkedHead(http::status status, unsigned version)
+        : message(status, version), serializer(message) {}
+    http::response<http::empty_body> message;
+    http::response_serializer<http::empty_body> serializer;
+  };
+  std::optional<ChunkedHead> chunked_head_;
 };
 
 class BeastHttpServer final : public HttpServer {

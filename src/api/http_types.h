@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -30,8 +32,42 @@ struct HttpResponse {
   std::string body;
 };
 
-// Sends the response for one request. May be called from any thread, exactly once.
-using Responder = std::function<void(HttpResponse)>;
+// Streams one response body in pieces (HTTP chunked transfer encoding), so a large result
+// is never held in memory whole. Used by one worker thread at a time.
+class ChunkedWriter {
+ public:
+  virtual ~ChunkedWriter() = default;
+  // Sends `piece` and blocks until the connection has taken it (backpressure). Returns
+  // false once the client is gone or too slow; the producer should stop.
+  virtual bool Write(std::string_view piece) = 0;
+  // Ends the body; the connection then serves its next request. Called once, last.
+  virtual void Finish() = 0;
+};
+
+// Answers one request, exactly once, from any thread: either a whole response, or (where
+// the transport supports it) a streamed one started with BeginChunked.
+class Responder {
+ public:
+  using Send = std::function<void(HttpResponse)>;
+  // Sends `head` (status, content type, headers; its body is ignored) with chunked encoding.
+  using BeginChunkedFn = std::function<std::unique_ptr<ChunkedWriter>(HttpResponse head)>;
+
+  template <typename F>
+  requires std::is_invocable_v<F, HttpResponse> Responder(
+      F send, BeginChunkedFn begin_chunked = nullptr)  // NOLINT: implicit by design
+      : send_(std::move(send)), begin_chunked_(std::move(begin_chunked)) {}
+
+  void operator()(HttpResponse response) const { send_(std::move(response)); }
+  bool CanStream() const { return begin_chunked_ != nullptr; }
+  // Requires CanStream(). The returned writer answers the request in place of operator().
+  std::unique_ptr<ChunkedWriter> BeginChunked(HttpResponse head) const {
+    return begin_chunked_(std::move(head));
+  }
+
+ private:
+  Send send_;
+  BeginChunkedFn begin_chunked_;
+};
 
 // Handles one request. Runs on a network thread: it must not block; long work is handed
 // to a worker pool, which calls `respond` when done.

@@ -128,6 +128,8 @@ void JsonResultWriter::BeginResult(std::span<const ResultColumn> columns) {
   if (!first_result_) out_.push_back(',');
   first_result_ = false;
   first_row_ = true;
+  in_result_ = true;
+  rows_in_result_ = 0;
   out_ += R"({"schema":[)";
   for (size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) out_.push_back(',');
@@ -149,6 +151,12 @@ void JsonResultWriter::Row(std::span<const Value> values) {
     AppendJsonValue(out_, values[i]);
   }
   out_.push_back(']');
+  ++rows_in_result_;
+  if (spill_ && !cancelled_ && out_.size() >= spill_bytes_) {
+    spilled_ = true;
+    cancelled_ = !spill_(out_);
+    out_.clear();
+  }
 }
 
 void JsonResultWriter::EndResult(uint64_t row_count, std::string_view message) {
@@ -158,6 +166,11 @@ void JsonResultWriter::EndResult(uint64_t row_count, std::string_view message) {
     AppendJsonString(out_, message);
   }
   out_.push_back('}');
+  in_result_ = false;
+}
+
+void JsonResultWriter::CloseOpenResult() {
+  if (in_result_) EndResult(rows_in_result_, "");
 }
 
 std::string JsonResultWriter::TakeArray() {

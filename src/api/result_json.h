@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/value.h"
@@ -12,17 +13,36 @@ namespace kalam::api {
 // ISO-8601 UTC with microseconds, DATE as YYYY-MM-DD, JSON embedded, BYTES as base64.
 class JsonResultWriter final : public ResultSink {
  public:
+  // Receives the text produced so far whenever it grows past the spill size; returns false
+  // once it can no longer be delivered (the client went away), which cancels the query.
+  using Spill = std::function<bool(std::string_view text)>;
+
+  JsonResultWriter() = default;  // keeps everything until TakeArray()
+  JsonResultWriter(size_t spill_bytes, Spill spill)
+      : spill_bytes_(spill_bytes), spill_(std::move(spill)) {}
+
   void BeginResult(std::span<const ResultColumn> columns) override;
   void Row(std::span<const Value> values) override;
   void EndResult(uint64_t row_count, std::string_view message) override;
+  bool Cancelled() const override { return cancelled_; }
 
-  // The complete array ("[]" when no statement produced a result).
+  // True once some text went to the spill: the caller must finish through it too.
+  bool spilled() const { return spilled_; }
+  // Closes a result cut short by an error, so the text stays valid JSON.
+  void CloseOpenResult();
+  // What has not been spilled, ending the array (all of it, "[…]", when nothing was).
   std::string TakeArray();
 
  private:
+  size_t spill_bytes_ = 0;
+  Spill spill_;
   std::string out_ = "[";
   bool first_result_ = true;
   bool first_row_ = true;
+  bool in_result_ = false;
+  uint64_t rows_in_result_ = 0;
+  bool spilled_ = false;
+  bool cancelled_ = false;
 };
 
 // Appends `value` as JSON (exposed for tests).

@@ -92,8 +92,11 @@ std::optional<HttpResponse> CheckParams(const HttpRequest& request, const SqlReq
   return std::nullopt;
 }
 
-HttpResponse RunBatch(const HttpRequest& request, const SqlRequest& parsed,
-                      sql::SqlExecutor& executor) {
+// Results up to this size are sent whole, with the batch's real HTTP status; beyond it
+// the response streams (200, chunked) so memory stays bounded whatever the result size.
+constexpr size_t kStreamAfterBytes = 512 << 10;
+
+sql::ExecutionContext ContextFor(const HttpRequest& request, const SqlRequest& parsed) {
   sql::ExecutionContext context;
   context.client_ip = request.peer_address;
   context.request_id = std::string(request.Header("x-request-id"));
@@ -101,33 +104,76 @@ HttpResponse RunBatch(const HttpRequest& request, const SqlRequest& parsed,
   context.started_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
                                   std::chrono::system_clock::now().time_since_epoch())
                                   .count();
+  return context;
+}
+
+// The "error" object of the envelope for a failed batch, e.g.
+// {"code":"INVALID_SQL","message":"Statement 2 failed: …","details":"<statement>"}.
+std::string BatchErrorObject(const sql::BatchOutcome& outcome) {
+  const StatusCode code = outcome.status.code();
+  std::string message = outcome.failed_statement > 0
+                            ? "Statement " + std::to_string(outcome.failed_statement) +
+                                  " failed: " + std::string(outcome.status.message())
+                            : std::string(outcome.status.message());
+  std::string error = R"({"code":)";
+  AppendJsonString(error, ErrorCodeFor(code));
+  error += R"(,"message":)";
+  AppendJsonString(error, message);
+  if (!outcome.failed_sql.empty()) {
+    error += R"(,"details":)";
+    AppendJsonString(error, outcome.failed_sql);
+  }
+  error.push_back('}');
+  return error;
+}
+
+int HttpStatusForBatch(const Status& status) {
+  // A missing table or namespace is a mistake in the SQL (400), not an unknown route.
+  return status.code() == StatusCode::kNotFound ? 400 : HttpStatusFor(status.code());
+}
+
+// Runs the batch and answers. Small results go out whole; a result that outgrows
+// kStreamAfterBytes is streamed, with "status" (and any error) after the results.
+void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::SqlExecutor& executor,
+              const Responder& respond) {
+  sql::ExecutionContext context = ContextFor(request, parsed);
   if (parsed.namespace_id.has_value()) {
     Result<std::string> ns = catalog::NormalizeName(*parsed.namespace_id, "namespace");
-    if (!ns.ok()) return ErrorResponse(request, 400, "INVALID_REQUEST", ns.status().message());
+    if (!ns.ok())
+      return respond(ErrorResponse(request, 400, "INVALID_REQUEST", ns.status().message()));
     context.default_namespace = *ns;
   }
-  JsonResultWriter writer;
-  const sql::BatchOutcome outcome = executor.ExecuteBatch(parsed.sql, context, writer);
+  std::unique_ptr<ChunkedWriter> stream;
+  JsonResultWriter writer(respond.CanStream() ? kStreamAfterBytes : SIZE_MAX,
+                          [&](std::string_view text) {
+                            if (stream == nullptr) {
+                              stream = respond.BeginChunked({});
+                              if (!stream->Write(R"({"results":)")) return false;
+                            }
+                            return stream->Write(text);
+                          });
+  sql::BatchOutcome outcome;
+  try {
+    outcome = executor.ExecuteBatch(parsed.sql, context, writer);
+  } catch (const std::exception& e) {  // caught here: a stream may already be open
+    outcome = {.status = Status::Internal(e.what())};
+  }
+  if (writer.spilled()) {
+    writer.CloseOpenResult();
+    std::string tail = writer.TakeArray();
+    tail += outcome.status.ok() ? R"(,"status":"success"})"
+                                : R"(,"status":"error","error":)" + BatchErrorObject(outcome) + "}";
+    stream->Write(AppendTook(std::move(tail), request.received_at));
+    return stream->Finish();
+  }
   if (!outcome.status.ok()) {
-    const StatusCode code = outcome.status.code();
-    // A missing table or namespace is a mistake in the SQL (400), not an unknown route.
-    const int http_status = code == StatusCode::kNotFound ? 400 : HttpStatusFor(code);
-    std::string message = outcome.failed_statement > 0
-                              ? "Statement " + std::to_string(outcome.failed_statement) +
-                                    " failed: " + std::string(outcome.status.message())
-                              : std::string(outcome.status.message());
-    HttpResponse response = ErrorResponse(request, http_status, ErrorCodeFor(code), message);
-    if (!outcome.failed_sql.empty()) {
-      // Insert "details" (the failing statement) into the envelope's error object.
-      std::string details = R"(,"details":)";
-      AppendJsonString(details, outcome.failed_sql);
-      const size_t at = response.body.find(R"(},"results")");
-      if (at != std::string::npos) response.body.insert(at, details);
-    }
-    return response;
+    std::string body =
+        R"({"status":"error","error":)" + BatchErrorObject(outcome) + R"(,"results":[]})";
+    return respond({.status = HttpStatusForBatch(outcome.status),
+                    .body = AppendTook(std::move(body), request.received_at)});
   }
   std::string body = R"({"status":"success","results":)" + writer.TakeArray() + "}";
-  return {.body = AppendTook(std::move(body), request.received_at)};
+  respond({.body = AppendTook(std::move(body), request.received_at)});
 }
 
 }  // namespace
@@ -160,13 +206,11 @@ void AddSqlRoutes(Router& router, sql::SqlExecutor& executor, WorkerPool& worker
         const bool queued = workers.Submit([shared, respond, &executor] {
           // Every request gets an answer: a throwing library call must not leave the
           // client waiting for a response that never comes.
-          HttpResponse response;
           try {
-            response = RunBatch(shared->first, shared->second, executor);
+            RunBatch(shared->first, shared->second, executor, respond);
           } catch (const std::exception& e) {
-            response = ErrorResponse(shared->first, Status::Internal(e.what()));
+            respond(ErrorResponse(shared->first, Status::Internal(e.what())));
           }
-          respond(std::move(response));
         });
         if (!queued) {
           respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",

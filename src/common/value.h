@@ -65,6 +65,8 @@ class ResultSink {
   virtual void Row(std::span<const Value> values) = 0;
   // `message` is empty for queries ("Inserted 3 row(s)" for DML, "Namespace 'a' created…").
   virtual void EndResult(uint64_t row_count, std::string_view message) = 0;
+  // True once the rows can no longer be delivered (the client went away): producers stop.
+  virtual bool Cancelled() const { return false; }
 };
 
 }  // namespace kalam

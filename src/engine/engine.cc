@@ -27,24 +27,6 @@ class QueryResult {
   duckdb_result result_{};
 };
 
-Status ToStatus(duckdb_error_type type, std::string message) {
-  switch (type) {
-    case DUCKDB_ERROR_PERMISSION:
-      return Status::PermissionDenied(std::move(message));
-    case DUCKDB_ERROR_OUT_OF_MEMORY:
-      return Status::ResourceExhausted(std::move(message));
-    case DUCKDB_ERROR_INTERRUPT:
-      return Status::Unavailable(std::move(message));
-    case DUCKDB_ERROR_IO:
-      return Status::IOError(std::move(message));
-    case DUCKDB_ERROR_INTERNAL:
-    case DUCKDB_ERROR_FATAL:
-      return Status::Internal(std::move(message));
-    default:
-      return Status::InvalidArgument(std::move(message));  // parse, bind, conversion, …
-  }
-}
-
 Status RunAdmin(duckdb_connection connection, const std::string& sql) {
   QueryResult result;
   if (duckdb_query(connection, sql.c_str(), result.get()) == DuckDBError) {
@@ -258,15 +240,31 @@ duckdb_value ToDuckDbValue(const Value& value) {
   }
 }
 
-// Prepares `sql`, binds `params` and runs it. The prepare state is checked before
-// anything else is asked of the statement (reference/deps.md pitfall 11).
+// The C API gives a failed prepare only a message, but DuckDB starts every message with
+// its error type ("Permission Error: …"), which keeps refusals distinguishable.
+Status StatusFromPrepareError(std::string message) {
+  static constexpr std::pair<std::string_view, duckdb_error_type> kPrefixes[] = {
+      {"Permission Error", DUCKDB_ERROR_PERMISSION},
+      {"Out of Memory Error", DUCKDB_ERROR_OUT_OF_MEMORY},
+      {"IO Error", DUCKDB_ERROR_IO},
+      {"INTERNAL Error", DUCKDB_ERROR_INTERNAL},
+      {"Interrupt", DUCKDB_ERROR_INTERRUPT},
+  };
+  for (const auto& [prefix, type] : kPrefixes) {
+    if (message.starts_with(prefix)) return StatusFromDuckDbError(type, std::move(message));
+  }
+  return Status::InvalidArgument(std::move(message));
+}
+
+// Prepares `sql`, binds `params` and starts it as a streaming result. The prepare state is checked
+// before anything else is asked of the statement (reference/deps.md pitfall 11).
 Status RunPrepared(duckdb_connection connection, const std::string& sql,
                    std::span<const Value> params, duckdb_result* result) {
   duckdb_prepared_statement prepared = nullptr;
   Status status;
   if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
     const char* error = duckdb_prepare_error(prepared);
-    status = Status::InvalidArgument(error != nullptr ? error : "invalid query");
+    status = StatusFromPrepareError(error != nullptr ? error : "invalid query");
   } else if (duckdb_nparams(prepared) > params.size()) {
     status = Status::InvalidArgument("the query uses $" + std::to_string(duckdb_nparams(prepared)) +
                                      " but only " + std::to_string(params.size()) +
@@ -279,8 +277,9 @@ Status RunPrepared(duckdb_connection connection, const std::string& sql,
       }
       duckdb_destroy_value(&value);
     }
-    if (status.ok() && duckdb_execute_prepared(prepared, result) == DuckDBError) {
-      status = ToStatus(duckdb_result_error_type(result), duckdb_result_error(result));
+    // Streaming: chunks are produced as the sink consumes them, never the whole result.
+    if (status.ok() && duckdb_execute_prepared_streaming(prepared, result) == DuckDBError) {
+      status = StatusFromDuckDbError(duckdb_result_error_type(result), duckdb_result_error(result));
     }
   }
   duckdb_destroy_prepare(&prepared);
@@ -294,14 +293,7 @@ Status Engine::Query(const std::string& sql, const std::string& user_id,
   const PooledConnection pooled = impl_->Acquire();
   impl_->scopes.Set(pooled.id, user_id);
   QueryResult result;
-  Status status;
-  if (params.empty()) {
-    if (duckdb_query(pooled.connection, sql.c_str(), result.get()) == DuckDBError) {
-      status = ToStatus(duckdb_result_error_type(result.get()), duckdb_result_error(result.get()));
-    }
-  } else {
-    status = RunPrepared(pooled.connection, sql, params, result.get());
-  }
+  Status status = RunPrepared(pooled.connection, sql, params, result.get());
   if (status.ok()) status = StreamResult(result.get(), sink);
   impl_->scopes.Clear(pooled.id);
   impl_->Release(pooled);

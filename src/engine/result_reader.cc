@@ -480,6 +480,24 @@ void WriteTypedCell(duckdb_vector vector, duckdb_logical_type type, idx_t row, c
   }
 }
 
+Status StatusFromDuckDbError(duckdb_error_type type, std::string message) {
+  switch (type) {
+    case DUCKDB_ERROR_PERMISSION:
+      return Status::PermissionDenied(std::move(message));
+    case DUCKDB_ERROR_OUT_OF_MEMORY:
+      return Status::ResourceExhausted(std::move(message));
+    case DUCKDB_ERROR_INTERRUPT:
+      return Status::Unavailable(std::move(message));
+    case DUCKDB_ERROR_IO:
+      return Status::IOError(std::move(message));
+    case DUCKDB_ERROR_INTERNAL:
+    case DUCKDB_ERROR_FATAL:
+      return Status::Internal(std::move(message));
+    default:
+      return Status::InvalidArgument(std::move(message));  // parse, bind, conversion, …
+  }
+}
+
 Status StreamResult(duckdb_result* result, ResultSink& sink) {
   const idx_t column_count = duckdb_column_count(result);
   std::vector<LogicalType> types;
@@ -513,6 +531,11 @@ Status StreamResult(duckdb_result* result, ResultSink& sink) {
     }
     row_count += size;
     duckdb_destroy_data_chunk(&chunk);
+    if (sink.Cancelled()) return Status::Unavailable("the client went away; query stopped");
+  }
+  // A streaming result reports errors raised while producing chunks only here.
+  if (const char* error = duckdb_result_error(result); error != nullptr) {
+    return StatusFromDuckDbError(duckdb_result_error_type(result), error);
   }
   sink.EndResult(row_count, "");
   return Status();
