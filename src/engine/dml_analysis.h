@@ -28,13 +28,22 @@ struct InsertPlan {
   std::optional<std::string> select_sql;      // INSERT … SELECT
 };
 
+// A WHERE that is exactly `<column> = <literal | $n>` (either side): the shape the
+// primary-key fast paths answer from the PK index when the column is the key.
+struct KeyEquality {
+  std::string column;
+  InsertCell value;  // kLiteral or kParameter
+};
+
 // UPDATE t SET c = <expr>, … [WHERE <cond>]: expressions and the condition as SQL text,
 // evaluated through the query path (so they see exactly the caller's scoped rows).
 struct UpdatePlan {
   std::string schema;
   std::string table;
   std::vector<std::pair<std::string, std::string>> assignments;  // column, expression SQL
-  std::string where_sql;                                         // "" when there is no WHERE
+  std::vector<InsertCell> values;  // per assignment: a literal, $n or an expression
+  std::string where_sql;           // "" when there is no WHERE
+  std::optional<KeyEquality> key_equality;
 };
 
 // DELETE FROM t [WHERE <cond>].
@@ -42,6 +51,7 @@ struct DeletePlan {
   std::string schema;
   std::string table;
   std::string where_sql;  // "" when there is no WHERE
+  std::optional<KeyEquality> key_equality;
 };
 
 // Parse UPDATE / DELETE; kInvalidArgument for syntax errors and for what KalamDB does
@@ -60,8 +70,7 @@ struct PointSelect {
   std::string schema;
   std::string table;
   std::vector<std::string> columns;  // empty: *
-  std::string key_column;
-  InsertCell key;  // kLiteral or kParameter
+  KeyEquality key;
 };
 std::optional<PointSelect> AnalyzePointSelect(std::string_view sql);
 

@@ -306,6 +306,25 @@ InsertCell CellOf(duckdb::ParsedExpression& expression) {
   return {.kind = InsertCell::Kind::kExpression, .expression_sql = expression.ToString()};
 }
 
+std::optional<KeyEquality> KeyEqualityOf(duckdb::ParsedExpression* where) {
+  if (where == nullptr || where->GetExpressionType() != duckdb::ExpressionType::COMPARE_EQUAL) {
+    return std::nullopt;
+  }
+  auto& comparison = where->Cast<duckdb::ComparisonExpression>();
+  duckdb::ParsedExpression* column = comparison.left.get();
+  duckdb::ParsedExpression* value = comparison.right.get();
+  if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) std::swap(column, value);
+  if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) return std::nullopt;
+  const auto& column_ref = column->Cast<duckdb::ColumnRefExpression>();
+  if (column_ref.column_names.size() != 1) return std::nullopt;
+  KeyEquality key{.column = Lower(column_ref.column_names[0]), .value = CellOf(*value)};
+  if (key.value.kind != InsertCell::Kind::kLiteral &&
+      key.value.kind != InsertCell::Kind::kParameter) {
+    return std::nullopt;
+  }
+  return key;
+}
+
 }  // namespace
 
 Result<InsertPlan> AnalyzeInsert(std::string_view sql) {
@@ -405,8 +424,10 @@ Result<UpdatePlan> AnalyzeUpdate(std::string_view sql) {
     const duckdb::UpdateSetInfo& set = *update->set_info;
     for (size_t i = 0; i < set.columns.size(); ++i) {
       plan.assignments.emplace_back(Lower(set.columns[i]), set.expressions[i]->ToString());
+      plan.values.push_back(CellOf(*set.expressions[i]));
     }
     if (set.condition) plan.where_sql = set.condition->ToString();
+    plan.key_equality = KeyEqualityOf(set.condition.get());
     return plan;
   } catch (const std::exception& e) {
     return Status::InvalidArgument(ParserMessage(e));
@@ -424,6 +445,7 @@ Result<DeletePlan> AnalyzeDelete(std::string_view sql) {
     DeletePlan plan;
     KALAM_RETURN_IF_ERROR(TargetOf(*remove->table, plan.schema, plan.table));
     if (remove->condition) plan.where_sql = remove->condition->ToString();
+    plan.key_equality = KeyEqualityOf(remove->condition.get());
     return plan;
   } catch (const std::exception& e) {
     return Status::InvalidArgument(ParserMessage(e));
@@ -469,23 +491,9 @@ std::optional<PointSelect> AnalyzePointSelect(std::string_view sql) {
       if (column.column_names.size() != 1) return std::nullopt;
       point.columns.push_back(Lower(column.column_names[0]));
     }
-    if (node.where_clause->GetExpressionType() != duckdb::ExpressionType::COMPARE_EQUAL) {
-      return std::nullopt;
-    }
-    auto& comparison = node.where_clause->Cast<duckdb::ComparisonExpression>();
-    duckdb::ParsedExpression* column = comparison.left.get();
-    duckdb::ParsedExpression* value = comparison.right.get();
-    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF)
-      std::swap(column, value);
-    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) return std::nullopt;
-    const auto& key_column = column->Cast<duckdb::ColumnRefExpression>();
-    if (key_column.column_names.size() != 1) return std::nullopt;
-    point.key_column = Lower(key_column.column_names[0]);
-    point.key = CellOf(*value);
-    if (point.key.kind != InsertCell::Kind::kLiteral &&
-        point.key.kind != InsertCell::Kind::kParameter) {
-      return std::nullopt;
-    }
+    std::optional<KeyEquality> key = KeyEqualityOf(node.where_clause.get());
+    if (!key.has_value()) return std::nullopt;
+    point.key = std::move(*key);
     return point;
   } catch (const std::exception&) {
     return std::nullopt;  // the query path reports the syntax error

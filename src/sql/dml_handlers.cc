@@ -221,9 +221,8 @@ Result<Handled> HandleInsert(const Dml& insert, Services& services, const Execut
     }
     rows.push_back(std::move(row));
   }
-  const std::string scope =
-      table->table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
-  KALAM_ASSIGN_OR_RETURN(const size_t inserted, services.writer.Insert(*table, scope, rows));
+  KALAM_ASSIGN_OR_RETURN(const size_t inserted,
+                         services.writer.Insert(*table, ScopeOf(*table, context), rows));
   SendMessage(sink, "Inserted " + std::to_string(inserted) + " row(s)");
   return Handled{{"INSERT", "TABLE " + table->qualified_name}};
 }
@@ -248,13 +247,42 @@ Result<DmlTarget> ResolveTarget(const std::string& schema, const std::string& na
   }
   KALAM_ASSIGN_OR_RETURN(auto table, services.catalog.GetTable(ns, name));
   KALAM_RETURN_IF_ERROR(CheckWriteRights(context.role, *table));
-  std::string scope =
-      table->table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
+  std::string scope = ScopeOf(*table, context);
   return DmlTarget{std::move(table), std::move(scope)};
 }
 
 std::string WhereClause(const std::string& where_sql) {
   return where_sql.empty() ? "" : " WHERE " + where_sql;
+}
+
+// The PK fast path of UPDATE (DESIGN.md §7): `SET c = <literal | $n>, … WHERE <pk> = <literal
+// | $n>` reads the row from the PK index and writes its new version without DuckDB. nullopt
+// when the statement has another shape; the general path then runs.
+Result<std::optional<size_t>> TryPointUpdate(const engine::UpdatePlan& plan,
+                                             const std::vector<size_t>& assigned,
+                                             const DmlTarget& target, Services& services,
+                                             const ExecutionContext& context) {
+  const catalog::CachedTable& table = *target.table;
+  const std::optional<Value> key = FastPathKey(table, plan.key_equality, context);
+  if (!key.has_value()) return std::optional<size_t>();
+  std::vector<Value> new_values;
+  for (const engine::InsertCell& cell : plan.values) {
+    std::optional<Value> value = CellValue(cell, context);
+    if (!value.has_value()) return std::optional<size_t>();
+    new_values.push_back(std::move(*value));
+  }
+  KALAM_ASSIGN_OR_RETURN(std::optional<tables::RowVersion> current,
+                         services.writer.GetLatest(table, target.scope, *key));
+  if (!current.has_value()) return std::optional<size_t>(0);
+  for (size_t i = 0; i < assigned.size(); ++i) {
+    const ColumnDefinition& column = table.schema.columns[assigned[i]];
+    KALAM_ASSIGN_OR_RETURN(current->values[assigned[i]],
+                           tables::CoerceValue(column.type, new_values[i], column.name));
+  }
+  KALAM_ASSIGN_OR_RETURN(
+      const size_t updated,
+      services.writer.Update(table, target.scope, {std::move(current->values)}, {current->seq}));
+  return std::optional<size_t>(updated);
 }
 
 }  // namespace
@@ -284,6 +312,12 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
     if (!seen.insert(name).second)
       return Status::InvalidArgument("column '" + name + "' is set twice");
     assigned.push_back(static_cast<size_t>(column - columns.data()));
+  }
+  KALAM_ASSIGN_OR_RETURN(const std::optional<size_t> fast,
+                         TryPointUpdate(plan, assigned, target, services, context));
+  if (fast.has_value()) {
+    SendMessage(sink, "Updated " + std::to_string(*fast) + " row(s)");
+    return Handled{{"UPDATE", "TABLE " + table.qualified_name}};
   }
   // Current values, _seq and the new values, for exactly the rows the caller can see.
   std::string query = "SELECT ";
@@ -323,6 +357,20 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
   if (plan.where_sql.empty()) {
     return Status::InvalidArgument(std::string(stream ? "DELETE on STREAM tables" : "DELETE") +
                                    " requires a WHERE clause");
+  }
+  if (!stream) {
+    if (const std::optional<Value> key = FastPathKey(table, plan.key_equality, context)) {
+      // PK fast path: one index read instead of a DuckDB query.
+      KALAM_ASSIGN_OR_RETURN(const std::optional<tables::RowVersion> current,
+                             services.writer.GetLatest(table, target.scope, *key));
+      size_t deleted = 0;
+      if (current.has_value()) {
+        KALAM_ASSIGN_OR_RETURN(deleted,
+                               services.writer.Delete(table, target.scope, {*key}, {current->seq}));
+      }
+      SendMessage(sink, "Deleted " + std::to_string(deleted) + " row(s)");
+      return Handled{{"DELETE", "TABLE " + table.qualified_name}};
+    }
   }
   const ColumnDefinition* pk = table.PrimaryKey();
   const std::string query = "SELECT " + (stream || pk == nullptr ? "NULL" : Quoted(pk->name)) +

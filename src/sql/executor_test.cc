@@ -204,10 +204,13 @@ TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {
                          alice, sink));
   ASSERT_OK(executor_->Execute(
       "UPDATE app.messages SET body = body || '!' WHERE id >= 10 AND id < 100", alice, sink));
-  ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE id = 101", alice, sink));
+  ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE id = 101", alice, sink));  // PK
+  alice.parameters = {Value::Text("z"), Value::Int64(11)};
+  ASSERT_OK(executor_->Execute("UPDATE app.messages SET body = $1 WHERE id = $2", alice, sink));
+  ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE id > 101", alice, sink));
   bus_.Unsubscribe(token);
   using Op = tables::ChangeRecord::Op;
-  ASSERT_EQ(changes.size(), 2u + 2u + 2u + 1u);
+  ASSERT_EQ(changes.size(), 2u + 2u + 2u + 1u + 1u + 1u);
   EXPECT_EQ(changes[0].op, Op::kInsert);
   EXPECT_EQ(changes[2].new_row[0].integer, 101);  // INSERT … SELECT (rows 1 and 2 → 101, 102)
   EXPECT_EQ(changes[4].op, Op::kUpdate);
@@ -215,12 +218,38 @@ TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {
   EXPECT_EQ(changes[4].new_row[1].text, "x!");
   EXPECT_EQ(changes[6].op, Op::kDelete);
   EXPECT_EQ(changes[6].old_row[0].integer, 101);
+  EXPECT_EQ(changes[7].op, Op::kUpdate);  // PK fast path, with parameters
+  EXPECT_EQ(changes[7].old_row[1].text, "y!");
+  EXPECT_EQ(changes[7].new_row[1].text, "z");
+  EXPECT_EQ(changes[7].new_row[0].integer, 11);
+  EXPECT_EQ(changes[8].op, Op::kDelete);  // general path
+  EXPECT_EQ(changes[8].old_row[0].integer, 102);
   for (size_t i = 0; i < changes.size(); ++i) {
     EXPECT_EQ(changes[i].scope, "alice");
     if (i > 0) {
       EXPECT_GT(changes[i].seq, changes[i - 1].seq);
     }
   }
+}
+
+TEST_F(ScopedQueryTest, PrimaryKeyUpdateAndDeleteTouchOnlyTheCallersRow) {
+  ExecutionContext bob;
+  bob.role = catalog::Role::kUser;
+  bob.user_id = UserId("bob");
+  testing::CollectingSink sink;
+  ASSERT_OK(executor_->Execute("UPDATE app.messages SET body = 'B' WHERE id = 1", bob, sink));
+  EXPECT_EQ(sink.last().message, "Updated 1 row(s)");
+  ASSERT_OK(executor_->Execute("UPDATE app.messages SET body = 'B' WHERE id = 2", bob, sink));
+  EXPECT_EQ(sink.last().message, "Updated 0 row(s)");  // alice's id 2 is not bob's
+  ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE 2 = id", bob, sink));
+  EXPECT_EQ(sink.last().message, "Deleted 0 row(s)");
+  EXPECT_EQ(Query("SELECT body FROM app.messages WHERE id = 1", "bob")[0][0].text, "B");
+  EXPECT_EQ(Query("SELECT body FROM app.messages WHERE id = 1", "alice")[0][0].text, "a1");
+  EXPECT_EQ(Query("SELECT count(*) FROM app.messages", "alice")[0][0].integer, 2);
+  ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE id = 1", bob, sink));
+  EXPECT_EQ(sink.last().message, "Deleted 1 row(s)");
+  EXPECT_TRUE(Query("SELECT * FROM app.messages", "bob").empty());
+  EXPECT_EQ(Query("SELECT count(*) FROM app.messages", "alice")[0][0].integer, 2);
 }
 
 TEST_F(ScopedQueryTest, SharedTablesAreReadByAccessLevel) {

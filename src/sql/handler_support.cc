@@ -1,6 +1,35 @@
 #include "sql/handlers.h"
+#include "tables/coerce.h"
 
 namespace kalam::sql {
+
+std::string ScopeOf(const catalog::CachedTable& table, const ExecutionContext& context) {
+  return table.table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
+}
+
+std::optional<Value> CellValue(const engine::InsertCell& cell, const ExecutionContext& context) {
+  switch (cell.kind) {
+    case engine::InsertCell::Kind::kLiteral:
+      return cell.literal;
+    case engine::InsertCell::Kind::kParameter:
+      if (cell.parameter == 0 || cell.parameter > context.parameters.size()) return std::nullopt;
+      return context.parameters[cell.parameter - 1];
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Value> FastPathKey(const catalog::CachedTable& table,
+                                 const std::optional<engine::KeyEquality>& key,
+                                 const ExecutionContext& context) {
+  const catalog::ColumnDefinition* pk = table.PrimaryKey();
+  if (pk == nullptr || !key.has_value() || key->column != pk->name) return std::nullopt;
+  const std::optional<Value> value = CellValue(key->value, context);
+  if (!value.has_value()) return std::nullopt;
+  Result<Value> coerced = tables::CoerceValue(pk->type, *value, pk->name);
+  if (!coerced.ok()) return std::nullopt;
+  return std::move(coerced).value();
+}
 
 void SendMessage(ResultSink& sink, std::string_view message) {
   sink.BeginResult({});

@@ -1,6 +1,7 @@
 #pragma once
 
 // Internal to sql/: the handlers SqlExecutor dispatches to, one per statement family.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "common/snowflake.h"
 #include "common/unique_ids.h"
 #include "common/value.h"
+#include "engine/dml_analysis.h"
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
@@ -38,6 +40,20 @@ struct AuditNote {
 struct Handled {
   AuditNote audit;
 };
+
+// The scope whose rows a statement on `table` reads and writes: the caller's user id for
+// USER and STREAM tables, "" (the one shared scope) for SHARED tables.
+std::string ScopeOf(const catalog::CachedTable& table, const ExecutionContext& context);
+
+// The value of a literal or `$n` cell; nullopt for other kinds or a missing parameter.
+std::optional<Value> CellValue(const engine::InsertCell& cell, const ExecutionContext& context);
+
+// The primary-key value, coerced to the key's type, when `key` compares the table's
+// primary key with a literal or parameter: the PK fast paths then read the PK index
+// instead of running DuckDB. nullopt otherwise; the general path runs and reports errors.
+std::optional<Value> FastPathKey(const catalog::CachedTable& table,
+                                 const std::optional<engine::KeyEquality>& key,
+                                 const ExecutionContext& context);
 
 // Sends a result with no rows and a message ("Namespace 'app' created successfully").
 void SendMessage(ResultSink& sink, std::string_view message);

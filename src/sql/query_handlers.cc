@@ -124,8 +124,8 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
   if (!found.ok()) return false;
   const catalog::CachedTable& table = **found;
   KALAM_RETURN_IF_ERROR(CheckReadRights(context.role, table));
-  const catalog::ColumnDefinition* pk = table.PrimaryKey();
-  if (pk == nullptr || pk->name != point->key_column) return false;
+  const std::optional<Value> key = FastPathKey(table, point->key, context);
+  if (!key.has_value()) return false;
   // Output columns: * is the table's columns; named ones may include _seq (not _deleted,
   // which asks for tombstones: general path).
   std::vector<int> picks;  // column index, or -1 for _seq
@@ -143,17 +143,8 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
       picks.push_back(static_cast<int>(column - table.schema.columns.data()));
     }
   }
-  Value key = point->key.literal;
-  if (point->key.kind == engine::InsertCell::Kind::kParameter) {
-    if (point->key.parameter > context.parameters.size()) return false;
-    key = context.parameters[point->key.parameter - 1];
-  }
-  const Result<Value> coerced = tables::CoerceValue(pk->type, key, pk->name);
-  if (!coerced.ok()) return false;
-  const std::string scope =
-      table.table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
   KALAM_ASSIGN_OR_RETURN(const std::optional<tables::RowVersion> row,
-                         services.writer.GetLatest(table, scope, *coerced));
+                         services.writer.GetLatest(table, ScopeOf(table, context), *key));
   std::vector<ResultColumn> columns;
   for (const int pick : picks) {
     if (pick < 0) {

@@ -188,6 +188,11 @@ TEST_F(DmlTest, UpdateAndDeleteWithAnyWhere) {
   EXPECT_EQ(updated->Message(), "Updated 2 row(s)");
   EXPECT_EQ(Ok("UPDATE " + ns_ + ".t SET body = 'none' WHERE id = 99").Message(),
             "Updated 0 row(s)");
+  params["params"] = boost::json::array{"C", 3};
+  Result<SqlReply> by_key =
+      PostSql(*client_, "UPDATE " + ns_ + ".t SET body = $1 WHERE id = $2", params);
+  ASSERT_OK(by_key);
+  EXPECT_EQ(by_key->Message(), "Updated 1 row(s)");
   EXPECT_EQ(Ok("DELETE FROM " + ns_ + ".t WHERE body = 'a' OR id IN (SELECT 4)").Message(),
             "Deleted 2 row(s)");
   const SqlReply rows = Ok("SELECT id, body, n FROM " + ns_ + ".t ORDER BY id");
@@ -210,6 +215,9 @@ TEST_F(DmlTest, RefusedUpdatesAndDeletesChangeNothing) {
   EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET id = 5 WHERE id = 1"),
               HasSubstr("cannot UPDATE the primary key column 'id'"));
   EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET body = NULL WHERE id >= 1"),
+              HasSubstr("column 'body' cannot be NULL"));
+  // WHERE id = <value> takes the PK fast path; it enforces the same rules.
+  EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET body = NULL WHERE id = 1"),
               HasSubstr("column 'body' cannot be NULL"));
   EXPECT_THAT(Fails("UPDATE " + ns_ + ".t SET n = 'x' WHERE id = 1"),
               HasSubstr("not a whole number"));

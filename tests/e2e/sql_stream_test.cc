@@ -17,7 +17,8 @@ class StreamTest : public SqlTest {
   client::HttpResult Post(const std::string& sql) {
     boost::json::object request;
     request["sql"] = sql;
-    Result<client::HttpResult> reply = client_->Post("/v1/api/sql", boost::json::serialize(request));
+    Result<client::HttpResult> reply =
+        client_->Post("/v1/api/sql", boost::json::serialize(request));
     EXPECT_TRUE(reply.ok()) << reply.status().ToString();
     return reply.ok() ? *reply : client::HttpResult{};
   }
@@ -50,9 +51,9 @@ TEST_F(StreamTest, LargeResultStreamsAsValidJson) {
 
 TEST_F(StreamTest, StatementsAfterAStreamedResultStillRun) {
   Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY, v TEXT)");
-  const client::HttpResult reply = Post("SELECT range FROM range(300000); INSERT INTO " + ns_ +
-                                        ".t VALUES (1, 'a'); SELECT count(*) AS c FROM " + ns_ +
-                                        ".t");
+  const client::HttpResult reply =
+      Post("SELECT range FROM range(300000); INSERT INTO " + ns_ +
+           ".t VALUES (1, 'a'); SELECT count(*) AS c FROM " + ns_ + ".t");
   ASSERT_EQ(reply.status, 200);
   const boost::json::value body = boost::json::parse(reply.body);
   EXPECT_EQ(body.at("status"), "success");
@@ -115,10 +116,12 @@ TEST(StreamDisconnectTest, HangingUpMidStreamFreesTheWorker) {
   Result<std::unique_ptr<TestServer>> server =
       TestServer::Start({.env = {{"KALAMDB_ENGINE_QUERY_WORKERS", "1"}}});
   ASSERT_TRUE(server.ok()) << server.status().ToString();
-  const std::string body = R"json({"sql":"SELECT range, 'padding text' FROM range(1000000000)"})json";
-  const std::string request = "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                              "application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string body =
+      R"json({"sql":"SELECT range, 'padding text' FROM range(1000000000)"})json";
+  const std::string request =
+      "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   ReadPartlyAndHangUp((*server)->port(), request, 1 << 20);
   client::HttpClient client = (*server)->Client(std::chrono::seconds(10));
   Result<SqlReply> reply = PostSql(client, "SELECT 42 AS answer");
