@@ -6,27 +6,11 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "common/base64.h"
 #include "tables/coerce.h"
 
 namespace kalam::api {
 namespace {
-
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t chunk = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 2]);
-    out.push_back(kAlphabet[(chunk >> 18) & 63]);
-    out.push_back(kAlphabet[(chunk >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? kAlphabet[chunk & 63] : '=');
-  }
-  return out;
-}
 
 void AppendDouble(std::string& out, double number) {
   if (std::isnan(number)) return AppendJsonString(out, "NaN");
@@ -96,7 +80,7 @@ void AppendJsonValue(std::string& out, const Value& value) {
       return;
     }
     case Value::Kind::kBytes:
-      return AppendJsonString(out, Base64(value.text));
+      return AppendJsonString(out, Base64Encode(value.text));
     case Value::Kind::kTimestamp:
       return AppendJsonString(out, tables::FormatTimestampMicros(value.integer));
     case Value::Kind::kDate:

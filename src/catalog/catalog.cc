@@ -64,6 +64,7 @@ Catalog::Catalog(storage::KvStore& kv, const Clock& clock, CatalogOptions option
       users_(kv, "user"),
       jobs_(kv, "job"),
       live_queries_(kv, "live_query"),
+      revoked_tokens_(kv, "revoked_token"),
       audit_(kv, "audit"),
       registry_([this](std::string_view name) { return LoadTable(name); }) {}
 
@@ -471,6 +472,18 @@ Status Catalog::PutUser(const UserRecord& user) {
 
 Result<std::optional<UserRecord>> Catalog::GetUser(const std::string& user_id) const {
   return users_.Get(UserId(user_id));
+}
+
+Status Catalog::RevokeToken(const RevokedTokenRecord& token) {
+  return revoked_tokens_.Put(TokenId(token.token_id), token);
+}
+
+Result<std::vector<RevokedTokenRecord>> Catalog::ListRevokedTokens() const {
+  KALAM_ASSIGN_OR_RETURN(auto entries, revoked_tokens_.List());
+  std::vector<RevokedTokenRecord> tokens;
+  for (auto& [id, record] : entries)
+    tokens.push_back(std::move(record));
+  return tokens;
 }
 
 Result<std::vector<UserRecord>> Catalog::ListUsers() const {

@@ -96,6 +96,9 @@ class Catalog {
   Result<std::optional<UserRecord>> GetUser(const std::string& user_id) const;
   Result<std::vector<UserRecord>> ListUsers() const;
 
+  Status RevokeToken(const RevokedTokenRecord& token);
+  Result<std::vector<RevokedTokenRecord>> ListRevokedTokens() const;
+
   Status PutJob(const JobRecord& job);
   Result<std::vector<JobRecord>> ListJobs() const;
   Status PutLiveQuery(const LiveQueryRecord& live_query);
@@ -134,6 +137,7 @@ class Catalog {
   storage::EntityStore<UserId, UserRecord> users_;
   storage::EntityStore<JobId, JobRecord> jobs_;
   storage::EntityStore<LiveQueryId, LiveQueryRecord> live_queries_;
+  storage::EntityStore<TokenId, RevokedTokenRecord> revoked_tokens_;
   storage::EntityStore<int64_t, AuditLogRecord> audit_;  // keyed by Snowflake id: time order
   mutable SchemaRegistry registry_;
   Mutex ddl_mu_;

@@ -215,6 +215,20 @@ Result<UserRecord> UserRecord::DecodeFrom(RecordReader& in, uint32_t) {
   return record;
 }
 
+void RevokedTokenRecord::EncodeTo(RecordWriter& out) const {
+  out.PutString(token_id);
+  out.PutString(user_id);
+  out.PutSignedVarint(expires_at);
+}
+
+Result<RevokedTokenRecord> RevokedTokenRecord::DecodeFrom(RecordReader& in, uint32_t) {
+  RevokedTokenRecord record;
+  record.token_id = in.GetString();
+  record.user_id = in.GetString();
+  record.expires_at = in.GetSignedVarint();
+  return record;
+}
+
 void JobRecord::EncodeTo(RecordWriter& out) const {
   for (const std::string* field : {&job_id, &job_type, &namespace_id, &table_name, &status,
                                    &parameters, &result, &error_message, &idempotency_key}) {

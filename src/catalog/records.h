@@ -151,6 +151,18 @@ struct LiveQueryRecord {
   friend bool operator==(const LiveQueryRecord&, const LiveQueryRecord&) = default;
 };
 
+// A refresh token revoked by logout; kept until it would have expired anyway.
+struct RevokedTokenRecord {
+  static constexpr uint32_t kRecordVersion = 1;
+  std::string token_id;  // the token's jti
+  std::string user_id;
+  int64_t expires_at = 0;  // seconds since the epoch
+
+  void EncodeTo(RecordWriter& out) const;
+  static Result<RevokedTokenRecord> DecodeFrom(RecordReader& in, uint32_t version);
+  friend bool operator==(const RevokedTokenRecord&, const RevokedTokenRecord&) = default;
+};
+
 struct AuditLogRecord {
   static constexpr uint32_t kRecordVersion = 1;
   std::string audit_id;  // Snowflake id as text: audit entries list in time order

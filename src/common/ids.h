@@ -37,6 +37,7 @@ using NamespaceId = StrongId<struct NamespaceIdTag, std::string>;
 using TableName = StrongId<struct TableNameTag, std::string>;
 using TableId = StrongId<struct TableIdTag, uint64_t>;  // internal, stable across renames
 using UserId = StrongId<struct UserIdTag, std::string>;
+using TokenId = StrongId<struct TokenIdTag, std::string>;  // a JWT's jti
 using StorageId = StrongId<struct StorageIdTag, std::string>;
 using JobId = StrongId<struct JobIdTag, std::string>;
 using LiveQueryId = StrongId<struct LiveQueryIdTag, std::string>;

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace kalam::auth {
+
+// Why a request could not be authenticated, with the codes and HTTP statuses of
+// reference §5.4. Messages never say whether a user exists (no enumeration).
+enum class AuthErrorCode : uint8_t {
+  kMissingAuthorization,    // 401
+  kMalformedAuthorization,  // 400
+  kInvalidCredentials,      // 401
+  kTokenExpired,            // 401
+  kInvalidSignature,        // 401
+  kUntrustedIssuer,         // 401
+  kMissingClaim,            // 401
+  kInvalidToken,            // 401: revoked, wrong type, user gone, …
+  kRemoteAccessDenied,      // 403
+  kTooManyFailedLogins,     // 429
+};
+
+struct AuthError {
+  AuthErrorCode code;
+  std::string message;
+};
+
+std::string_view AuthErrorCodeName(AuthErrorCode code);  // "TOKEN_EXPIRED", …
+int AuthErrorHttpStatus(AuthErrorCode code);
+
+// A value or the reason there is none.
+template <typename T>
+using AuthResult = std::variant<T, AuthError>;
+
+}  // namespace kalam::auth

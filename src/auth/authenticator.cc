@@ -1,0 +1,397 @@
+#include "auth/authenticator.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <fmt/format.h>
+
+#include "common/base64.h"
+#include "common/check.h"
+#include "common/log.h"
+#include "common/random.h"
+
+namespace kalam::auth {
+namespace {
+
+constexpr std::string_view kInvalidCredentials = "Invalid username or password";
+constexpr size_t kMaxUsernameLength = 128;
+constexpr size_t kFailureTableLimit = 100'000;  // bounded memory under a credential-stuffing run
+
+AuthError Fail(AuthErrorCode code, std::string message) {
+  return {code, std::move(message)};
+}
+
+std::string RandomHex(size_t bytes) {
+  std::string out;
+  while (out.size() < bytes * 2)
+    out += fmt::format("{:016x}", RandomU64());
+  out.resize(bytes * 2);
+  return out;
+}
+
+bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(std::string_view address) {
+  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+}
+
+Authenticator::Authenticator(catalog::Catalog& catalog, const JwtCodec& jwt, AuthOptions options,
+                             const Clock& clock)
+    : catalog_(catalog),
+      jwt_(jwt),
+      options_(std::move(options)),
+      clock_(clock),
+      digest_key_(RandomHex(32)) {}
+
+Status Authenticator::Load() {
+  KALAM_ASSIGN_OR_RETURN(dummy_hash_, HashPassword(RandomHex(16), options_.hash_cost));
+  KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::UserRecord> users, catalog_.ListUsers());
+  KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::RevokedTokenRecord> revoked,
+                         catalog_.ListRevokedTokens());
+  MutexLock lock(mu_);
+  for (const catalog::UserRecord& user : users) {
+    // A dropped user keeps their record; a live user of the same name wins.
+    const auto existing = users_by_name_.find(user.username);
+    if (existing != users_by_name_.end() && !existing->second.deleted_at.has_value()) continue;
+    users_by_name_[user.username] = user;
+  }
+  for (const catalog::UserRecord& user : users)
+    name_by_id_[user.user_id] = user.username;
+  const int64_t now = NowSeconds();
+  for (const catalog::RevokedTokenRecord& token : revoked) {
+    if (token.expires_at >= now) revoked_.insert(token.token_id);
+  }
+  return Status();
+}
+
+// ---- authentication ----
+
+AuthResult<Principal> Authenticator::Authenticate(std::string_view authorization,
+                                                  std::string_view client_ip) {
+  if (authorization.empty()) {
+    return Fail(AuthErrorCode::kMissingAuthorization,
+                "Authorization header is required (Basic or Bearer)");
+  }
+  if (StartsWithIgnoringCase(authorization, "basic ")) {
+    return AuthenticateBasic(authorization.substr(6), client_ip);
+  }
+  if (StartsWithIgnoringCase(authorization, "bearer ")) {
+    return AuthenticateBearer(authorization.substr(7));
+  }
+  return Fail(AuthErrorCode::kMalformedAuthorization,
+              "Authorization header must start with 'Basic ' or 'Bearer '");
+}
+
+AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
+                                                       std::string_view client_ip) {
+  const std::optional<std::string> decoded = Base64Decode(encoded);
+  const size_t colon = decoded.has_value() ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos) {
+    return Fail(AuthErrorCode::kMalformedAuthorization,
+                "Basic credentials must be base64 of 'username:password'");
+  }
+  return CheckPassword(std::string_view(*decoded).substr(0, colon),
+                       std::string_view(*decoded).substr(colon + 1), client_ip);
+}
+
+AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
+                                                   std::string_view password,
+                                                   std::string_view client_ip) {
+  if (username.empty() || username.size() > kMaxUsernameLength ||
+      password.size() > options_.password_policy.max_length) {
+    return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
+  }
+  const std::string throttle_key = std::string(username) + "|" + std::string(client_ip);
+  if (std::optional<AuthError> locked = CheckThrottle(throttle_key)) return *std::move(locked);
+  const std::optional<catalog::UserRecord> user = FindUser(username);
+  if (!user.has_value() || user->deleted_at.has_value()) {
+    (void)VerifyPassword(dummy_hash_, password);  // same work as for a real user
+    RecordFailure(throttle_key);
+    return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
+  }
+  return Verified(*user, password, client_ip, throttle_key);
+}
+
+AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
+                                              std::string_view password,
+                                              std::string_view client_ip,
+                                              const std::string& throttle_key) {
+  const Principal principal{user.user_id, user.username, user.role};
+  if (user.password_hash.empty()) {
+    // Only a system user without a password (root before setup) gets in, and only from
+    // this machine (reference §7.4). Internal users never log in.
+    if (user.role != catalog::Role::kSystem || user.auth_type == "internal") {
+      RecordFailure(throttle_key);
+      return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
+    }
+    if (!IsLoopbackAddress(client_ip)) {
+      return Fail(AuthErrorCode::kRemoteAccessDenied,
+                  "System users with empty passwords cannot authenticate remotely. Set a "
+                  "password with: ALTER USER " +
+                      user.username + " SET PASSWORD '...'");
+    }
+    if (!password.empty()) {
+      RecordFailure(throttle_key);
+      return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
+    }
+    return principal;
+  }
+  const std::string digest = PasswordDigest(user.username, password);
+  {
+    MutexLock lock(mu_);
+    const auto remembered = verified_.find(user.username);
+    if (remembered != verified_.end() && remembered->second.first == user.password_hash &&
+        CRYPTO_memcmp(remembered->second.second.data(), digest.data(), digest.size()) == 0) {
+      return principal;
+    }
+  }
+  if (!VerifyPassword(user.password_hash, password)) {
+    RecordFailure(throttle_key);
+    return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
+  }
+  MutexLock lock(mu_);
+  failures_.erase(throttle_key);
+  verified_[user.username] = {user.password_hash, digest};
+  return principal;
+}
+
+AuthResult<Principal> Authenticator::AuthenticateBearer(std::string_view token) {
+  AuthResult<TokenClaims> verified = jwt_.Verify(token, NowSeconds());
+  if (auto* error = std::get_if<AuthError>(&verified)) return *std::move(error);
+  const TokenClaims& claims = std::get<TokenClaims>(verified);
+  if (claims.type != TokenType::kAccess) {
+    return Fail(AuthErrorCode::kInvalidToken, "a refresh token cannot authorize requests");
+  }
+  // Our tokens name the user by id; a trusted external issuer's by username.
+  const std::optional<catalog::UserRecord> user = claims.issuer == jwt_.issuer()
+                                                      ? FindUserById(claims.subject)
+                                                      : FindUser(claims.username);
+  if (!user.has_value() || user->deleted_at.has_value()) {
+    return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
+  }
+  // The stored role applies: lowering a user's role takes effect on live tokens too.
+  return Principal{user->user_id, user->username, user->role};
+}
+
+std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key) {
+  MutexLock lock(mu_);
+  const auto found = failures_.find(key);
+  if (found == failures_.end() || found->second.count < options_.max_failed_logins) {
+    return std::nullopt;
+  }
+  const int64_t wait = found->second.last_failure + options_.lockout_seconds - NowSeconds();
+  if (wait <= 0) {
+    failures_.erase(found);
+    return std::nullopt;
+  }
+  return Fail(AuthErrorCode::kTooManyFailedLogins,
+              "too many failed logins; retry in " + std::to_string(wait) + " s");
+}
+
+void Authenticator::RecordFailure(const std::string& key) {
+  MutexLock lock(mu_);
+  const int64_t now = NowSeconds();
+  if (failures_.size() >= kFailureTableLimit) {
+    std::erase_if(failures_, [&](const auto& entry) {
+      return entry.second.last_failure + options_.lockout_seconds < now;
+    });
+  }
+  Failures& failures = failures_[key];
+  if (failures.last_failure + options_.lockout_seconds < now) failures.count = 0;
+  ++failures.count;
+  failures.last_failure = now;
+}
+
+std::string Authenticator::PasswordDigest(std::string_view username,
+                                          std::string_view password) const {
+  const std::string message = std::string(username) + '\0' + std::string(password);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), digest_key_.data(), static_cast<int>(digest_key_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+// ---- tokens ----
+
+IssuedTokens Authenticator::IssueTokens(const Principal& principal) {
+  const int64_t now = NowSeconds();
+  TokenClaims claims{.subject = principal.user_id,
+                     .issuer = jwt_.issuer(),
+                     .username = principal.username,
+                     .role = std::string(catalog::RoleName(principal.role)),
+                     .type = TokenType::kAccess,
+                     .issued_at = now,
+                     .expires_at = now + options_.access_token_ttl_seconds};
+  IssuedTokens tokens{.access_token = jwt_.Sign(claims), .expires_at = claims.expires_at};
+  claims.type = TokenType::kRefresh;
+  claims.expires_at = now + options_.refresh_token_ttl_seconds;
+  claims.token_id = RandomHex(16);
+  tokens.refresh_token = jwt_.Sign(claims);
+  tokens.refresh_expires_at = claims.expires_at;
+  return tokens;
+}
+
+AuthResult<Principal> Authenticator::CheckRefreshToken(std::string_view refresh_token) {
+  AuthResult<TokenClaims> verified = jwt_.Verify(refresh_token, NowSeconds());
+  if (auto* error = std::get_if<AuthError>(&verified)) return *std::move(error);
+  const TokenClaims& claims = std::get<TokenClaims>(verified);
+  if (claims.type != TokenType::kRefresh || claims.token_id.empty() ||
+      claims.issuer != jwt_.issuer()) {
+    return Fail(AuthErrorCode::kInvalidToken, "not a refresh token issued by this server");
+  }
+  {
+    MutexLock lock(mu_);
+    if (revoked_.contains(claims.token_id)) {
+      return Fail(AuthErrorCode::kInvalidToken, "the refresh token was revoked (logged out)");
+    }
+  }
+  const std::optional<catalog::UserRecord> user = FindUserById(claims.subject);
+  if (!user.has_value() || user->deleted_at.has_value()) {
+    return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
+  }
+  return Principal{user->user_id, user->username, user->role};
+}
+
+AuthResult<std::monostate> Authenticator::Revoke(std::string_view refresh_token) {
+  AuthResult<Principal> checked = CheckRefreshToken(refresh_token);
+  if (auto* error = std::get_if<AuthError>(&checked)) return *std::move(error);
+  const TokenClaims claims = std::get<TokenClaims>(jwt_.Verify(refresh_token, NowSeconds()));
+  const Status stored = catalog_.RevokeToken(
+      {.token_id = claims.token_id, .user_id = claims.subject, .expires_at = claims.expires_at});
+  if (!stored.ok()) return Fail(AuthErrorCode::kInvalidToken, "cannot revoke: " + stored.ToString());
+  MutexLock lock(mu_);
+  revoked_.insert(claims.token_id);
+  return std::monostate{};
+}
+
+// ---- the user directory ----
+
+std::optional<catalog::UserRecord> Authenticator::FindUser(std::string_view username) const {
+  MutexLock lock(mu_);
+  const auto found = users_by_name_.find(std::string(username));
+  if (found == users_by_name_.end()) return std::nullopt;
+  return found->second;
+}
+
+std::optional<catalog::UserRecord> Authenticator::FindUserById(std::string_view user_id) const {
+  MutexLock lock(mu_);
+  const auto name = name_by_id_.find(std::string(user_id));
+  if (name == name_by_id_.end()) return std::nullopt;
+  const auto found = users_by_name_.find(name->second);
+  if (found == users_by_name_.end() || found->second.user_id != user_id) {
+    return std::nullopt;  // an older, dropped user of that name
+  }
+  return found->second;
+}
+
+Status Authenticator::Store(const catalog::UserRecord& user) {
+  KALAM_RETURN_IF_ERROR(catalog_.PutUser(user));
+  MutexLock lock(mu_);
+  users_by_name_[user.username] = user;
+  name_by_id_[user.user_id] = user.username;
+  verified_.erase(user.username);
+  return Status();
+}
+
+Result<std::string> Authenticator::HashForNewUser(const NewUser& request) const {
+  if (!request.password.has_value()) return std::string();
+  KALAM_RETURN_IF_ERROR(CheckPasswordPolicy(options_.password_policy, *request.password));
+  return HashPassword(*request.password, options_.hash_cost);
+}
+
+Result<catalog::UserRecord> Authenticator::CreateUser(const NewUser& request) {
+  KALAM_ASSIGN_OR_RETURN(std::string hash, HashForNewUser(request));
+  MutexLock write_lock(users_write_mu_);
+  return CreateUserLocked(request, std::move(hash));
+}
+
+Result<catalog::UserRecord> Authenticator::CreateUserLocked(const NewUser& request,
+                                                            std::string hash) {
+  KALAM_ASSIGN_OR_RETURN(const std::string username,
+                         catalog::NormalizeName(request.username, "user"));
+  const std::optional<catalog::UserRecord> existing = FindUser(username);
+  if (existing.has_value() && !existing->deleted_at.has_value()) {
+    return Status::AlreadyExists("User '" + username + "' already exists");
+  }
+  const int64_t now = clock_.NowMillis();
+  catalog::UserRecord user{.user_id = "u_" + RandomHex(16),
+                           .username = username,
+                           .password_hash = std::move(hash),
+                           .role = request.role,
+                           .email = request.email,
+                           .auth_type = request.password.has_value() ? "password" : "internal",
+                           .created_at = now,
+                           .updated_at = now};
+  KALAM_RETURN_IF_ERROR(Store(user));
+  return user;
+}
+
+Result<catalog::UserRecord> Authenticator::AlterUser(std::string_view username,
+                                                     const UserChanges& changes) {
+  std::string hash;
+  if (changes.password.has_value()) {
+    KALAM_RETURN_IF_ERROR(CheckPasswordPolicy(options_.password_policy, *changes.password));
+    KALAM_ASSIGN_OR_RETURN(hash, HashPassword(*changes.password, options_.hash_cost));
+  }
+  MutexLock write_lock(users_write_mu_);
+  std::optional<catalog::UserRecord> user = FindUser(username);
+  if (!user.has_value() || user->deleted_at.has_value()) {
+    return Status::NotFound("User '" + std::string(username) + "' does not exist");
+  }
+  if (changes.password.has_value()) {
+    user->password_hash = std::move(hash);
+    user->auth_type = "password";
+  }
+  if (changes.role.has_value()) user->role = *changes.role;
+  if (changes.email.has_value()) user->email = *changes.email;
+  user->updated_at = clock_.NowMillis();
+  KALAM_RETURN_IF_ERROR(Store(*user));
+  return *user;
+}
+
+Status Authenticator::DropUser(std::string_view username) {
+  MutexLock write_lock(users_write_mu_);
+  std::optional<catalog::UserRecord> user = FindUser(username);
+  if (!user.has_value() || user->deleted_at.has_value()) {
+    return Status::NotFound("User '" + std::string(username) + "' does not exist");
+  }
+  if (user->user_id == "root") return Status::PermissionDenied("the root user cannot be dropped");
+  user->deleted_at = clock_.NowMillis();
+  user->updated_at = *user->deleted_at;
+  return Store(*user);
+}
+
+bool Authenticator::NeedsSetup() const {
+  const std::optional<catalog::UserRecord> root = FindUserById("root");
+  return root.has_value() && root->password_hash.empty();
+}
+
+Result<catalog::UserRecord> Authenticator::Setup(const NewUser& dba,
+                                                 std::string_view root_password) {
+  KALAM_RETURN_IF_ERROR(CheckPasswordPolicy(options_.password_policy, root_password));
+  KALAM_ASSIGN_OR_RETURN(std::string root_hash, HashPassword(root_password, options_.hash_cost));
+  KALAM_ASSIGN_OR_RETURN(std::string dba_hash, HashForNewUser(dba));
+  MutexLock write_lock(users_write_mu_);  // one setup wins; the other sees root's password
+  std::optional<catalog::UserRecord> root = FindUserById("root");
+  if (!root.has_value() || !root->password_hash.empty()) {
+    return Status::Conflict("setup is already done: root has a password");
+  }
+  KALAM_ASSIGN_OR_RETURN(catalog::UserRecord created, CreateUserLocked(dba, std::move(dba_hash)));
+  root->password_hash = std::move(root_hash);
+  root->auth_type = "password";
+  root->updated_at = clock_.NowMillis();
+  KALAM_RETURN_IF_ERROR(Store(*root));
+  return created;
+}
+
+}  // namespace kalam::auth
