@@ -5,7 +5,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "api/sql_routes.h"
+#include "api/rate_limiter.h"
+#include "api/request_auth.h"
 
 namespace kalam::api {
 namespace {
@@ -55,15 +56,39 @@ TEST(RouterTest, WrongMethodIs405WithAllowHeader) {
   EXPECT_EQ(response->headers[0], std::make_pair(std::string("Allow"), std::string("GET")));
 }
 
-TEST(SqlRoutesTest, LoopbackAddresses) {
-  EXPECT_TRUE(IsLoopback("127.0.0.1"));
-  EXPECT_TRUE(IsLoopback("127.1.2.3"));
-  EXPECT_TRUE(IsLoopback("::1"));
-  EXPECT_TRUE(IsLoopback("::ffff:127.0.0.1"));
-  EXPECT_FALSE(IsLoopback("10.0.0.5"));
-  EXPECT_FALSE(IsLoopback("::ffff:10.0.0.5"));
-  EXPECT_FALSE(IsLoopback("1127.0.0.1"));
-  EXPECT_FALSE(IsLoopback(""));
+TEST(RequestAuthTest, LoopbackAddresses) {
+  EXPECT_TRUE(auth::IsLoopbackAddress("127.0.0.1"));
+  EXPECT_TRUE(auth::IsLoopbackAddress("127.1.2.3"));
+  EXPECT_TRUE(auth::IsLoopbackAddress("::1"));
+  EXPECT_TRUE(auth::IsLoopbackAddress("::ffff:127.0.0.1"));
+  EXPECT_FALSE(auth::IsLoopbackAddress("10.0.0.5"));
+  EXPECT_FALSE(auth::IsLoopbackAddress("::ffff:10.0.0.5"));
+  EXPECT_FALSE(auth::IsLoopbackAddress("1127.0.0.1"));
+  EXPECT_FALSE(auth::IsLoopbackAddress(""));
+}
+
+TEST(RequestAuthTest, ForwardedForCountsOnlyWhenTrustedAndNeverForLoopback) {
+  HttpRequest request;
+  request.peer_address = "10.0.0.7";  // the proxy
+  request.headers = {{"x-forwarded-for", " 203.0.113.5 , 10.0.0.1"}};
+  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = false}), "10.0.0.7");
+  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = true}), "203.0.113.5");
+  request.headers = {{"x-forwarded-for", "127.0.0.1"}};  // a spoof to look local
+  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = true}), "10.0.0.7");
+  request.headers = {{"x-forwarded-for", "localhost"}};
+  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = true}), "10.0.0.7");
+}
+
+TEST(RateLimiterTest, CountsPerUserPerSecond) {
+  RateLimiter limiter(2);
+  EXPECT_TRUE(limiter.Allow("alice", 1000));
+  EXPECT_TRUE(limiter.Allow("alice", 1500));
+  EXPECT_FALSE(limiter.Allow("alice", 1999));
+  EXPECT_TRUE(limiter.Allow("bob", 1999));
+  EXPECT_TRUE(limiter.Allow("alice", 2000));  // a new second
+  RateLimiter unlimited(0);
+  for (int i = 0; i < 1000; ++i)
+    EXPECT_TRUE(unlimited.Allow("x", 0));
 }
 
 TEST(HttpRequestTest, HeaderLookupUsesLowerCaseNames) {

@@ -14,6 +14,7 @@ namespace {
 struct SqlRequest {
   std::string sql;
   std::vector<Value> params;
+  std::vector<size_t> param_sizes;  // serialized JSON size of each parameter
   std::optional<std::string> namespace_id;
 };
 
@@ -70,6 +71,7 @@ std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
     }
     for (const boost::json::value& param : params->as_array()) {
       parsed.params.push_back(ParameterValue(param));
+      parsed.param_sizes.push_back(boost::json::serialize(param).size());
     }
   }
   if (const boost::json::value* ns = object.if_contains("namespace_id");
@@ -82,12 +84,36 @@ std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
   return parsed;
 }
 
-std::optional<HttpResponse> CheckParams(const HttpRequest& request, const SqlRequest& parsed) {
-  if (parsed.params.empty()) return std::nullopt;
+// Refuses requests beyond the configured limits before any work is queued.
+std::optional<HttpResponse> CheckLimits(const HttpRequest& request, const SqlRequest& parsed,
+                                        const SqlLimits& limits) {
+  if (parsed.sql.size() > limits.max_sql_length) {
+    return ErrorResponse(request, 413, "SQL_TOO_LONG",
+                         "SQL is " + std::to_string(parsed.sql.size()) +
+                             " characters; the limit is " + std::to_string(limits.max_sql_length));
+  }
+  if (parsed.params.size() > limits.max_params) {
+    return ErrorResponse(request, 400, "INVALID_PARAMETER",
+                         "too many parameters: " + std::to_string(parsed.params.size()) +
+                             "; the limit is " + std::to_string(limits.max_params));
+  }
+  for (size_t i = 0; i < parsed.params.size(); ++i) {
+    if (parsed.param_sizes[i] > limits.max_param_bytes) {
+      return ErrorResponse(request, 400, "INVALID_PARAMETER",
+                           "parameter $" + std::to_string(i + 1) + " is larger than " +
+                               std::to_string(limits.max_param_bytes) + " bytes");
+    }
+  }
   const Result<std::vector<std::string>> statements = sql::SplitStatements(parsed.sql);
-  if (statements.ok() && statements->size() > 1) {
+  if (!statements.ok()) return std::nullopt;  // the executor reports the syntax error
+  if (!parsed.params.empty() && statements->size() > 1) {
     return ErrorResponse(request, 400, "PARAMS_WITH_BATCH",
                          "\"params\" can only be used with a single statement");
+  }
+  if (statements->size() > limits.max_statements_per_batch) {
+    return ErrorResponse(request, 400, "BATCH_TOO_LARGE",
+                         std::to_string(statements->size()) + " statements in one request; the " +
+                             "limit is " + std::to_string(limits.max_statements_per_batch));
   }
   return std::nullopt;
 }
@@ -95,17 +121,6 @@ std::optional<HttpResponse> CheckParams(const HttpRequest& request, const SqlReq
 // Results up to this size are sent whole, with the batch's real HTTP status; beyond it
 // the response streams (200, chunked) so memory stays bounded whatever the result size.
 constexpr size_t kStreamAfterBytes = 512 << 10;
-
-sql::ExecutionContext ContextFor(const HttpRequest& request, const SqlRequest& parsed) {
-  sql::ExecutionContext context;
-  context.client_ip = request.peer_address;
-  context.request_id = std::string(request.Header("x-request-id"));
-  context.parameters = parsed.params;
-  context.started_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-  return context;
-}
 
 // The "error" object of the envelope for a failed batch, e.g.
 // {"code":"INVALID_SQL","message":"Statement 2 failed: …","details":"<statement>"}.
@@ -134,9 +149,9 @@ int HttpStatusForBatch(const Status& status) {
 
 // Runs the batch and answers. Small results go out whole; a result that outgrows
 // kStreamAfterBytes is streamed, with "status" (and any error) after the results.
-void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::SqlExecutor& executor,
-              const Responder& respond) {
-  sql::ExecutionContext context = ContextFor(request, parsed);
+void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::ExecutionContext context,
+              sql::SqlExecutor& executor, const Responder& respond) {
+  context.parameters = parsed.params;
   if (parsed.namespace_id.has_value()) {
     Result<std::string> ns = catalog::NormalizeName(*parsed.namespace_id, "namespace");
     if (!ns.ok())
@@ -176,47 +191,51 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::SqlExec
   respond({.body = AppendTook(std::move(body), request.received_at)});
 }
 
-}  // namespace
-
-bool IsLoopback(std::string_view address) {
-  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
+// Authenticates, applies the per-user rate limit, then runs the batch. On a worker thread:
+// checking a password is deliberately slow.
+void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
+                        SqlRouteServices& services, const Responder& respond) {
+  auto authenticated = AuthenticateRequest(request, services.authenticator, services.auth_settings);
+  if (auto* error = std::get_if<HttpResponse>(&authenticated)) return respond(std::move(*error));
+  const auth::Principal& principal = std::get<auth::Principal>(authenticated);
+  sql::ExecutionContext context = ContextFor(request, principal, services.auth_settings);
+  if (!services.rate_limiter.Allow(principal.user_id, context.started_at_millis)) {
+    return respond(
+        ErrorResponse(request, 429, "RATE_LIMIT_EXCEEDED",
+                      "too many requests for user '" + principal.username + "'; slow down"));
+  }
+  RunBatch(request, parsed, std::move(context), services.executor, respond);
 }
 
-void AddSqlRoutes(Router& router, sql::SqlExecutor& executor, WorkerPool& workers) {
-  router.Add(
-      "POST", "/v1/api/sql",
-      [&executor, &workers](HttpRequest&& request, const Responder& respond) {
-        if (!IsLoopback(request.peer_address)) {
-          respond(ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
-                                "SQL is accepted from localhost only until authentication is "
-                                "configured"));
-          return;
-        }
-        auto parsed = ParseBody(request);
-        if (auto* error = std::get_if<HttpResponse>(&parsed)) {
-          respond(std::move(*error));
-          return;
-        }
-        if (auto params_error = CheckParams(request, std::get<SqlRequest>(parsed))) {
-          respond(std::move(*params_error));
-          return;
-        }
-        auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
-            std::move(request), std::get<SqlRequest>(std::move(parsed)));
-        const bool queued = workers.Submit([shared, respond, &executor] {
-          // Every request gets an answer: a throwing library call must not leave the
-          // client waiting for a response that never comes.
-          try {
-            RunBatch(shared->first, shared->second, executor, respond);
-          } catch (const std::exception& e) {
-            respond(ErrorResponse(shared->first, Status::Internal(e.what())));
-          }
-        });
-        if (!queued) {
-          respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",
-                                "too many queued requests; retry shortly"));
-        }
-      });
+}  // namespace
+
+void AddSqlRoutes(Router& router, SqlRouteServices& services) {
+  router.Add("POST", "/v1/api/sql", [&services](HttpRequest&& request, const Responder& respond) {
+    auto parsed = ParseBody(request);
+    if (auto* error = std::get_if<HttpResponse>(&parsed)) {
+      respond(std::move(*error));
+      return;
+    }
+    if (auto limit_error = CheckLimits(request, std::get<SqlRequest>(parsed), services.limits)) {
+      respond(std::move(*limit_error));
+      return;
+    }
+    auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
+        std::move(request), std::get<SqlRequest>(std::move(parsed)));
+    const bool queued = services.workers.Submit([shared, respond, &services] {
+      // Every request gets an answer: a throwing library call must not leave the client
+      // waiting for a response that never comes.
+      try {
+        AuthenticateAndRun(shared->first, shared->second, services, respond);
+      } catch (const std::exception& e) {
+        respond(ErrorResponse(shared->first, Status::Internal(e.what())));
+      }
+    });
+    if (!queued) {
+      respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",
+                            "too many queued requests; retry shortly"));
+    }
+  });
 }
 
 }  // namespace kalam::api

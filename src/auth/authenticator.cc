@@ -122,8 +122,7 @@ AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
 }
 
 AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
-                                              std::string_view password,
-                                              std::string_view client_ip,
+                                              std::string_view password, std::string_view client_ip,
                                               const std::string& throttle_key) {
   const Principal principal{user.user_id, user.username, user.role};
   if (user.password_hash.empty()) {
@@ -172,9 +171,8 @@ AuthResult<Principal> Authenticator::AuthenticateBearer(std::string_view token) 
     return Fail(AuthErrorCode::kInvalidToken, "a refresh token cannot authorize requests");
   }
   // Our tokens name the user by id; a trusted external issuer's by username.
-  const std::optional<catalog::UserRecord> user = claims.issuer == jwt_.issuer()
-                                                      ? FindUserById(claims.subject)
-                                                      : FindUser(claims.username);
+  const std::optional<catalog::UserRecord> user =
+      claims.issuer == jwt_.issuer() ? FindUserById(claims.subject) : FindUser(claims.username);
   if (!user.has_value() || user->deleted_at.has_value()) {
     return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
   }
@@ -268,7 +266,8 @@ AuthResult<std::monostate> Authenticator::Revoke(std::string_view refresh_token)
   const TokenClaims claims = std::get<TokenClaims>(jwt_.Verify(refresh_token, NowSeconds()));
   const Status stored = catalog_.RevokeToken(
       {.token_id = claims.token_id, .user_id = claims.subject, .expires_at = claims.expires_at});
-  if (!stored.ok()) return Fail(AuthErrorCode::kInvalidToken, "cannot revoke: " + stored.ToString());
+  if (!stored.ok())
+    return Fail(AuthErrorCode::kInvalidToken, "cannot revoke: " + stored.ToString());
   MutexLock lock(mu_);
   revoked_.insert(claims.token_id);
   return std::monostate{};

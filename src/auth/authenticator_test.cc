@@ -23,8 +23,8 @@ class AuthenticatorTest : public ::testing::Test {
   }
   void Reload() {
     auth_ = std::make_unique<Authenticator>(
-        *catalog_, jwt_,
-        AuthOptions{.hash_cost = {.ops_limit = 1, .mem_limit_bytes = 8u << 10}}, clock_);
+        *catalog_, jwt_, AuthOptions{.hash_cost = {.ops_limit = 1, .mem_limit_bytes = 8u << 10}},
+        clock_);
     ASSERT_OK(auth_->Load());
   }
 
@@ -99,8 +99,10 @@ TEST_F(AuthenticatorTest, RepeatedFailuresLockOutTheUserAndAddressForAWhile) {
 
 TEST_F(AuthenticatorTest, UsersPersistAndChangesApplyAtOnce) {
   ASSERT_OK_AND_ASSIGN(const catalog::UserRecord alice,
-                       auth_->CreateUser({.username = "Alice", .password = "alice-pass-1",
-                                          .role = catalog::Role::kService, .email = "a@x.io"}));
+                       auth_->CreateUser({.username = "Alice",
+                                          .password = "alice-pass-1",
+                                          .role = catalog::Role::kService,
+                                          .email = "a@x.io"}));
   EXPECT_EQ(alice.username, "alice");
   EXPECT_TRUE(alice.user_id.starts_with("u_"));
   EXPECT_EQ(auth_->CreateUser({.username = "alice", .password = "alice-pass-2"}).status().code(),
@@ -145,10 +147,10 @@ TEST_F(AuthenticatorTest, TokensWorkUntilTheUserIsDroppedAndRefreshTokensUntilLo
 }
 
 TEST_F(AuthenticatorTest, SetupSetsRootPasswordOnce) {
-  ASSERT_OK_AND_ASSIGN(const catalog::UserRecord admin,
-                       auth_->Setup({.username = "admin", .password = "admin-pass-1",
-                                     .role = catalog::Role::kDba},
-                                    "root-pass-1"));
+  ASSERT_OK_AND_ASSIGN(
+      const catalog::UserRecord admin,
+      auth_->Setup({.username = "admin", .password = "admin-pass-1", .role = catalog::Role::kDba},
+                   "root-pass-1"));
   EXPECT_EQ(admin.role, catalog::Role::kDba);
   EXPECT_FALSE(auth_->NeedsSetup());
   EXPECT_EQ(ErrorOf(auth_->CheckPassword("root", "", kLocal)), AuthErrorCode::kInvalidCredentials);

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "common/base64.h"
@@ -116,8 +117,8 @@ std::string JwtCodec::Sign(const TokenClaims& claims) const {
 
 AuthResult<TokenClaims> JwtCodec::Verify(std::string_view token, int64_t now_seconds) const {
   const size_t first_dot = token.find('.');
-  const size_t second_dot = first_dot == std::string_view::npos ? first_dot
-                                                                 : token.find('.', first_dot + 1);
+  const size_t second_dot =
+      first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
   if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != token.npos) {
     return Fail(AuthErrorCode::kMalformedAuthorization, "the bearer token is not a JWT");
   }
@@ -133,8 +134,7 @@ AuthResult<TokenClaims> JwtCodec::Verify(std::string_view token, int64_t now_sec
                 "token algorithm must be HS256, got '" +
                     (algorithm == nullptr ? std::string() : std::string(*algorithm)) + "'");
   }
-  const std::optional<std::string> signature =
-      Base64Decode(token.substr(second_dot + 1), kUrl);
+  const std::optional<std::string> signature = Base64Decode(token.substr(second_dot + 1), kUrl);
   const std::string expected = Hmac(token.substr(0, second_dot));
   if (!signature.has_value() || signature->size() != expected.size() ||
       CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
@@ -143,11 +143,10 @@ AuthResult<TokenClaims> JwtCodec::Verify(std::string_view token, int64_t now_sec
   TokenClaims claims;
   const boost::json::string* issuer = StringField(*payload, "iss");
   claims.issuer = issuer == nullptr ? "" : std::string(*issuer);
-  if (claims.issuer != issuer_ &&
-      std::find(trusted_issuers_.begin(), trusted_issuers_.end(), claims.issuer) ==
-          trusted_issuers_.end()) {
-    return Fail(AuthErrorCode::kUntrustedIssuer, "token issuer '" + claims.issuer +
-                                                     "' is not trusted");
+  if (claims.issuer != issuer_ && std::find(trusted_issuers_.begin(), trusted_issuers_.end(),
+                                            claims.issuer) == trusted_issuers_.end()) {
+    return Fail(AuthErrorCode::kUntrustedIssuer,
+                "token issuer '" + claims.issuer + "' is not trusted");
   }
   const boost::json::string* subject = StringField(*payload, "sub");
   const std::optional<int64_t> expires = IntegerField(*payload, "exp");

@@ -56,18 +56,18 @@ TEST(JwtTest, ExpiryHonoursTheLeeway) {
 TEST(JwtTest, TamperedTokensAndOtherSecretsFailTheSignature) {
   const std::string token = Codec().Sign(Claims());
   const size_t dot = token.find('.');
-  std::string forged_payload = R"({"iss":"kalamdb","sub":"root","role":"system","exp":)" +
-                               std::to_string(kNow + 60) + "}";
-  const std::string tampered = token.substr(0, dot) + "." + Segment(forged_payload) +
-                               token.substr(token.rfind('.'));
+  std::string forged_payload =
+      R"({"iss":"kalamdb","sub":"root","role":"system","exp":)" + std::to_string(kNow + 60) + "}";
+  const std::string tampered =
+      token.substr(0, dot) + "." + Segment(forged_payload) + token.substr(token.rfind('.'));
   EXPECT_EQ(ErrorOf(Codec().Verify(tampered, kNow)), AuthErrorCode::kInvalidSignature);
   const JwtCodec other(std::string(32, 'x'), "kalamdb", {}, 30);
   EXPECT_EQ(ErrorOf(other.Verify(token, kNow)), AuthErrorCode::kInvalidSignature);
 }
 
 TEST(JwtTest, AlgorithmIsPinnedToHs256) {
-  const std::string payload = Segment(R"({"iss":"kalamdb","sub":"root","exp":)" +
-                                      std::to_string(kNow + 60) + "}");
+  const std::string payload =
+      Segment(R"({"iss":"kalamdb","sub":"root","exp":)" + std::to_string(kNow + 60) + "}");
   EXPECT_EQ(ErrorOf(Codec().Verify(Segment(R"({"alg":"none"})") + "." + payload + ".", kNow)),
             AuthErrorCode::kInvalidSignature);
   EXPECT_EQ(ErrorOf(Codec().Verify(Segment(R"({"alg":"RS256"})") + "." + payload + ".c2ln", kNow)),

@@ -14,17 +14,17 @@ namespace {
 // The most common passwords of public breach lists that satisfy the default length; a
 // policy that only counts characters would accept every one of them.
 constexpr std::array<std::string_view, 40> kCommonPasswords = {
-    "password",   "12345678",   "123456789",  "1234567890", "qwertyuiop", "password1",
-    "iloveyou",   "sunshine",   "princess",   "football",   "baseball",   "welcome1",
-    "abc12345",   "11111111",   "00000000",   "88888888",   "12341234",   "qwerty123",
-    "1q2w3e4r",   "password123", "admin123",  "letmein1",   "trustno1",   "superman",
-    "starwars",   "whatever",   "dragon12",   "passw0rd",   "p@ssw0rd",   "qwertyui",
-    "asdfghjk",   "zxcvbnm1",   "changeme",   "administrator", "root1234", "welcome123",
-    "iloveyou1",  "monkey12",   "master12",   "secret123"};
+    "password",   "12345678",  "123456789", "1234567890", "qwertyuiop", "password1",     "iloveyou",
+    "sunshine",   "princess",  "football",  "baseball",   "welcome1",   "abc12345",      "11111111",
+    "00000000",   "88888888",  "12341234",  "qwerty123",  "1q2w3e4r",   "password123",   "admin123",
+    "letmein1",   "trustno1",  "superman",  "starwars",   "whatever",   "dragon12",      "passw0rd",
+    "p@ssw0rd",   "qwertyui",  "asdfghjk",  "zxcvbnm1",   "changeme",   "administrator", "root1234",
+    "welcome123", "iloveyou1", "monkey12",  "master12",   "secret123"};
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -41,8 +41,8 @@ Status CheckPasswordPolicy(const PasswordPolicy& policy, std::string_view passwo
                                    std::to_string(policy.min_length) + " characters");
   }
   if (password.size() > policy.max_length) {
-    return Status::InvalidArgument("password must be at most " +
-                                   std::to_string(policy.max_length) + " characters");
+    return Status::InvalidArgument("password must be at most " + std::to_string(policy.max_length) +
+                                   " characters");
   }
   if (policy.refuse_common) {
     for (const std::string_view common : kCommonPasswords) {

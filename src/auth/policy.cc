@@ -47,7 +47,8 @@ Status Authorize(Role role, Action action, const Target& target) {
       return AdminOnly(role, target);
     case Action::kReadSystemTables:
       if (IsAdmin(role)) return Status();
-      return Status::PermissionDenied("system tables are readable by the dba and system roles only");
+      return Status::PermissionDenied(
+          "system tables are readable by the dba and system roles only");
     case Action::kFlush:
       return role == Role::kUser ? Denied(role, "flush", target) : Status();
     case Action::kImpersonate:
@@ -83,9 +84,9 @@ Status Authorize(Role role, Action action, const Target& target) {
 
 Status AuthorizeImpersonation(Role actor, Role subject) {
   KALAM_RETURN_IF_ERROR(Authorize(actor, Action::kImpersonate));
-  const bool allowed = actor == Role::kSystem ||
-                       (actor == Role::kDba && subject != Role::kSystem) ||
-                       (actor == Role::kService && (subject == Role::kService || subject == Role::kUser));
+  const bool allowed =
+      actor == Role::kSystem || (actor == Role::kDba && subject != Role::kSystem) ||
+      (actor == Role::kService && (subject == Role::kService || subject == Role::kUser));
   if (allowed) return Status();
   return Status::PermissionDenied("Role " + std::string(catalog::RoleName(actor)) +
                                   " may not act as a user with role " +

@@ -19,12 +19,12 @@ enum class Action : uint8_t {
   kCreateTable,       // by table type
   kAlterTable,        // by table type
   kDropTable,
-  kReadTable,          // SELECT: by table type and SHARED access level
-  kWriteTable,         // INSERT/UPDATE/DELETE: by table type and SHARED access level
-  kReadSystemTables,   // system.*, information_schema
-  kImpersonate,        // AS USER / EXECUTE AS USER
-  kFlush,              // FLUSH TABLE / FLUSH ALL
-  kKillJobOrLiveQuery, // KILL JOB, KILL LIVE QUERY
+  kReadTable,           // SELECT: by table type and SHARED access level
+  kWriteTable,          // INSERT/UPDATE/DELETE: by table type and SHARED access level
+  kReadSystemTables,    // system.*, information_schema
+  kImpersonate,         // AS USER / EXECUTE AS USER
+  kFlush,               // FLUSH TABLE / FLUSH ALL
+  kKillJobOrLiveQuery,  // KILL JOB, KILL LIVE QUERY
 };
 
 // What the action applies to. For table actions the type is required; SHARED reads and

@@ -127,12 +127,12 @@ TEST(PolicyTest, EveryCellOfTheDocumentedMatrixHolds) {
 }
 
 TEST(PolicyTest, RefusalsNameTheRoleAndTheTarget) {
-  const Status status = Authorize(Role::kUser, Action::kWriteTable,
-                                  SharedTable(AccessLevel::kPublic, false));
+  const Status status =
+      Authorize(Role::kUser, Action::kWriteTable, SharedTable(AccessLevel::kPublic, false));
   EXPECT_EQ(status.message(), "Role user may not write to SHARED table app.t");
-  EXPECT_EQ(Authorize(Role::kService, Action::kManageNamespaces, {.what = "CREATE NAMESPACE"})
-                .message(),
-            "Admin privileges (DBA or System role) required for CREATE NAMESPACE");
+  EXPECT_EQ(
+      Authorize(Role::kService, Action::kManageNamespaces, {.what = "CREATE NAMESPACE"}).message(),
+      "Admin privileges (DBA or System role) required for CREATE NAMESPACE");
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ struct HttpClient::Impl {
   std::string host;
   uint16_t port;
   std::chrono::milliseconds timeout;
+  Headers default_headers;
   net::io_context io;
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
@@ -109,6 +110,10 @@ HttpClient::~HttpClient() = default;
 HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 
+void HttpClient::SetDefaultHeaders(Headers headers) {
+  impl_->default_headers = std::move(headers);
+}
+
 void HttpClient::Disconnect() {
   impl_->stream.reset();
 }
@@ -122,6 +127,8 @@ Result<HttpResult> HttpClient::Send(std::string_view method, std::string_view ta
   request.set(http::field::host, impl_->host);
   request.set(http::field::user_agent, "kalamdb-client");
   if (!body.empty()) request.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : impl_->default_headers)
+    request.set(name, value);
   for (const auto& [name, value] : headers)
     request.set(name, value);
   request.body() = std::string(body);

@@ -47,6 +47,9 @@ class HttpClient {
     return Send("POST", target, body, headers);
   }
 
+  // Headers sent with every request (e.g. Authorization); a call's own headers win.
+  void SetDefaultHeaders(Headers headers);
+
   // Drops the current connection; the next call opens a new one.
   void Disconnect();
 

@@ -8,7 +8,8 @@ namespace {
 
 constexpr std::string_view kStandard =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view kUrl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view kUrl =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string_view AlphabetOf(Base64Alphabet alphabet) {
   return alphabet == Base64Alphabet::kStandard ? kStandard : kUrl;
@@ -23,7 +24,8 @@ std::string Base64Encode(std::string_view bytes, Base64Alphabet alphabet) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   for (size_t i = 0; i < bytes.size(); i += 3) {
     uint32_t chunk = static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) chunk |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8;
+    if (i + 1 < bytes.size())
+      chunk |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8;
     if (i + 2 < bytes.size()) chunk |= static_cast<uint8_t>(bytes[i + 2]);
     out.push_back(symbols[(chunk >> 18) & 63]);
     out.push_back(symbols[(chunk >> 12) & 63]);
@@ -50,7 +52,8 @@ std::optional<std::string> Base64Decode(std::string_view text, Base64Alphabet al
   if (alphabet == Base64Alphabet::kStandard) {
     if (text.size() % 4 != 0) return std::nullopt;
     size_t padding = 0;
-    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=')
+      ++padding;
     text.remove_suffix(padding);
   }
   if (text.size() % 4 == 1) return std::nullopt;

@@ -10,7 +10,8 @@ namespace kalam {
 // credentials) or the URL-safe alphabet without padding (JWT segments).
 enum class Base64Alphabet { kStandard, kUrlUnpadded };
 
-std::string Base64Encode(std::string_view bytes, Base64Alphabet alphabet = Base64Alphabet::kStandard);
+std::string Base64Encode(std::string_view bytes,
+                         Base64Alphabet alphabet = Base64Alphabet::kStandard);
 
 // nullopt for anything that is not valid base64 in `alphabet` (wrong characters, bad
 // padding, impossible length).

@@ -10,7 +10,8 @@ namespace {
 TEST(Base64Test, StandardRoundTripsWithPadding) {
   EXPECT_EQ(Base64Encode("hi!?"), "aGkhPw==");
   EXPECT_EQ(Base64Encode("root:"), "cm9vdDo=");
-  for (const std::string& text : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& text :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     EXPECT_EQ(Base64Decode(Base64Encode(text)), text);
   }
 }

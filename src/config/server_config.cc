@@ -47,6 +47,8 @@ const std::vector<KeySpec>& Keys() {
       Key("server", "node_id", &ServerConfig::server, &ServerSection::node_id),
       Key("server", "data_dir", &ServerConfig::server, &ServerSection::data_dir),
       Key("server", "workers", &ServerConfig::server, &ServerSection::workers),
+      Key("server", "trust_proxy_headers", &ServerConfig::server,
+          &ServerSection::trust_proxy_headers),
       Key("storage", "sync_writes", &ServerConfig::storage, &StorageSection::sync_writes),
       Key("storage", "wal_sync_interval_ms", &ServerConfig::storage,
           &StorageSection::wal_sync_interval_ms),
@@ -60,11 +62,36 @@ const std::vector<KeySpec>& Keys() {
       Key("limits", "max_header_bytes", &ServerConfig::limits, &LimitsSection::max_header_bytes),
       Key("limits", "http_idle_timeout_seconds", &ServerConfig::limits,
           &LimitsSection::http_idle_timeout_seconds),
+      Key("limits", "max_sql_length", &ServerConfig::limits, &LimitsSection::max_sql_length),
+      Key("limits", "max_params", &ServerConfig::limits, &LimitsSection::max_params),
+      Key("limits", "max_param_bytes", &ServerConfig::limits, &LimitsSection::max_param_bytes),
+      Key("limits", "max_statements_per_batch", &ServerConfig::limits,
+          &LimitsSection::max_statements_per_batch),
+      Key("limits", "queries_per_second_per_user", &ServerConfig::limits,
+          &LimitsSection::queries_per_second_per_user),
       Key("engine", "threads", &ServerConfig::engine, &EngineSection::threads),
       Key("engine", "memory_limit_mb", &ServerConfig::engine, &EngineSection::memory_limit_mb),
       Key("engine", "query_workers", &ServerConfig::engine, &EngineSection::query_workers),
       Key("engine", "max_queued_requests", &ServerConfig::engine,
           &EngineSection::max_queued_requests),
+      Key("auth", "jwt_secret", &ServerConfig::auth, &AuthSection::jwt_secret),
+      Key("auth", "jwt_issuer", &ServerConfig::auth, &AuthSection::jwt_issuer),
+      Key("auth", "jwt_trusted_issuers", &ServerConfig::auth, &AuthSection::jwt_trusted_issuers),
+      Key("auth", "access_token_ttl_seconds", &ServerConfig::auth,
+          &AuthSection::access_token_ttl_seconds),
+      Key("auth", "refresh_token_ttl_seconds", &ServerConfig::auth,
+          &AuthSection::refresh_token_ttl_seconds),
+      Key("auth", "min_password_length", &ServerConfig::auth, &AuthSection::min_password_length),
+      Key("auth", "max_password_length", &ServerConfig::auth, &AuthSection::max_password_length),
+      Key("auth", "enforce_password_complexity", &ServerConfig::auth,
+          &AuthSection::enforce_password_complexity),
+      Key("auth", "refuse_common_passwords", &ServerConfig::auth,
+          &AuthSection::refuse_common_passwords),
+      Key("auth", "argon2_memory_kib", &ServerConfig::auth, &AuthSection::argon2_memory_kib),
+      Key("auth", "argon2_iterations", &ServerConfig::auth, &AuthSection::argon2_iterations),
+      Key("auth", "max_failed_logins", &ServerConfig::auth, &AuthSection::max_failed_logins),
+      Key("auth", "lockout_seconds", &ServerConfig::auth, &AuthSection::lockout_seconds),
+      Key("auth", "allow_remote_setup", &ServerConfig::auth, &AuthSection::allow_remote_setup),
       Key("logging", "level", &ServerConfig::logging, &LoggingSection::level),
       Key("logging", "log_to_console", &ServerConfig::logging, &LoggingSection::log_to_console),
       Key("logging", "file", &ServerConfig::logging, &LoggingSection::file),
@@ -74,7 +101,9 @@ const std::vector<KeySpec>& Keys() {
 
 // Short names kept from the original KalamDB; the canonical KALAMDB_<SECTION>_<KEY> wins
 // when both are set.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kEnvAliases = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kEnvAliases = {{
+    {"KALAMDB_JWT_SECRET", "auth.jwt_secret"},
+    {"KALAMDB_JWT_TRUSTED_ISSUERS", "auth.jwt_trusted_issuers"},
     {"KALAMDB_HOST", "server.host"},
     {"KALAMDB_PORT", "server.port"},
     {"KALAMDB_DATA_DIR", "server.data_dir"},
@@ -345,6 +374,29 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "limits.max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
   CheckRange(problems, "limits.http_idle_timeout_seconds", limits.http_idle_timeout_seconds, 1,
              3600);
+  CheckRange(problems, "limits.max_sql_length", limits.max_sql_length, 16, int64_t{1} << 30);
+  CheckRange(problems, "limits.max_params", limits.max_params, 0, 1 << 20);
+  CheckRange(problems, "limits.max_param_bytes", limits.max_param_bytes, 16, int64_t{1} << 30);
+  CheckRange(problems, "limits.max_statements_per_batch", limits.max_statements_per_batch, 1,
+             1 << 20);
+  CheckRange(problems, "limits.queries_per_second_per_user", limits.queries_per_second_per_user, 0,
+             int64_t{1} << 30);
+  const AuthSection& auth = config.auth;
+  if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < 32) {
+    problems.push_back("auth.jwt_secret must be at least 32 characters (or empty to generate one)");
+  }
+  if (auth.jwt_issuer.empty()) problems.push_back("auth.jwt_issuer must not be empty");
+  CheckRange(problems, "auth.access_token_ttl_seconds", auth.access_token_ttl_seconds, 60,
+             int64_t{1} << 31);
+  CheckRange(problems, "auth.refresh_token_ttl_seconds", auth.refresh_token_ttl_seconds, 60,
+             int64_t{1} << 31);
+  CheckRange(problems, "auth.min_password_length", auth.min_password_length, 1, 1024);
+  CheckRange(problems, "auth.max_password_length", auth.max_password_length,
+             auth.min_password_length, 4096);
+  CheckRange(problems, "auth.argon2_memory_kib", auth.argon2_memory_kib, 8, 4 << 20);
+  CheckRange(problems, "auth.argon2_iterations", auth.argon2_iterations, 1, 100);
+  CheckRange(problems, "auth.max_failed_logins", auth.max_failed_logins, 1, 1000);
+  CheckRange(problems, "auth.lockout_seconds", auth.lockout_seconds, 1, 86400);
   const EngineSection& engine = config.engine;
   CheckRange(problems, "engine.threads", engine.threads, 1, 256);
   CheckRange(problems, "engine.memory_limit_mb", engine.memory_limit_mb, 64, int64_t{1} << 22);

@@ -14,11 +14,12 @@ namespace kalam::config {
 
 // [server]: where and as whom this process serves.
 struct ServerSection {
-  std::string host = "127.0.0.1";   // listen address (IP literal or "localhost")
-  int64_t port = 8080;              // TCP port; 0 picks a free port (printed at start)
-  std::string node_id = "node1";    // this node's name; read once into AppContext's NodeId
-  std::string data_dir = "./data";  // RocksDB, cold storage and the lock file live here
-  int64_t workers = 0;              // network threads; 0 = number of CPU cores
+  std::string host = "127.0.0.1";    // listen address (IP literal or "localhost")
+  int64_t port = 8080;               // TCP port; 0 picks a free port (printed at start)
+  std::string node_id = "node1";     // this node's name; read once into AppContext's NodeId
+  std::string data_dir = "./data";   // RocksDB, cold storage and the lock file live here
+  int64_t workers = 0;               // network threads; 0 = number of CPU cores
+  bool trust_proxy_headers = false;  // take the client address from X-Forwarded-For
 
   friend bool operator==(const ServerSection&, const ServerSection&) = default;
 };
@@ -37,14 +38,39 @@ struct StorageSection {
 
 // [limits]: protection against oversized or slow requests.
 struct LimitsSection {
-  int64_t max_request_body_bytes = 10 << 20;  // larger bodies get 413
-  int64_t max_header_bytes = 16 << 10;        // larger header blocks get 431
-  int64_t http_idle_timeout_seconds = 75;     // idle keep-alive connections are closed
+  int64_t max_request_body_bytes = 10 << 20;    // larger bodies get 413
+  int64_t max_header_bytes = 16 << 10;          // larger header blocks get 431
+  int64_t http_idle_timeout_seconds = 75;       // idle keep-alive connections are closed
+  int64_t max_sql_length = 1 << 20;             // characters of SQL per request
+  int64_t max_params = 1000;                    // "params" entries per request
+  int64_t max_param_bytes = 1 << 20;            // serialized size of one parameter
+  int64_t max_statements_per_batch = 100;       // ;-separated statements per request
+  int64_t queries_per_second_per_user = 10000;  // beyond: 429 RATE_LIMIT_EXCEEDED; 0 = off
 
   friend bool operator==(const LimitsSection&, const LimitsSection&) = default;
 };
 
 // [engine]: query execution (DuckDB) and the SQL worker pool.
+// [auth]: passwords, tokens and login throttling (docs/security.md).
+struct AuthSection {
+  std::string jwt_secret;              // HS256 key, >= 32 chars; empty = generated in data_dir
+  std::string jwt_issuer = "kalamdb";  // iss of the tokens this server issues
+  std::string jwt_trusted_issuers;     // comma list of other issuers sharing the secret
+  int64_t access_token_ttl_seconds = 3600;
+  int64_t refresh_token_ttl_seconds = 604800;
+  int64_t min_password_length = 8;
+  int64_t max_password_length = 256;
+  bool enforce_password_complexity = false;  // upper, lower, digit and symbol
+  bool refuse_common_passwords = true;
+  int64_t argon2_memory_kib = 19456;  // argon2id cost (ADR 0012)
+  int64_t argon2_iterations = 2;
+  int64_t max_failed_logins = 5;  // per user and address, then a lockout
+  int64_t lockout_seconds = 60;
+  bool allow_remote_setup = false;  // POST /v1/api/auth/setup from other machines
+
+  friend bool operator==(const AuthSection&, const AuthSection&) = default;
+};
+
 struct EngineSection {
   int64_t threads = 2;             // DuckDB threads per query
   int64_t memory_limit_mb = 1024;  // DuckDB memory limit, MiB
@@ -71,6 +97,7 @@ struct ServerConfig {
   StorageSection storage;
   LimitsSection limits;
   EngineSection engine;
+  AuthSection auth;
   LoggingSection logging;
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;

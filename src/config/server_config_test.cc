@@ -98,9 +98,21 @@ TEST_F(ConfigTest, CanonicalEnvironmentNameWinsOverAlias) {
   EXPECT_EQ(config.server.port, 2222);
 }
 
+TEST_F(ConfigTest, JwtEnvironmentAliasesAndSecretLength) {
+  ASSERT_OK_AND_ASSIGN(const ServerConfig config,
+                       LoadConfig(std::nullopt, {{"KALAMDB_JWT_SECRET", std::string(32, 'x')},
+                                                 {"KALAMDB_JWT_TRUSTED_ISSUERS", "a,b"}}));
+  EXPECT_EQ(config.auth.jwt_secret, std::string(32, 'x'));
+  EXPECT_EQ(config.auth.jwt_trusted_issuers, "a,b");
+  const Result<ServerConfig> short_secret =
+      LoadConfig(std::nullopt, {{"KALAMDB_JWT_SECRET", "too-short"}});
+  ASSERT_FALSE(short_secret.ok());
+  EXPECT_THAT(short_secret.status().message(), HasSubstr("auth.jwt_secret must be at least 32"));
+}
+
 TEST_F(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   const auto keys = ConfigKeysAndEnvVars();
-  ASSERT_EQ(keys.size(), 21u);
+  ASSERT_EQ(keys.size(), 41u);
   for (const auto& [key, env_name] : keys) {
     EXPECT_THAT(env_name, ::testing::StartsWith("KALAMDB_")) << key;
   }

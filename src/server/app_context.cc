@@ -3,8 +3,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/auth_routes.h"
 #include "api/health_routes.h"
 #include "api/sql_routes.h"
+#include "auth/jwt_secret.h"
 #include "common/log.h"
 
 namespace kalam::server {
@@ -39,7 +41,9 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig conf
   api::AddHealthRoutes(context->router_, {.version = std::string(ServerVersion()),
                                           .node_id = context->node_id_,
                                           .started_at = context->started_at_});
-  api::AddSqlRoutes(context->router_, *context->executor_, *context->workers_);
+  KALAM_RETURN_IF_ERROR(context->OpenAuth());
+  api::AddSqlRoutes(context->router_, *context->sql_routes_);
+  api::AddAuthRoutes(context->router_, *context->auth_routes_);
   return context;
 }
 
@@ -69,6 +73,57 @@ Status AppContext::OpenQueryPath() {
                                                  snowflake_, *table_writer_);
   workers_ = std::make_unique<api::WorkerPool>(query_workers,
                                                static_cast<size_t>(engine.max_queued_requests));
+  return Status();
+}
+
+Status AppContext::OpenAuth() {
+  const config::AuthSection& a = config_.auth;
+  KALAM_ASSIGN_OR_RETURN(const std::string secret,
+                         auth::LoadOrCreateJwtSecret(a.jwt_secret, config_.server.data_dir));
+  std::vector<std::string> trusted;
+  for (size_t start = 0; start < a.jwt_trusted_issuers.size();) {
+    size_t end = a.jwt_trusted_issuers.find(',', start);
+    if (end == std::string::npos) end = a.jwt_trusted_issuers.size();
+    std::string issuer = a.jwt_trusted_issuers.substr(start, end - start);
+    std::erase(issuer, ' ');
+    if (!issuer.empty()) trusted.push_back(std::move(issuer));
+    start = end + 1;
+  }
+  jwt_ = std::make_unique<auth::JwtCodec>(secret, a.jwt_issuer, std::move(trusted),
+                                          /*leeway_seconds=*/30);
+  auth::AuthOptions options{
+      .password_policy = {.min_length = static_cast<uint32_t>(a.min_password_length),
+                          .max_length = static_cast<uint32_t>(a.max_password_length),
+                          .require_complexity = a.enforce_password_complexity,
+                          .refuse_common = a.refuse_common_passwords},
+      .hash_cost = {.ops_limit = static_cast<uint64_t>(a.argon2_iterations),
+                    .mem_limit_bytes = static_cast<size_t>(a.argon2_memory_kib) << 10},
+      .access_token_ttl_seconds = a.access_token_ttl_seconds,
+      .refresh_token_ttl_seconds = a.refresh_token_ttl_seconds,
+      .max_failed_logins = static_cast<uint32_t>(a.max_failed_logins),
+      .lockout_seconds = a.lockout_seconds};
+  authenticator_ = std::make_unique<auth::Authenticator>(*catalog_, *jwt_, options, clock_);
+  KALAM_RETURN_IF_ERROR(authenticator_->Load());
+  executor_->SetUserDirectory(authenticator_.get());
+  rate_limiter_ = std::make_unique<api::RateLimiter>(config_.limits.queries_per_second_per_user);
+  const api::AuthSettings settings{.trust_proxy_headers = config_.server.trust_proxy_headers,
+                                   .allow_remote_setup = a.allow_remote_setup};
+  const config::LimitsSection& l = config_.limits;
+  sql_routes_ = std::make_unique<api::SqlRouteServices>(api::SqlRouteServices{
+      .executor = *executor_,
+      .workers = *workers_,
+      .authenticator = *authenticator_,
+      .rate_limiter = *rate_limiter_,
+      .auth_settings = settings,
+      .limits = {.max_sql_length = static_cast<size_t>(l.max_sql_length),
+                 .max_params = static_cast<size_t>(l.max_params),
+                 .max_param_bytes = static_cast<size_t>(l.max_param_bytes),
+                 .max_statements_per_batch = static_cast<size_t>(l.max_statements_per_batch)}});
+  auth_routes_ = std::make_unique<api::AuthRouteServices>(
+      api::AuthRouteServices{.authenticator = *authenticator_,
+                             .workers = *workers_,
+                             .executor = *executor_,
+                             .settings = settings});
   return Status();
 }
 

@@ -3,9 +3,12 @@
 #include <chrono>
 #include <memory>
 
+#include "api/auth_routes.h"
 #include "api/http_server.h"
 #include "api/router.h"
+#include "api/sql_routes.h"
 #include "api/worker_pool.h"
+#include "auth/authenticator.h"
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/ids.h"
@@ -49,6 +52,7 @@ class AppContext {
  private:
   explicit AppContext(config::ServerConfig config);
   Status OpenQueryPath();  // catalog, system tables, engine, executor, workers
+  Status OpenAuth();       // JWT secret, authenticator, route services
 
   const config::ServerConfig config_;
   const NodeId node_id_;  // read once from config; the only NodeId of the process
@@ -64,6 +68,11 @@ class AppContext {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<sql::SqlExecutor> executor_;
   std::unique_ptr<api::WorkerPool> workers_;
+  std::unique_ptr<auth::JwtCodec> jwt_;
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::unique_ptr<api::RateLimiter> rate_limiter_;
+  std::unique_ptr<api::SqlRouteServices> sql_routes_;
+  std::unique_ptr<api::AuthRouteServices> auth_routes_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_server_;
 };

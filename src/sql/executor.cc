@@ -45,7 +45,8 @@ Status Authorize(const ExecutionContext& context, const Statement& statement) {
 Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const Statement statement, ParseStatement(sql));
   KALAM_RETURN_IF_ERROR(Authorize(context, statement));
-  Services services{catalog_, engine_, system_tables_, clock_, writer_, snowflake_, uuids_, ulids_};
+  Services services{catalog_,   engine_, system_tables_, clock_, writer_,
+                    snowflake_, uuids_,  ulids_,         users_};
   Result<Handled> handled = std::visit(
       Overloaded{
           [&](const CreateTable& s) { return HandleCreateTable(s, services, context, sink); },
@@ -63,6 +64,11 @@ Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, Res
                 std::holds_alternative<DropStorage>(statement) ||
                 std::holds_alternative<ShowStorages>(statement)) {
               return HandleStorage(statement, services, sink);
+            }
+            if (std::holds_alternative<CreateUser>(statement) ||
+                std::holds_alternative<AlterUser>(statement) ||
+                std::holds_alternative<DropUser>(statement)) {
+              return HandleUser(statement, services, context, sink);
             }
             if (std::holds_alternative<CreateView>(statement) ||
                 std::holds_alternative<DropView>(statement)) {

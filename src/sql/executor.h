@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/authenticator.h"
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/snowflake.h"
@@ -47,9 +48,16 @@ class SqlExecutor {
   // Splits `sql` on ';' and runs the statements in order, stopping at the first error.
   BatchOutcome ExecuteBatch(std::string_view sql, ExecutionContext& context, ResultSink& sink);
 
- private:
+  // Appends a system.audit_logs entry for the context's actor (logins, refusals, …). A
+  // failed write is logged, never reported to the client.
   void Audit(const ExecutionContext& context, const std::string& action, const std::string& target);
 
+  // The user directory CREATE/ALTER/DROP USER act on. Set once at start, before requests;
+  // without it those statements fail with a clear error.
+  void SetUserDirectory(auth::Authenticator* users) { users_ = users; }
+
+ private:
+  auth::Authenticator* users_ = nullptr;
   catalog::Catalog& catalog_;
   engine::Engine& engine_;
   const engine::SystemTables& system_tables_;

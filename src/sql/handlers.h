@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/authenticator.h"
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/snowflake.h"
@@ -29,6 +30,7 @@ struct Services {
   SnowflakeGenerator& snowflake;
   UuidV7Generator& uuids;
   UlidGenerator& ulids;
+  auth::Authenticator* users;  // nullptr: user statements are unavailable
 };
 
 // What a handler reports for the audit log: the action and its target.
@@ -91,6 +93,8 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
 // Read rights by role and table (reference §7.1): USER/STREAM rows are always the caller's
 // own; SHARED tables: role user reads PUBLIC ones only (RESTRICTED means owner-only, and
 // tables have no owners yet), service, dba and system read all. Every read path checks it.
+Result<Handled> HandleUser(const Statement& statement, Services& services,
+                           const ExecutionContext& context, ResultSink& sink);
 Status CheckReadRights(catalog::Role role, const catalog::CachedTable& table);
 
 // Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For

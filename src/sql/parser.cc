@@ -287,12 +287,68 @@ class Parser {
     if (Accept("STORAGE")) return ParseCreateStorage();
     const std::optional<TableType> type = TypePrefix();
     if (Accept("TABLE")) return ParseCreateTable(type);
-    if (type == TableType::kUser) {
-      return Status::InvalidArgument(
-          "CREATE USER is not available yet: users arrive with the "
-          "authentication issue");
+    if (type == TableType::kUser) return ParseCreateUser();
+    return Error("NAMESPACE, STORAGE, TABLE, VIEW or USER after CREATE");
+  }
+
+  // A user name: a word or a quoted string ('alice' and alice are the same user).
+  Result<std::string> UserName() {
+    if (Peek().kind == Token::Kind::kString) return Next().text;
+    return Name("a user name");
+  }
+
+  Result<std::string> QuotedText(std::string_view what) {
+    if (Peek().kind != Token::Kind::kString) return Error(what);
+    return Next().text;
+  }
+
+  Result<catalog::Role> RoleWord() {
+    const Token& token = Peek();
+    if (token.kind != Token::Kind::kWord && token.kind != Token::Kind::kString) {
+      return Error("a role (user, service, dba or system)");
     }
-    return Error("NAMESPACE, STORAGE, TABLE or VIEW after CREATE");
+    const std::string text = Next().text;
+    const std::optional<catalog::Role> role = catalog::ParseRole(text);
+    if (!role.has_value()) {
+      return Status::InvalidArgument("Invalid role '" + text +
+                                     "': expected user, service, dba or system");
+    }
+    return *role;
+  }
+
+  Result<Statement> ParseCreateUser() {
+    CreateUser user;
+    KALAM_ASSIGN_OR_RETURN(user.username, UserName());
+    KALAM_RETURN_IF_ERROR(Expect("WITH"));
+    if (Accept("PASSWORD")) {
+      KALAM_ASSIGN_OR_RETURN(user.password, QuotedText("a quoted password"));
+    } else if (!Accept("INTERNAL")) {
+      return Error("PASSWORD '...' or INTERNAL after WITH");
+    }
+    KALAM_RETURN_IF_ERROR(Expect("ROLE"));
+    KALAM_ASSIGN_OR_RETURN(user.role, RoleWord());
+    if (Accept("EMAIL")) {
+      KALAM_ASSIGN_OR_RETURN(user.email, QuotedText("a quoted email"));
+    }
+    return Finish(std::move(user));
+  }
+
+  Result<Statement> ParseAlterUser() {
+    AlterUser alter;
+    KALAM_ASSIGN_OR_RETURN(alter.username, UserName());
+    KALAM_RETURN_IF_ERROR(Expect("SET"));
+    do {
+      if (Accept("PASSWORD")) {
+        KALAM_ASSIGN_OR_RETURN(alter.password, QuotedText("a quoted password"));
+      } else if (Accept("ROLE")) {
+        KALAM_ASSIGN_OR_RETURN(alter.role, RoleWord());
+      } else if (Accept("EMAIL")) {
+        KALAM_ASSIGN_OR_RETURN(alter.email, QuotedText("a quoted email"));
+      } else {
+        return Error("PASSWORD, ROLE or EMAIL after SET");
+      }
+    } while (Accept("SET") || AcceptSymbol(","));
+    return Finish(std::move(alter));
   }
 
   Result<Statement> ParseCreateView(bool or_replace) {
@@ -367,7 +423,8 @@ class Parser {
       } while (Accept("SET") || AcceptSymbol(","));
       return Finish(std::move(alter));
     }
-    TypePrefix();  // ALTER USER|SHARED|STREAM TABLE: legacy prefixes, ignored
+    const std::optional<TableType> type = TypePrefix();  // legacy prefixes, ignored
+    if (type == TableType::kUser && !Peek().Is("TABLE")) return ParseAlterUser();
     KALAM_RETURN_IF_ERROR(Expect("TABLE"));
     KALAM_ASSIGN_OR_RETURN(QualifiedName table, Qualified("a table name"));
     return ParseAlterAction(std::move(table));
@@ -435,11 +492,11 @@ class Parser {
       return Finish(DropTable{type, if_exists, std::move(table)});
     }
     if (type == TableType::kUser) {
-      return Status::InvalidArgument(
-          "DROP USER is not available yet: users arrive with the "
-          "authentication issue");
+      const bool if_exists = IfExists();
+      KALAM_ASSIGN_OR_RETURN(std::string username, UserName());
+      return Finish(DropUser{if_exists, std::move(username)});
     }
-    return Error("NAMESPACE, STORAGE, TABLE or VIEW after DROP");
+    return Error("NAMESPACE, STORAGE, TABLE, VIEW or USER after DROP");
   }
 
   Result<Statement> ParseShow() {

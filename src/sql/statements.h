@@ -113,6 +113,25 @@ struct DropView {
   QualifiedName view;
 };
 
+// CREATE USER 'name' WITH PASSWORD 'p' | WITH INTERNAL  ROLE r [EMAIL 'e'] (reference §2.8).
+struct CreateUser {
+  std::string username;
+  std::optional<std::string> password;  // nullopt: WITH INTERNAL
+  catalog::Role role = catalog::Role::kUser;
+  std::string email;
+};
+// ALTER USER 'name' SET PASSWORD 'p' | SET ROLE r | SET EMAIL 'e'.
+struct AlterUser {
+  std::string username;
+  std::optional<std::string> password;
+  std::optional<catalog::Role> role;
+  std::optional<std::string> email;
+};
+struct DropUser {
+  bool if_exists = false;
+  std::string username;
+};
+
 struct ShowTables {
   std::optional<std::string> namespace_id;
 };
@@ -137,6 +156,7 @@ struct Dml {
 using Statement =
     std::variant<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces, UseNamespace,
                  CreateStorage, AlterStorage, DropStorage, ShowStorages, CreateTable, AlterTable,
-                 DropTable, CreateView, DropView, ShowTables, DescribeTable, ShowStats, Query, Dml>;
+                 DropTable, CreateView, DropView, ShowTables, DescribeTable, ShowStats, Query, Dml,
+                 CreateUser, AlterUser, DropUser>;
 
 }  // namespace kalam::sql

@@ -146,7 +146,7 @@ std::optional<std::string> NonLoopbackAddress() {
   return found;
 }
 
-TEST(RemoteAccessTest, SqlFromANonLoopbackPeerIsRefusedUntilAuthExists) {
+TEST(RemoteAccessTest, RootWithoutPasswordIsRefusedFromANonLoopbackPeer) {
   const std::optional<std::string> address = NonLoopbackAddress();
   if (!address.has_value()) GTEST_SKIP() << "this machine has no non-loopback IPv4 address";
   auto server = StartOrFail({.env = {{"KALAMDB_SERVER_HOST", "0.0.0.0"}}});
@@ -154,8 +154,9 @@ TEST(RemoteAccessTest, SqlFromANonLoopbackPeerIsRefusedUntilAuthExists) {
   client::HttpClient remote(*address, server->port());
   ASSERT_OK_AND_ASSIGN(const client::HttpResult health, remote.Get("/v1/api/healthcheck"));
   EXPECT_EQ(health.status, 200);
-  ASSERT_OK_AND_ASSIGN(const client::HttpResult refused,
-                       remote.Post("/v1/api/sql", R"({"sql": "SELECT 1"})"));
+  ASSERT_OK_AND_ASSIGN(
+      const client::HttpResult refused,
+      remote.Post("/v1/api/sql", R"({"sql": "SELECT 1"})", {{"Authorization", "Basic cm9vdDo="}}));
   EXPECT_EQ(refused.status, 403);
   EXPECT_THAT(refused.body, HasSubstr("REMOTE_ACCESS_DENIED"));
   client::HttpClient local = server->Client();

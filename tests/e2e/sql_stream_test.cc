@@ -119,7 +119,7 @@ TEST(StreamDisconnectTest, HangingUpMidStreamFreesTheWorker) {
   const std::string body =
       R"json({"sql":"SELECT range, 'padding text' FROM range(1000000000)"})json";
   const std::string request =
-      "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nContent-Type: "
       "application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body;
   ReadPartlyAndHangUp((*server)->port(), request, 1 << 20);

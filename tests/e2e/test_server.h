@@ -41,7 +41,15 @@ class TestServer {
   pid_t pid() const { return pid_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::string Log() const;
+  // A client authenticated as root (no password: allowed from loopback).
   client::HttpClient Client(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+    client::HttpClient client = AnonymousClient(timeout);
+    client.SetDefaultHeaders({{"Authorization", "Basic cm9vdDo="}});
+    return client;
+  }
+  // A client that sends no credentials unless a call adds them.
+  client::HttpClient AnonymousClient(
+      std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
     return client::HttpClient("127.0.0.1", port_, timeout);
   }
 
