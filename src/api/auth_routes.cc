@@ -80,9 +80,8 @@ void OnWorker(AuthRouteServices& services, HttpRequest&& request, const Responde
 
 void AuditAs(AuthRouteServices& services, const HttpRequest& request, std::string user_id,
              std::string username, const std::string& action) {
-  sql::ExecutionContext context = ContextFor(request, {.user_id = std::move(user_id),
-                                                       .username = std::move(username)},
-                                             services.settings);
+  sql::ExecutionContext context = ContextFor(
+      request, {.user_id = std::move(user_id), .username = std::move(username)}, services.settings);
   services.executor.Audit(context, action, "USER " + context.username);
 }
 
@@ -156,15 +155,17 @@ HttpResponse Setup(AuthRouteServices& services, const HttpRequest& request) {
     return ErrorResponse(request, 400, "INVALID_REQUEST",
                          "\"user\", \"password\" and \"root_password\" are required");
   }
-  Result<catalog::UserRecord> created = services.authenticator.Setup(
-      {.username = username, .password = password, .role = catalog::Role::kDba,
-       .email = StringField(body, "email")},
-      root_password);
+  Result<catalog::UserRecord> created =
+      services.authenticator.Setup({.username = username,
+                                    .password = password,
+                                    .role = catalog::Role::kDba,
+                                    .email = StringField(body, "email")},
+                                   root_password);
   if (!created.ok()) return ErrorResponse(request, created.status());
   AuditAs(services, request, "root", "root", "SETUP");
   boost::json::object reply;
-  reply["message"] = "Setup complete: root has a password and dba user '" + created->username +
-                     "' was created";
+  reply["message"] =
+      "Setup complete: root has a password and dba user '" + created->username + "' was created";
   reply["user"] = UserJson(*created);
   return Json(reply);
 }
@@ -172,28 +173,27 @@ HttpResponse Setup(AuthRouteServices& services, const HttpRequest& request) {
 }  // namespace
 
 void AddAuthRoutes(Router& router, AuthRouteServices& services) {
-  const auto on_worker = [&services](HttpResponse (*handler)(AuthRouteServices&,
-                                                             const HttpRequest&)) {
-    return [&services, handler](HttpRequest&& request, const Responder& respond) {
-      OnWorker(services, std::move(request), respond,
-               [&services, handler](const HttpRequest& r) { return handler(services, r); });
-    };
-  };
+  const auto on_worker =
+      [&services](HttpResponse (*handler)(AuthRouteServices&, const HttpRequest&)) {
+        return [&services, handler](HttpRequest&& request, const Responder& respond) {
+          OnWorker(services, std::move(request), respond,
+                   [&services, handler](const HttpRequest& r) { return handler(services, r); });
+        };
+      };
   router.Add("POST", "/v1/api/auth/login", on_worker(&Login));
   router.Add("POST", "/v1/api/auth/refresh", on_worker(&Refresh));
   router.Add("POST", "/v1/api/auth/logout", on_worker(&Logout));
   router.Add("GET", "/v1/api/auth/me", on_worker(&Me));
   router.Add("POST", "/v1/api/auth/setup", on_worker(&Setup));
-  router.Add("GET", "/v1/api/auth/status",
-             [&services](HttpRequest&&, const Responder& respond) {
-               const bool needs_setup = services.authenticator.NeedsSetup();
-               boost::json::object body;
-               body["needs_setup"] = needs_setup;
-               body["message"] = needs_setup ? "root has no password: run POST /v1/api/auth/setup "
-                                               "from localhost"
-                                             : "ready";
-               respond(Json(body));
-             });
+  router.Add("GET", "/v1/api/auth/status", [&services](HttpRequest&&, const Responder& respond) {
+    const bool needs_setup = services.authenticator.NeedsSetup();
+    boost::json::object body;
+    body["needs_setup"] = needs_setup;
+    body["message"] = needs_setup ? "root has no password: run POST /v1/api/auth/setup "
+                                    "from localhost"
+                                  : "ready";
+    respond(Json(body));
+  });
 }
 
 }  // namespace kalam::api

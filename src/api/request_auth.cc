@@ -8,8 +8,10 @@ std::string ClientAddress(const HttpRequest& request, const AuthSettings& settin
   if (!settings.trust_proxy_headers) return request.peer_address;
   std::string_view forwarded = request.Header("x-forwarded-for");
   forwarded = forwarded.substr(0, forwarded.find(','));
-  while (!forwarded.empty() && forwarded.front() == ' ') forwarded.remove_prefix(1);
-  while (!forwarded.empty() && forwarded.back() == ' ') forwarded.remove_suffix(1);
+  while (!forwarded.empty() && forwarded.front() == ' ')
+    forwarded.remove_prefix(1);
+  while (!forwarded.empty() && forwarded.back() == ' ')
+    forwarded.remove_suffix(1);
   if (forwarded.empty() || forwarded == "localhost" || auth::IsLoopbackAddress(forwarded)) {
     return request.peer_address;
   }
@@ -24,8 +26,8 @@ HttpResponse AuthErrorResponse(const HttpRequest& request, const auth::AuthError
 std::variant<auth::Principal, HttpResponse> AuthenticateRequest(const HttpRequest& request,
                                                                 auth::Authenticator& authenticator,
                                                                 const AuthSettings& settings) {
-  auth::AuthResult<auth::Principal> result = authenticator.Authenticate(
-      request.Header("authorization"), ClientAddress(request, settings));
+  auth::AuthResult<auth::Principal> result =
+      authenticator.Authenticate(request.Header("authorization"), ClientAddress(request, settings));
   if (const auto* error = std::get_if<auth::AuthError>(&result)) {
     return AuthErrorResponse(request, *error);
   }

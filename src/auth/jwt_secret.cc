@@ -22,15 +22,15 @@ Result<std::string> LoadOrCreateJwtSecret(const std::string& configured,
   struct stat info {};
   if (stat(path.c_str(), &info) == 0) {
     if ((info.st_mode & 077) != 0) {
-      return Status::PermissionDenied(path.string() +
-                                      " is readable by other users; run: chmod 600 " +
-                                      path.string());
+      return Status::PermissionDenied(
+          path.string() + " is readable by other users; run: chmod 600 " + path.string());
     }
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
     std::string secret = text.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+      secret.pop_back();
     if (secret.size() < 32) return Status::Corruption(path.string() + " holds a too-short secret");
     return secret;
   }
@@ -42,8 +42,8 @@ Result<std::string> LoadOrCreateJwtSecret(const std::string& configured,
     return Status::IOError("cannot create " + path.string() + ": " + std::strerror(errno));
   }
   const std::string line = secret + "\n";
-  const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                       fsync(fd) == 0;
+  const bool written =
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
   close(fd);
   if (!written) return Status::IOError("cannot write " + path.string());
   return secret;

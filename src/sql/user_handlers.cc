@@ -14,7 +14,8 @@ Status AuthorizeAlter(const AlterUser& alter, const catalog::UserRecord& target,
   const bool self = target.user_id == context.user_id.value();
   const bool only_password = !alter.role.has_value() && !alter.email.has_value();
   if (self && only_password) return Status();
-  KALAM_RETURN_IF_ERROR(auth::Authorize(context.role, Action::kManageUsers, {.what = "ALTER USER"}));
+  KALAM_RETURN_IF_ERROR(
+      auth::Authorize(context.role, Action::kManageUsers, {.what = "ALTER USER"}));
   if (static_cast<int>(target.role) > static_cast<int>(context.role)) {
     return Status::PermissionDenied("Role " + std::string(catalog::RoleName(context.role)) +
                                     " may not change a user with role " +
@@ -45,7 +46,8 @@ Result<Handled> HandleUser(const Statement& statement, Services& services,
     return Handled{{"CREATE", "USER " + user.username}};
   }
   if (const auto* drop = std::get_if<DropUser>(&statement)) {
-    KALAM_RETURN_IF_ERROR(auth::Authorize(context.role, Action::kManageUsers, {.what = "DROP USER"}));
+    KALAM_RETURN_IF_ERROR(
+        auth::Authorize(context.role, Action::kManageUsers, {.what = "DROP USER"}));
     const std::optional<catalog::UserRecord> target = users.FindUser(drop->username);
     if (!target.has_value() || target->deleted_at.has_value()) {
       if (drop->if_exists) {
@@ -69,11 +71,11 @@ Result<Handled> HandleUser(const Statement& statement, Services& services,
     return Status::NotFound("User '" + alter.username + "' does not exist");
   }
   KALAM_RETURN_IF_ERROR(AuthorizeAlter(alter, *target, context));
-  KALAM_RETURN_IF_ERROR(users
-                            .AlterUser(alter.username, {.password = alter.password,
-                                                        .role = alter.role,
-                                                        .email = alter.email})
-                            .status());
+  KALAM_RETURN_IF_ERROR(
+      users
+          .AlterUser(alter.username,
+                     {.password = alter.password, .role = alter.role, .email = alter.email})
+          .status());
   SendMessage(sink, "User '" + target->username + "' updated");
   return Handled{{"ALTER", "USER " + target->username}};
 }

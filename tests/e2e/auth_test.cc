@@ -81,8 +81,7 @@ TEST_F(AuthTest, EveryAuthErrorHasItsCodeAndStatus) {
     client::HttpClient client = server_->AnonymousClient();
     client::Headers headers;
     if (!authorization.empty()) headers.emplace_back("Authorization", authorization);
-    Result<client::HttpResult> reply =
-        client.Post("/v1/api/sql", R"({"sql":"SELECT 1"})", headers);
+    Result<client::HttpResult> reply = client.Post("/v1/api/sql", R"({"sql":"SELECT 1"})", headers);
     ASSERT_TRUE(reply.ok());
     EXPECT_EQ(reply->status, status) << authorization << " " << reply->body;
     EXPECT_EQ(Text(boost::json::parse(reply->body).at("error").at("code")), code) << reply->body;
@@ -94,18 +93,22 @@ TEST_F(AuthTest, EveryAuthErrorHasItsCodeAndStatus) {
   expect(Basic("alice", "wrong-password"), 401, "INVALID_CREDENTIALS");
   expect(Basic("nobody", "alice-secret-1"), 401, "INVALID_CREDENTIALS");
   expect("Bearer not-a-jwt", 400, "MALFORMED_AUTHORIZATION");
-  expect("Bearer " + SignedToken({.subject = "root", .issuer = "kalamdb", .role = "system",
-                                  .issued_at = now - 7200, .expires_at = now - 3600}),
+  expect("Bearer " + SignedToken({.subject = "root",
+                                  .issuer = "kalamdb",
+                                  .role = "system",
+                                  .issued_at = now - 7200,
+                                  .expires_at = now - 3600}),
          401, "TOKEN_EXPIRED");
-  expect("Bearer " + SignedToken({.subject = "root", .issuer = "evil", .issued_at = now,
-                                  .expires_at = now + 60}),
+  expect("Bearer " +
+             SignedToken(
+                 {.subject = "root", .issuer = "evil", .issued_at = now, .expires_at = now + 60}),
          401, "UNTRUSTED_ISSUER");
-  const std::string valid =
-      SignedToken({.subject = "root", .issuer = "kalamdb", .issued_at = now, .expires_at = now + 60});
+  const std::string valid = SignedToken(
+      {.subject = "root", .issuer = "kalamdb", .issued_at = now, .expires_at = now + 60});
   expect("Bearer " + valid.substr(0, valid.size() - 2) + "AA", 401, "INVALID_SIGNATURE");
   const std::string none_header = Base64Encode(R"({"alg":"none"})", Base64Alphabet::kUrlUnpadded);
-  expect("Bearer " + none_header + valid.substr(valid.find('.'), valid.rfind('.') - valid.find('.')) +
-             ".",
+  expect("Bearer " + none_header +
+             valid.substr(valid.find('.'), valid.rfind('.') - valid.find('.')) + ".",
          401, "INVALID_SIGNATURE");
   expect("Bearer " + SignedToken({.issuer = "kalamdb", .expires_at = now + 60}), 401,
          "MISSING_CLAIM");
@@ -127,7 +130,8 @@ TEST_F(AuthTest, LoginRefreshLogout) {
   // A refresh token is not an access token.
   EXPECT_EQ(Sql("Bearer " + refresh, "SELECT 1").http_status, 401);
   client::HttpClient anonymous = server_->AnonymousClient();
-  const std::string refresh_body = boost::json::serialize(boost::json::object{{"refresh_token", refresh}});
+  const std::string refresh_body =
+      boost::json::serialize(boost::json::object{{"refresh_token", refresh}});
   ASSERT_OK_AND_ASSIGN(const client::HttpResult refreshed,
                        anonymous.Post("/v1/api/auth/refresh", refresh_body));
   ASSERT_EQ(refreshed.status, 200) << refreshed.body;
@@ -146,8 +150,8 @@ TEST_F(AuthTest, LoginRefreshLogout) {
 TEST_F(AuthTest, TrustProxyHeadersDecidesWhoIsLocal) {
   // Off (this server): the loopback peer decides, a forwarded address is ignored.
   client::HttpClient local = server_->Client();
-  Result<client::HttpResult> ignored = local.Post("/v1/api/sql", R"({"sql":"SELECT 1"})",
-                                                  {{"X-Forwarded-For", "203.0.113.5"}});
+  Result<client::HttpResult> ignored =
+      local.Post("/v1/api/sql", R"({"sql":"SELECT 1"})", {{"X-Forwarded-For", "203.0.113.5"}});
   ASSERT_TRUE(ignored.ok());
   EXPECT_EQ(ignored->status, 200);
   // On: the forwarded client is remote, so root without a password is refused; a forwarded
@@ -161,8 +165,8 @@ TEST_F(AuthTest, TrustProxyHeadersDecidesWhoIsLocal) {
   ASSERT_TRUE(remote.ok());
   EXPECT_EQ(remote->status, 403);
   EXPECT_THAT(remote->body, HasSubstr("REMOTE_ACCESS_DENIED"));
-  Result<client::HttpResult> spoof = behind_proxy.Post("/v1/api/sql", R"({"sql":"SELECT 1"})",
-                                                       {{"X-Forwarded-For", "127.0.0.1"}});
+  Result<client::HttpResult> spoof =
+      behind_proxy.Post("/v1/api/sql", R"({"sql":"SELECT 1"})", {{"X-Forwarded-For", "127.0.0.1"}});
   ASSERT_TRUE(spoof.ok());
   EXPECT_EQ(spoof->status, 200);
 }
@@ -199,9 +203,9 @@ TEST_F(AuthTest, UserStatementsFollowTheRules) {
   EXPECT_EQ(Sql(svc, "CREATE USER x WITH PASSWORD 'x-secret-1' ROLE user").http_status, 403);
   EXPECT_THAT(Sql(root, "CREATE USER weak WITH PASSWORD 'short' ROLE user").ErrorMessage(),
               HasSubstr("at least 8"));
-  EXPECT_THAT(Sql(root, "CREATE USER alice WITH PASSWORD 'alice-secret-2' ROLE user")
-                  .ErrorMessage(),
-              HasSubstr("User 'alice' already exists"));
+  EXPECT_THAT(
+      Sql(root, "CREATE USER alice WITH PASSWORD 'alice-secret-2' ROLE user").ErrorMessage(),
+      HasSubstr("User 'alice' already exists"));
   EXPECT_THAT(Sql(root, "CREATE USER z WITH PASSWORD 'z-secret-11' ROLE wizard").ErrorMessage(),
               HasSubstr("Invalid role"));
   // Anyone may change their own password; not their role.
@@ -227,7 +231,8 @@ TEST_F(AuthTest, UserStatementsFollowTheRules) {
 TEST_F(AuthTest, LimitsAndAuditAndNoSecretsInLogs) {
   client::HttpClient root = server_->Client();
   boost::json::array params;
-  for (int i = 0; i < 1001; ++i) params.push_back(i);
+  for (int i = 0; i < 1001; ++i)
+    params.push_back(i);
   Result<SqlReply> too_many = PostSql(root, "SELECT $1", {{"params", params}});
   ASSERT_TRUE(too_many.ok());
   EXPECT_EQ(too_many->http_status, 400);
