@@ -9,13 +9,15 @@ namespace kalam::auth {
 namespace {
 
 void BM_HashPasswordDefaultCost(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(HashPassword("correct horse battery"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(HashPassword("correct horse battery"));
 }
 BENCHMARK(BM_HashPasswordDefaultCost)->Unit(benchmark::kMillisecond);
 
 void BM_VerifyPasswordDefaultCost(benchmark::State& state) {
   const std::string hash = *HashPassword("correct horse battery");
-  for (auto _ : state) benchmark::DoNotOptimize(VerifyPassword(hash, "correct horse battery"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(VerifyPassword(hash, "correct horse battery"));
 }
 BENCHMARK(BM_VerifyPasswordDefaultCost)->Unit(benchmark::kMillisecond);
 
@@ -27,7 +29,8 @@ void BM_JwtVerify(benchmark::State& state) {
                                         .role = "user",
                                         .issued_at = 1'800'000'000,
                                         .expires_at = 1'800'003'600});
-  for (auto _ : state) benchmark::DoNotOptimize(codec.Verify(token, 1'800'000'100));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(codec.Verify(token, 1'800'000'100));
 }
 BENCHMARK(BM_JwtVerify)->Unit(benchmark::kMicrosecond);
 

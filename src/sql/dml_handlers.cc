@@ -251,6 +251,14 @@ Result<DmlTarget> ResolveTarget(const std::string& schema, const std::string& na
   return DmlTarget{std::move(table), std::move(scope)};
 }
 
+// The reply and audit note of an UPDATE or DELETE, whichever path ran it.
+Handled Changed(ResultSink& sink, std::string_view verb, size_t rows,
+                const catalog::CachedTable& table) {
+  const std::string past = verb == "UPDATE" ? "Updated " : "Deleted ";
+  SendMessage(sink, past + std::to_string(rows) + " row(s)");
+  return Handled{{std::string(verb), "TABLE " + table.qualified_name}};
+}
+
 std::string WhereClause(const std::string& where_sql) {
   return where_sql.empty() ? "" : " WHERE " + where_sql;
 }
@@ -316,8 +324,7 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
   KALAM_ASSIGN_OR_RETURN(const std::optional<size_t> fast,
                          TryPointUpdate(plan, assigned, target, services, context));
   if (fast.has_value()) {
-    SendMessage(sink, "Updated " + std::to_string(*fast) + " row(s)");
-    return Handled{{"UPDATE", "TABLE " + table.qualified_name}};
+    return Changed(sink, "UPDATE", *fast, table);
   }
   // Current values, _seq and the new values, for exactly the rows the caller can see.
   std::string query = "SELECT ";
@@ -343,8 +350,7 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
   }
   KALAM_ASSIGN_OR_RETURN(const size_t updated,
                          services.writer.Update(table, target.scope, rows, seqs));
-  SendMessage(sink, "Updated " + std::to_string(updated) + " row(s)");
-  return Handled{{"UPDATE", "TABLE " + table.qualified_name}};
+  return Changed(sink, "UPDATE", updated, table);
 }
 
 Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
@@ -368,8 +374,7 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
         KALAM_ASSIGN_OR_RETURN(deleted,
                                services.writer.Delete(table, target.scope, {*key}, {current->seq}));
       }
-      SendMessage(sink, "Deleted " + std::to_string(deleted) + " row(s)");
-      return Handled{{"DELETE", "TABLE " + table.qualified_name}};
+      return Changed(sink, "DELETE", deleted, table);
     }
   }
   const ColumnDefinition* pk = table.PrimaryKey();
@@ -388,8 +393,7 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
   } else {
     KALAM_ASSIGN_OR_RETURN(deleted, services.writer.Delete(table, target.scope, keys, seqs));
   }
-  SendMessage(sink, "Deleted " + std::to_string(deleted) + " row(s)");
-  return Handled{{"DELETE", "TABLE " + table.qualified_name}};
+  return Changed(sink, "DELETE", deleted, table);
 }
 
 }  // namespace kalam::sql
