@@ -149,6 +149,10 @@ void JsonResultWriter::EndResult(uint64_t row_count, std::string_view message) {
     out_ += R"(,"message":)";
     AppendJsonString(out_, message);
   }
+  if (!as_user_.empty()) {
+    out_ += R"(,"as_user":)";
+    AppendJsonString(out_, as_user_);
+  }
   out_.push_back('}');
   in_result_ = false;
 }

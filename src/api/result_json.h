@@ -8,7 +8,8 @@
 namespace kalam::api {
 
 // Encodes statement results as the "results" array of DESIGN.md §9, as rows arrive:
-// [{"schema":[{"name","data_type","index"}],"rows":[[…]],"row_count":N,"message"?}, …]
+// [{"schema":[{"name","data_type","index"}],"rows":[[…]],"row_count":N,"message"?,
+//   "as_user"?}, …]
 // Values: BIGINT/UBIGINT/DECIMAL/HUGEINT as strings, INT/DOUBLE as numbers, TIMESTAMP as
 // ISO-8601 UTC with microseconds, DATE as YYYY-MM-DD, JSON embedded, BYTES as base64.
 class JsonResultWriter final : public ResultSink {
@@ -25,6 +26,7 @@ class JsonResultWriter final : public ResultSink {
   void Row(std::span<const Value> values) override;
   void EndResult(uint64_t row_count, std::string_view message) override;
   bool Cancelled() const override { return cancelled_; }
+  void SetAsUser(std::string_view user_id) override { as_user_ = user_id; }
 
   // True once some text went to the spill: the caller must finish through it too.
   bool spilled() const { return spilled_; }
@@ -43,6 +45,7 @@ class JsonResultWriter final : public ResultSink {
   uint64_t rows_in_result_ = 0;
   bool spilled_ = false;
   bool cancelled_ = false;
+  std::string as_user_;  // reported in each result while set
 };
 
 // Appends `value` as JSON (exposed for tests).

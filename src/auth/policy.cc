@@ -64,7 +64,8 @@ Status Authorize(Role role, Action action, const Target& target) {
       }
       return Denied(role, "CREATE", target);
     case Action::kAlterTable:
-      if (IsAdmin(role) || (role == Role::kUser ? IsUserOrStream(target)
+      // A user alters only the USER/STREAM tables they created: the schema is everyone's.
+      if (IsAdmin(role) || (role == Role::kUser ? IsUserOrStream(target) && target.caller_created
                                                 : target.table_type == TableType::kShared)) {
         return Status();
       }

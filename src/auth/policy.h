@@ -33,7 +33,7 @@ struct Target {
   std::string what;  // for messages: "CREATE NAMESPACE", "SHARED table app.t", …
   std::optional<catalog::TableType> table_type;
   std::optional<catalog::AccessLevel> access_level;  // SHARED; unset means PRIVATE
-  bool caller_created = false;                       // RESTRICTED SHARED tables
+  bool caller_created = false;  // RESTRICTED SHARED tables; ALTER of USER/STREAM by role user
 };
 
 // The one authorization decision. OK or kPermissionDenied with a message naming the role

@@ -45,7 +45,18 @@ std::map<std::pair<std::string, std::string>, Decision> KnownRows() {
     const bool by_access_level = action == Action::kReadTable || action == Action::kWriteTable;
     for (const TableType type : {TableType::kUser, TableType::kStream, TableType::kShared}) {
       if (by_access_level && type == TableType::kShared) continue;  // rows per level below
-      rows[{name, std::string(catalog::TableTypeName(type))}] = [action, type](Role r) {
+      const std::string type_name(catalog::TableTypeName(type));
+      if (action == Action::kAlterTable && type != TableType::kShared) {
+        for (const bool created : {true, false}) {
+          rows[{name, type_name + (created ? ", created by the caller" : ", created by another")}] =
+              [action, type, created](Role r) {
+                return Authorize(r, action,
+                                 {.what = "table", .table_type = type, .caller_created = created});
+              };
+        }
+        continue;
+      }
+      rows[{name, type_name}] = [action, type](Role r) {
         return Authorize(r, action, {.what = "table", .table_type = type});
       };
     }

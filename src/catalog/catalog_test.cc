@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "storage/key_codec.h"
+#include "storage/record_codec.h"
 #include "tests/testing/test_util.h"
 
 namespace kalam::catalog {
@@ -207,6 +208,23 @@ TEST_F(CatalogTest, EverythingSurvivesReopen) {
   Reopen();
   ASSERT_OK_AND_ASSIGN(const auto again, catalog_->CreateTable(Table("app", "messages"), {}));
   EXPECT_EQ(again->table.table_id, TableId(2));
+}
+
+TEST(TableRecordTest, VersionTwoKeepsTheCreatorAndVersionOneReadsWithout) {
+  TableRecord table = Table("app", "t", TableType::kShared);
+  table.created_by = "u_alice";
+  ASSERT_OK_AND_ASSIGN(const TableRecord again,
+                       storage::DecodeRecord<TableRecord>(storage::EncodeRecord(table)));
+  EXPECT_EQ(again, table);
+  // A version-1 record is the same bytes without the trailing creator (an empty string is
+  // one byte) under version 1.
+  table.created_by.clear();
+  std::string v1 = storage::EncodeRecord(table);
+  ASSERT_EQ(v1.front(), '\x02');
+  v1.front() = '\x01';
+  v1.pop_back();
+  ASSERT_OK_AND_ASSIGN(const TableRecord old, storage::DecodeRecord<TableRecord>(v1));
+  EXPECT_EQ(old, table);
 }
 
 TEST_F(CatalogTest, ViewsAndTablesShareNames) {

@@ -120,9 +120,10 @@ void TableRecord::EncodeTo(RecordWriter& out) const {
   out.PutString(comment);
   out.PutSignedVarint(created_at);
   out.PutSignedVarint(updated_at);
+  out.PutString(created_by);
 }
 
-Result<TableRecord> TableRecord::DecodeFrom(RecordReader& in, uint32_t) {
+Result<TableRecord> TableRecord::DecodeFrom(RecordReader& in, uint32_t version) {
   TableRecord record;
   record.table_id = TableId(in.GetVarint());
   record.namespace_id = in.GetString();
@@ -145,6 +146,7 @@ Result<TableRecord> TableRecord::DecodeFrom(RecordReader& in, uint32_t) {
   record.comment = in.GetString();
   record.created_at = in.GetSignedVarint();
   record.updated_at = in.GetSignedVarint();
+  if (version >= 2) record.created_by = in.GetString();  // version 1 tables have no creator
   return record;
 }
 

@@ -48,7 +48,7 @@ struct StorageRecord {
 };
 
 struct TableRecord {
-  static constexpr uint32_t kRecordVersion = 1;
+  static constexpr uint32_t kRecordVersion = 2;  // 2: created_by
   TableId table_id;
   std::string namespace_id;
   std::string table_name;
@@ -58,6 +58,7 @@ struct TableRecord {
   std::string comment;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  std::string created_by;  // user id of the creator: RESTRICTED SHARED tables are theirs
 
   void EncodeTo(RecordWriter& out) const;
   static Result<TableRecord> DecodeFrom(RecordReader& in, uint32_t version);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kalam {
@@ -67,6 +68,8 @@ class ResultSink {
   virtual void EndResult(uint64_t row_count, std::string_view message) = 0;
   // True once the rows can no longer be delivered (the client went away): producers stop.
   virtual bool Cancelled() const { return false; }
+  // The results that follow ran as this user (AS USER impersonation); "" ends that.
+  virtual void SetAsUser(std::string_view /*user_id*/) {}
 };
 
 }  // namespace kalam

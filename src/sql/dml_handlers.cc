@@ -83,16 +83,6 @@ Result<Value> DefaultFor(const ColumnDefinition& column, Services& services,
   return tables::CoerceValue(column.type, raw, column.name);
 }
 
-// Write rights by role and table type (reference §7.1): USER/STREAM rows go to the
-// caller's own scope; SHARED tables are written by service, dba and system.
-Status CheckWriteRights(catalog::Role role, const catalog::CachedTable& table) {
-  if (table.table.table_type != catalog::TableType::kShared || role != catalog::Role::kUser) {
-    return Status();
-  }
-  return Status::PermissionDenied("Role user may not write to SHARED table " +
-                                  table.qualified_name);
-}
-
 Result<std::vector<size_t>> TargetColumns(const engine::InsertPlan& plan,
                                           const catalog::CachedTable& table) {
   const auto& columns = table.schema.columns;
@@ -196,7 +186,7 @@ Result<Handled> HandleInsert(const Dml& insert, Services& services, const Execut
     return Status::PermissionDenied("Cannot INSERT into SYSTEM tables");
   }
   KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, plan.table));
-  KALAM_RETURN_IF_ERROR(CheckWriteRights(context.role, *table));
+  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kWriteTable));
   KALAM_ASSIGN_OR_RETURN(const std::vector<size_t> targets, TargetColumns(plan, *table));
   KALAM_ASSIGN_OR_RETURN(const std::vector<SourceRow> sources,
                          SourceRows(plan, targets.size(), services, context));
@@ -246,7 +236,7 @@ Result<DmlTarget> ResolveTarget(const std::string& schema, const std::string& na
     return Status::PermissionDenied("Cannot " + std::string(verb) + " SYSTEM tables");
   }
   KALAM_ASSIGN_OR_RETURN(auto table, services.catalog.GetTable(ns, name));
-  KALAM_RETURN_IF_ERROR(CheckWriteRights(context.role, *table));
+  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kWriteTable));
   std::string scope = ScopeOf(*table, context);
   return DmlTarget{std::move(table), std::move(scope)};
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,12 +11,21 @@
 
 namespace kalam::sql {
 
-// Who runs a statement and where. Built by the API per request; `default_namespace`
-// changes with USE for the rest of the batch.
+// Who runs a statement and where. Built by the API per request from the authenticated
+// principal; `default_namespace` changes with USE for the rest of the batch. The defaults
+// are least privilege: no user (the executor refuses to run anything) and role user.
 struct ExecutionContext {
-  UserId user_id{"root"};
-  std::string username = "root";
-  catalog::Role role = catalog::Role::kSystem;
+  // The caller who asked for an impersonated statement; the fields below are then the
+  // subject's (reference §7.5).
+  struct Impersonator {
+    UserId user_id;
+    std::string username;
+  };
+
+  UserId user_id{""};
+  std::string username;
+  catalog::Role role = catalog::Role::kUser;
+  std::optional<Impersonator> impersonator;
   std::string default_namespace = "default";  // unqualified names resolve here
   std::string request_id;
   std::string client_ip;

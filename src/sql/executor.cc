@@ -13,38 +13,108 @@ struct Overloaded : Ts... {
   using Ts::operator()...;
 };
 
-bool IsAdmin(catalog::Role role) {
-  return role == catalog::Role::kDba || role == catalog::Role::kSystem;
+// The gate every statement passes before its handler (reference §7.1). Rules that depend
+// on a table's type, access level or creator are checked by the handlers once the table is
+// known (CheckTableAccess, table DDL).
+Status AuthorizeStatement(const ExecutionContext& context, const Statement& statement) {
+  const auto check = [&](auth::Action action, std::string_view what) {
+    return auth::Authorize(context.role, action, {.what = std::string(what)});
+  };
+  using auth::Action;
+  return std::visit(
+      Overloaded{
+          [&](const CreateNamespace&) {
+            return check(Action::kManageNamespaces, "CREATE NAMESPACE");
+          },
+          [&](const DropNamespace&) { return check(Action::kManageNamespaces, "DROP NAMESPACE"); },
+          [&](const AlterNamespace&) {
+            return check(Action::kManageNamespaces, "ALTER NAMESPACE");
+          },
+          [&](const CreateStorage&) { return check(Action::kManageStorages, "CREATE STORAGE"); },
+          [&](const AlterStorage&) { return check(Action::kManageStorages, "ALTER STORAGE"); },
+          [&](const DropStorage&) { return check(Action::kManageStorages, "DROP STORAGE"); },
+          [&](const CreateView&) { return check(Action::kManageViews, "CREATE VIEW"); },
+          [&](const DropView&) { return check(Action::kManageViews, "DROP VIEW"); },
+          [&](const DropTable&) { return check(Action::kDropTable, "DROP TABLE"); },
+          [&](const auto&) { return Status(); },
+      },
+      statement);
 }
 
-// The gate every statement passes before its handler (reference §7.1). Rules that depend
-// on the table's type are checked by the table handlers once the type is known.
-Status Authorize(const ExecutionContext& context, const Statement& statement) {
-  const auto admin_only = [&](std::string_view what) -> Status {
-    if (IsAdmin(context.role)) return Status();
-    return Status::PermissionDenied("Admin privileges (DBA or System role) required for " +
-                                    std::string(what));
-  };
-  return std::visit(Overloaded{
-                        [&](const CreateNamespace&) { return admin_only("CREATE NAMESPACE"); },
-                        [&](const DropNamespace&) { return admin_only("DROP NAMESPACE"); },
-                        [&](const AlterNamespace&) { return admin_only("ALTER NAMESPACE"); },
-                        [&](const CreateStorage&) { return admin_only("CREATE STORAGE"); },
-                        [&](const AlterStorage&) { return admin_only("ALTER STORAGE"); },
-                        [&](const DropStorage&) { return admin_only("DROP STORAGE"); },
-                        [&](const CreateView&) { return admin_only("CREATE VIEW"); },
-                        [&](const DropView&) { return admin_only("DROP VIEW"); },
-                        [&](const DropTable&) { return admin_only("DROP TABLE"); },
-                        [&](const auto&) { return Status(); },
-                    },
-                    statement);
+// The statement's first word, upper-cased, for audit targets ("SELECT", "CREATE", …).
+std::string FirstWord(std::string_view sql) {
+  const Result<std::vector<Token>> tokens = Tokenize(sql);
+  if (!tokens.ok() || tokens->front().kind != Token::Kind::kWord) return "STATEMENT";
+  std::string word = tokens->front().text;
+  for (char& c : word)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return word;
 }
+
+// Marks the results written while it lives as produced for `user_id` (AS USER).
+class AsUserScope {
+ public:
+  AsUserScope(ResultSink& sink, std::string_view user_id) : sink_(sink) {
+    sink_.SetAsUser(user_id);
+  }
+  ~AsUserScope() { sink_.SetAsUser(""); }
+  AsUserScope(const AsUserScope&) = delete;
+  AsUserScope& operator=(const AsUserScope&) = delete;
+
+ private:
+  ResultSink& sink_;
+};
 
 }  // namespace
 
 Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink) {
+  if (context.user_id.value().empty()) {
+    return Status::Unauthenticated("the statement has no authenticated user");
+  }
+  Status status = ExecuteAuthenticated(sql, context, sink);
+  if (status.code() == StatusCode::kPermissionDenied) {
+    // Refusals are security events: who tried what, never the SQL text (it may hold secrets).
+    Audit(context, "PERMISSION_DENIED", FirstWord(sql), std::string(status.message()));
+  }
+  return status;
+}
+
+Status SqlExecutor::ExecuteAuthenticated(std::string_view sql, ExecutionContext& context,
+                                         ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const std::optional<AsUser> as_user, ParseAsUser(sql));
+  if (as_user.has_value()) return ExecuteAs(*as_user, context, sink);
   KALAM_ASSIGN_OR_RETURN(const Statement statement, ParseStatement(sql));
-  KALAM_RETURN_IF_ERROR(Authorize(context, statement));
+  return Dispatch(statement, context, sink);
+}
+
+Status SqlExecutor::ExecuteAs(const AsUser& as_user, const ExecutionContext& actor,
+                              ResultSink& sink) {
+  KALAM_RETURN_IF_ERROR(auth::Authorize(actor.role, auth::Action::kImpersonate));
+  KALAM_ASSIGN_OR_RETURN(const Statement statement, ParseStatement(as_user.statement));
+  if (!std::holds_alternative<Query>(statement) && !std::holds_alternative<Dml>(statement)) {
+    return Status::InvalidArgument(
+        "AS USER runs exactly one SELECT, INSERT, UPDATE or DELETE statement");
+  }
+  if (users_ == nullptr) return Status::Unavailable("user directory is not available");
+  // The subject is named by user id or, failing that, by user name.
+  std::optional<catalog::UserRecord> subject = users_->FindUserById(as_user.subject);
+  if (!subject.has_value()) subject = users_->FindUser(as_user.subject);
+  if (!subject.has_value() || subject->deleted_at.has_value()) {
+    return Status::NotFound("User '" + as_user.subject + "' not found");
+  }
+  KALAM_RETURN_IF_ERROR(auth::AuthorizeImpersonation(actor.role, subject->role));
+  ExecutionContext as_subject = actor;
+  as_subject.impersonator = ExecutionContext::Impersonator{actor.user_id, actor.username};
+  as_subject.user_id = UserId(subject->user_id);
+  as_subject.username = subject->username;
+  as_subject.role = subject->role;
+  const AsUserScope reported(sink, subject->user_id);
+  return Dispatch(statement, as_subject, sink);
+}
+
+Status SqlExecutor::Dispatch(const Statement& statement, ExecutionContext& context,
+                             ResultSink& sink) {
+  KALAM_RETURN_IF_ERROR(AuthorizeStatement(context, statement));
   Services services{catalog_,   engine_, system_tables_, clock_, writer_,
                     snowflake_, uuids_,  ulids_,         users_};
   Result<Handled> handled = std::visit(
@@ -89,20 +159,29 @@ Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, Res
 }
 
 void SqlExecutor::Audit(const ExecutionContext& context, const std::string& action,
-                        const std::string& target) {
+                        const std::string& target, const std::string& details) {
   const Result<int64_t> id = snowflake_.Next();
   Status status = id.status();
   if (id.ok()) {
-    status =
-        catalog_.AppendAudit({.audit_id = std::to_string(*id),
-                              .timestamp = context.started_at_millis > 0 ? context.started_at_millis
-                                                                         : clock_.NowMillis(),
-                              .actor_user_id = context.user_id.value(),
-                              .actor_username = context.username,
-                              .action = action,
-                              .target = target,
-                              .ip_address = context.client_ip,
-                              .request_id = context.request_id});
+    // An impersonated statement is recorded under its actor, naming the subject.
+    const bool impersonated = context.impersonator.has_value();
+    std::string all_details = details;
+    if (impersonated) {
+      all_details = "as_user=" + context.user_id.value() + " (" + context.username + ")" +
+                    (details.empty() ? "" : "; " + details);
+    }
+    status = catalog_.AppendAudit(
+        {.audit_id = std::to_string(*id),
+         .timestamp =
+             context.started_at_millis > 0 ? context.started_at_millis : clock_.NowMillis(),
+         .actor_user_id =
+             impersonated ? context.impersonator->user_id.value() : context.user_id.value(),
+         .actor_username = impersonated ? context.impersonator->username : context.username,
+         .action = action,
+         .target = target,
+         .details = std::move(all_details),
+         .ip_address = context.client_ip,
+         .request_id = context.request_id});
   }
   // The statement already committed; a lost audit entry is an operator problem, not the
   // client's, so it is logged rather than reported as a failed statement.

@@ -12,6 +12,8 @@
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
+#include "sql/parser.h"
+#include "sql/statements.h"
 #include "tables/table_writer.h"
 
 namespace kalam::sql {
@@ -23,9 +25,10 @@ struct BatchOutcome {
   std::string failed_sql;
 };
 
-// Runs SQL: parses each statement, checks it against the caller's role (one gate before
-// any handler), dispatches to the handler of its family, and writes an audit entry for
-// each successful DDL statement.
+// Runs SQL: parses each statement, checks it against the caller's role (auth::Authorize,
+// before any handler and again in handlers once tables are known), runs AS USER statements
+// in their subject's scope, dispatches to the handler of its family, and writes an audit
+// entry for each successful DDL and DML statement and for each permission refusal.
 //
 // Thread-safety: Execute and ExecuteBatch may be called concurrently.
 class SqlExecutor {
@@ -42,7 +45,8 @@ class SqlExecutor {
         uuids_(clock),
         ulids_(clock) {}
 
-  // Runs one statement; its result (rows or a message) goes to `sink`.
+  // Runs one statement; its result (rows or a message) goes to `sink`. The context must
+  // name an authenticated user (kUnauthenticated otherwise).
   Status Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink);
 
   // Splits `sql` on ';' and runs the statements in order, stopping at the first error.
@@ -50,13 +54,21 @@ class SqlExecutor {
 
   // Appends a system.audit_logs entry for the context's actor (logins, refusals, …). A
   // failed write is logged, never reported to the client.
-  void Audit(const ExecutionContext& context, const std::string& action, const std::string& target);
+  // An impersonated context is recorded under the actor, naming the subject in details.
+  void Audit(const ExecutionContext& context, const std::string& action, const std::string& target,
+             const std::string& details = "");
 
   // The user directory CREATE/ALTER/DROP USER act on. Set once at start, before requests;
   // without it those statements fail with a clear error.
   void SetUserDirectory(auth::Authenticator* users) { users_ = users; }
 
  private:
+  Status ExecuteAuthenticated(std::string_view sql, ExecutionContext& context, ResultSink& sink);
+  // Runs `as_user.statement` as its subject once the actor may impersonate them.
+  Status ExecuteAs(const AsUser& as_user, const ExecutionContext& actor, ResultSink& sink);
+  // The role gate, then the statement's handler and its audit entry.
+  Status Dispatch(const Statement& statement, ExecutionContext& context, ResultSink& sink);
+
   auth::Authenticator* users_ = nullptr;
   catalog::Catalog& catalog_;
   engine::Engine& engine_;

@@ -126,6 +126,8 @@ TEST_F(ScopedQueryTest, JoinsUserSharedAndSystemTables) {
   EXPECT_EQ(rows[0][1].text, "general");
   EXPECT_EQ(Query("SELECT count(*) FROM app.topics", "bob")[0][0].integer, 2);
   ExecutionContext admin;  // root: joins with a system table
+  admin.user_id = UserId("root");
+  admin.role = catalog::Role::kSystem;
   testing::CollectingSink sink;
   ASSERT_OK(
       executor_->Execute("SELECT t.table_type, count(*) FROM app.messages m, system.tables t "

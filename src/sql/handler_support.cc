@@ -7,6 +7,24 @@ std::string ScopeOf(const catalog::CachedTable& table, const ExecutionContext& c
   return table.table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
 }
 
+auth::Target TableTarget(const catalog::CachedTable& table, const ExecutionContext& context) {
+  return {.what = std::string(catalog::TableTypeName(table.table.table_type)) + " table " +
+                  table.qualified_name,
+          .table_type = table.table.table_type,
+          .access_level = table.table.options.access_level,
+          .caller_created =
+              !table.table.created_by.empty() && table.table.created_by == context.user_id.value()};
+}
+
+Status CheckTableAccess(const ExecutionContext& context, const catalog::CachedTable& table,
+                        auth::Action action) {
+  if (context.impersonator.has_value() && table.table.table_type == catalog::TableType::kShared) {
+    return Status::PermissionDenied("AS USER impersonation is not supported for SHARED tables (" +
+                                    table.qualified_name + ")");
+  }
+  return auth::Authorize(context.role, action, TableTarget(table, context));
+}
+
 std::optional<Value> CellValue(const engine::InsertCell& cell, const ExecutionContext& context) {
   switch (cell.kind) {
     case engine::InsertCell::Kind::kLiteral:

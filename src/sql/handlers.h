@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "auth/policy.h"
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/snowflake.h"
@@ -90,12 +91,17 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
 Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
                              ResultSink& sink);
 
-// Read rights by role and table (reference §7.1): USER/STREAM rows are always the caller's
-// own; SHARED tables: role user reads PUBLIC ones only (RESTRICTED means owner-only, and
-// tables have no owners yet), service, dba and system read all. Every read path checks it.
 Result<Handled> HandleUser(const Statement& statement, Services& services,
                            const ExecutionContext& context, ResultSink& sink);
-Status CheckReadRights(catalog::Role role, const catalog::CachedTable& table);
+
+// The one check of every read (kReadTable) and write (kWriteTable) of table data: the role
+// policy with the table's type, SHARED access level and creator, plus the impersonation
+// rule that a statement run AS USER never touches SHARED tables. USER/STREAM rows are
+// always the caller's own; that is how scans and writes are built (ScopeOf), not a right.
+Status CheckTableAccess(const ExecutionContext& context, const catalog::CachedTable& table,
+                        auth::Action action);
+// How a table is described to auth::Authorize ("SHARED table app.t", type, level, creator).
+auth::Target TableTarget(const catalog::CachedTable& table, const ExecutionContext& context);
 
 // Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
 // validation (CREATE VIEW), user tables become typed empty relations; for execution,

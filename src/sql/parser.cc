@@ -1,5 +1,7 @@
 #include "sql/parser.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "sql/lexer.h"
@@ -533,6 +535,64 @@ class Parser {
 };
 
 }  // namespace
+
+namespace {
+
+bool IsSubject(const Token& token) {
+  return token.kind == Token::Kind::kString || token.kind == Token::Kind::kQuotedName;
+}
+
+Status AsUserSyntaxError(const Token& found, std::string_view expected) {
+  return Status::InvalidArgument("syntax error at position " + std::to_string(found.position + 1) +
+                                 ": expected " + std::string(expected) + ", found " +
+                                 found.Describe());
+}
+
+// EXECUTE AS USER '<subject>' ( <statement> ) [;]
+Result<AsUser> ParseExecuteAs(std::string_view sql, const std::vector<Token>& tokens) {
+  const auto at = [&](size_t i) -> const Token& { return tokens[std::min(i, tokens.size() - 1)]; };
+  if (!at(1).Is("AS")) return AsUserSyntaxError(at(1), "AS");
+  if (!at(2).Is("USER")) return AsUserSyntaxError(at(2), "USER");
+  if (!IsSubject(at(3))) return AsUserSyntaxError(at(3), "a quoted user id");
+  if (!at(4).IsSymbol("(")) return AsUserSyntaxError(at(4), "'('");
+  size_t close = tokens.size() - 2;  // the last token before kEnd
+  if (close > 4 && tokens[close].IsSymbol(";")) --close;
+  if (close <= 4 || !tokens[close].IsSymbol(")")) return AsUserSyntaxError(tokens.back(), "')'");
+  if (close == 5) return AsUserSyntaxError(tokens[5], "a statement");
+  const size_t begin = tokens[4].position + 1;
+  return AsUser{tokens[3].text, std::string(sql.substr(begin, tokens[close].position - begin))};
+}
+
+}  // namespace
+
+Result<std::optional<AsUser>> ParseAsUser(std::string_view sql) {
+  // Both forms contain the word USER; most statements do not, and skip tokenizing twice.
+  const auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  const std::string_view needle = "user";
+  const auto found = std::search(sql.begin(), sql.end(), needle.begin(), needle.end(),
+                                 [&](char a, char b) { return lower(a) == b; });
+  if (found == sql.end()) return std::optional<AsUser>();
+  KALAM_ASSIGN_OR_RETURN(const std::vector<Token> tokens, Tokenize(sql));
+  if (tokens[0].Is("EXECUTE")) {
+    KALAM_ASSIGN_OR_RETURN(AsUser as_user, ParseExecuteAs(sql, tokens));
+    return std::optional<AsUser>(std::move(as_user));
+  }
+  // The trailing form: … AS USER '<subject>' [;] after a query or DML statement.
+  const Token& first = tokens[0];
+  const bool query_or_dml = first.Is("SELECT") || first.Is("WITH") || first.Is("INSERT") ||
+                            first.Is("UPDATE") || first.Is("DELETE");
+  if (!query_or_dml || tokens.size() < 5) return std::optional<AsUser>();
+  size_t last = tokens.size() - 2;  // the last token before kEnd
+  if (tokens[last].IsSymbol(";")) --last;
+  if (last < 3 || !IsSubject(tokens[last]) || !tokens[last - 1].Is("USER") ||
+      !tokens[last - 2].Is("AS")) {
+    return std::optional<AsUser>();
+  }
+  return std::optional<AsUser>(
+      AsUser{tokens[last].text, std::string(sql.substr(0, tokens[last - 2].position))});
+}
 
 Result<Statement> ParseStatement(std::string_view sql) {
   KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(sql));

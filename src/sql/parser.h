@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -12,5 +14,17 @@ namespace kalam::sql {
 //   "syntax error at position 15: expected a table name, found ';'"
 // Never crashes or hangs, whatever the input.
 Result<Statement> ParseStatement(std::string_view sql);
+
+// A statement to run as another user (reference §7.5), in either form:
+//   EXECUTE AS USER 'alice' (<statement>)
+//   <SELECT | INSERT | UPDATE | DELETE …> AS USER 'alice'
+struct AsUser {
+  std::string subject;    // a user id or user name, as written
+  std::string statement;  // the statement without the impersonation clause
+};
+
+// The impersonation of `sql`, or nullopt when it names no subject. kInvalidArgument for a
+// malformed EXECUTE AS USER.
+Result<std::optional<AsUser>> ParseAsUser(std::string_view sql);
 
 }  // namespace kalam::sql

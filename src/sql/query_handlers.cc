@@ -62,30 +62,17 @@ std::string ScanSql(const catalog::CachedTable& table, const NamedSystemColumns&
 
 }  // namespace
 
-Status CheckReadRights(catalog::Role role, const catalog::CachedTable& table) {
-  if (table.table.table_type != catalog::TableType::kShared || role != catalog::Role::kUser) {
-    return Status();
-  }
-  if (table.table.options.access_level == catalog::AccessLevel::kPublic) return Status();
-  return Status::PermissionDenied(
-      "Role user may not read " +
-      std::string(catalog::AccessLevelName(
-          table.table.options.access_level.value_or(catalog::AccessLevel::kPrivate))) +
-      " SHARED table " + table.qualified_name);
-}
-
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
                                      const ExecutionContext& context, bool validation_only) {
-  const bool admin = context.role == catalog::Role::kDba || context.role == catalog::Role::kSystem;
   const NamedSystemColumns named = FindNamedSystemColumns(sql);
   const engine::TableResolver resolver =
       [&](const std::string& schema, const std::string& name,
           const std::string& default_schema) -> Result<engine::TableReplacement> {
     const std::string ns = schema.empty() ? default_schema : schema;
     if (IsSystemSchema(ns)) {
-      if (!admin) {
-        return Status::PermissionDenied(
-            "system tables are readable by the dba and system roles only");
+      KALAM_RETURN_IF_ERROR(auth::Authorize(context.role, auth::Action::kReadSystemTables));
+      if (context.impersonator.has_value()) {
+        return Status::PermissionDenied("AS USER statements cannot read system tables");
       }
       if (services.system_tables.Find(ns, name) == nullptr) {
         return Status::NotFound("Table " + ns + "." + name + " not found");
@@ -97,7 +84,7 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
       return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
     }
     KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, name));
-    KALAM_RETURN_IF_ERROR(CheckReadRights(context.role, *table));
+    KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
     return engine::TableReplacement{
         .view_sql = validation_only ? EmptyRelationSql(*table) : ScanSql(*table, named),
         .view_namespace = ns,
@@ -123,7 +110,7 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
       services.catalog.GetTable(ns, point->table);
   if (!found.ok()) return false;
   const catalog::CachedTable& table = **found;
-  KALAM_RETURN_IF_ERROR(CheckReadRights(context.role, table));
+  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, table, auth::Action::kReadTable));
   const std::optional<Value> key = FastPathKey(table, point->key, context);
   if (!key.has_value()) return false;
   // Output columns: * is the table's columns; named ones may include _seq (not _deleted,

@@ -270,17 +270,11 @@ Result<std::vector<ColumnDefinition>> MakeColumns(const CreateTable& create, Tab
 }
 
 // Table DDL rights by role and table type (reference §7.1).
-Status CheckTableRights(catalog::Role role, TableType type, std::string_view verb) {
-  using catalog::Role;
-  if (role == Role::kDba || role == Role::kSystem) return Status();
-  const bool user_or_stream = type == TableType::kUser || type == TableType::kStream;
-  const bool allowed =
-      verb == "CREATE" ? (user_or_stream || (role == Role::kService && type == TableType::kShared))
-                       : (role == Role::kUser ? user_or_stream : type == TableType::kShared);
-  if (allowed) return Status();
-  return Status::PermissionDenied("Role " + std::string(RoleName(role)) + " may not " +
-                                  std::string(verb) + " " + std::string(TableTypeName(type)) +
-                                  " tables");
+Status CheckTableDdl(const ExecutionContext& context, auth::Action action, TableType type,
+                     const std::string& qualified_name) {
+  return auth::Authorize(
+      context.role, action,
+      {.what = std::string(TableTypeName(type)) + " table " + qualified_name, .table_type = type});
 }
 
 Status CheckUsableStorage(Services& services, const StorageId& id) {
@@ -309,9 +303,11 @@ Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
   const auto& [namespace_id, table_name] = name;
   KALAM_RETURN_IF_ERROR(RefuseSystemNamespace(namespace_id));
   KALAM_ASSIGN_OR_RETURN(const TableType type, ResolveTableType(create));
-  KALAM_RETURN_IF_ERROR(CheckTableRights(context.role, type, "CREATE"));
+  const std::string qualified = namespace_id + "." + table_name;
+  KALAM_RETURN_IF_ERROR(CheckTableDdl(context, auth::Action::kCreateTable, type, qualified));
   catalog::TableRecord table{
       .namespace_id = namespace_id, .table_name = table_name, .table_type = type};
+  table.created_by = context.user_id.value();
   for (const auto& [key, value] : create.with) {
     if (key != "TYPE") KALAM_RETURN_IF_ERROR(ApplyTableOption(table.options, type, key, value));
   }
@@ -323,7 +319,6 @@ Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
   }
   KALAM_RETURN_IF_ERROR(CheckUsableStorage(services, table.options.storage_id));
   KALAM_ASSIGN_OR_RETURN(std::vector<ColumnDefinition> columns, MakeColumns(create, type));
-  const std::string qualified = namespace_id + "." + table_name;
   const Result<std::shared_ptr<const catalog::CachedTable>> created =
       services.catalog.CreateTable(std::move(table), std::move(columns));
   if (created.status().code() == StatusCode::kAlreadyExists && create.if_not_exists) {
@@ -445,7 +440,8 @@ Result<Handled> HandleAlterTable(const AlterTable& alter, Services& services,
   const auto& [namespace_id, table_name] = name;
   KALAM_RETURN_IF_ERROR(RefuseSystemNamespace(namespace_id));
   KALAM_ASSIGN_OR_RETURN(const auto current, services.catalog.GetTable(namespace_id, table_name));
-  KALAM_RETURN_IF_ERROR(CheckTableRights(context.role, current->table.table_type, "ALTER"));
+  KALAM_RETURN_IF_ERROR(
+      auth::Authorize(context.role, auth::Action::kAlterTable, TableTarget(*current, context)));
   KALAM_ASSIGN_OR_RETURN(const uint64_t row_versions,
                          services.catalog.HotRowVersions(current->table.table_id));
   KALAM_ASSIGN_OR_RETURN(
