@@ -31,9 +31,13 @@ class ExecutorTest : public ::testing::Test {
   }
 
   Status Run(const std::string& sql, catalog::Role role) {
+    return RunAs(sql, role, role == catalog::Role::kSystem ? "root" : "u1");
+  }
+  Status RunAs(const std::string& sql, catalog::Role role, const std::string& user) {
     ExecutionContext context;
     context.role = role;
-    context.user_id = UserId(role == catalog::Role::kSystem ? "root" : "u1");
+    context.user_id = UserId(user);
+    context.username = user;
     testing::CollectingSink sink;
     return executor_->Execute(sql, context, sink);
   }
@@ -312,6 +316,47 @@ TEST_F(ExecutorTest, TableDdlFollowsTheRoleMatrix) {
   EXPECT_OK(Run("ALTER TABLE app.s2 ADD COLUMN a INT", Role::kService));
   EXPECT_EQ(Run("ALTER TABLE app.u ADD COLUMN b INT", Role::kService).code(),
             StatusCode::kPermissionDenied);
+  // A user alters only the USER/STREAM tables they created: the schema is everyone's.
+  const Status other = RunAs("ALTER TABLE app.u ADD COLUMN c INT", Role::kUser, "u2");
+  EXPECT_EQ(other.code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(other.message()), HasSubstr("Role user may not ALTER USER table app.u"));
+  ASSERT_OK(Run("CREATE USER TABLE app.by_root (id INT PRIMARY KEY)", Role::kSystem));
+  EXPECT_EQ(Run("ALTER TABLE app.by_root ADD COLUMN a INT", Role::kUser).code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_OK(Run("ALTER TABLE app.by_root ADD COLUMN a INT", Role::kDba));
+}
+
+TEST_F(ExecutorTest, RestrictedSharedTablesBelongToTheirCreator) {
+  using catalog::Role;
+  ASSERT_OK(
+      RunAs("CREATE SHARED TABLE app.r (id INT PRIMARY KEY) WITH (ACCESS_LEVEL = "
+            "'RESTRICTED')",
+            Role::kService, "u1"));
+  // u1 is now a plain user (a demoted service): still the creator, so still allowed.
+  EXPECT_OK(RunAs("INSERT INTO app.r VALUES (1)", Role::kUser, "u1"));
+  EXPECT_OK(RunAs("SELECT * FROM app.r", Role::kUser, "u1"));
+  EXPECT_EQ(RunAs("SELECT * FROM app.r", Role::kUser, "u2").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(RunAs("INSERT INTO app.r VALUES (2)", Role::kUser, "u2").code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(ExecutorTest, AContextWithoutAUserRunsNothing) {
+  ExecutionContext nobody;  // the defaults: no user, role user
+  testing::CollectingSink sink;
+  EXPECT_EQ(executor_->Execute("SELECT 1", nobody, sink).code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(sink.results.empty());
+}
+
+TEST_F(ExecutorTest, RefusalsAreAuditedWithoutTheStatementText) {
+  const Status refused = RunAs("CREATE NAMESPACE secret_plan_42", catalog::Role::kUser, "mallory");
+  ASSERT_EQ(refused.code(), StatusCode::kPermissionDenied);
+  ASSERT_OK_AND_ASSIGN(const auto entries, catalog_->ListAudit());
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.back().action, "PERMISSION_DENIED");
+  EXPECT_EQ(entries.back().actor_user_id, "mallory");
+  EXPECT_EQ(entries.back().target, "CREATE");
+  EXPECT_EQ(entries.back().details, std::string(refused.message()));
+  EXPECT_THAT(entries.back().details, ::testing::Not(HasSubstr("secret_plan_42")));
 }
 
 TEST_F(ExecutorTest, SystemTablesAreForDbaAndSystemOnly) {

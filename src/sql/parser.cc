@@ -36,6 +36,11 @@ class Parser {
     if (Accept("DROP")) return ParseDrop();
     if (Accept("SHOW")) return ParseShow();
     if (Accept("DESCRIBE") || Accept("DESC")) return ParseDescribe();
+    if (Accept("EXECUTE")) {  // EXECUTE AS USER with its subject is taken by ParseAsUser
+      KALAM_RETURN_IF_ERROR(Expect("AS"));
+      KALAM_RETURN_IF_ERROR(Expect("USER"));
+      return Error("a quoted user id and a statement in parentheses");
+    }
     if (Accept("USE")) {
       Accept("NAMESPACE");
       KALAM_ASSIGN_OR_RETURN(std::string name, Name("a namespace name"));

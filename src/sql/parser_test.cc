@@ -256,5 +256,50 @@ TEST(ParserFuzzTest, NeverCrashesOnRandomOrTruncatedInput) {
   EXPECT_FALSE(ParseStatement("CREATE TABLE t (" + std::string(1 << 20, 'x')).ok());
 }
 
+TEST(AsUserTest, FindsBothFormsAndKeepsTheStatementText) {
+  ASSERT_OK_AND_ASSIGN(auto wrapped,
+                       ParseAsUser("execute as user 'alice' ( INSERT INTO t VALUES (1, ')') );"));
+  ASSERT_TRUE(wrapped.has_value());
+  EXPECT_EQ(wrapped->subject, "alice");
+  EXPECT_EQ(wrapped->statement, " INSERT INTO t VALUES (1, ')') ");
+  ASSERT_OK_AND_ASSIGN(auto trailing,
+                       ParseAsUser("UPDATE t SET v = 'as user' WHERE id = 1 AS USER \"bob\" ;"));
+  ASSERT_TRUE(trailing.has_value());
+  EXPECT_EQ(trailing->subject, "bob");
+  EXPECT_EQ(trailing->statement, "UPDATE t SET v = 'as user' WHERE id = 1 ");
+  ASSERT_OK_AND_ASSIGN(auto select, ParseAsUser("SELECT * FROM t as user 'u_1'"));
+  ASSERT_TRUE(select.has_value());
+  EXPECT_EQ(select->statement, "SELECT * FROM t ");
+}
+
+TEST(AsUserTest, StatementsWithoutASubjectAreLeftAlone) {
+  for (const char* sql :
+       {"SELECT * FROM users", "SELECT 'AS USER alice'", "INSERT INTO t VALUES ('as user', 'x')",
+        "SELECT name AS user FROM t", "CREATE USER bob WITH PASSWORD 'x' ROLE user",
+        "ALTER USER bob SET PASSWORD 'as user'", "DELETE FROM t WHERE x = 'u' -- AS USER 'x'"}) {
+    ASSERT_OK_AND_ASSIGN(const auto as_user, ParseAsUser(sql));
+    EXPECT_FALSE(as_user.has_value()) << sql;
+  }
+}
+
+TEST(AsUserTest, MalformedExecuteAsNamesWhatIsMissing) {
+  // Without the word USER the executor's ParseStatement reports the error.
+  EXPECT_THAT(ErrorOf("EXECUTE"), HasSubstr("expected AS, found end of input"));
+  EXPECT_THAT(ErrorOf("EXECUTE AS alice (SELECT 1)"), HasSubstr("expected USER, found 'alice'"));
+  const std::pair<const char*, const char*> cases[] = {
+      {"EXECUTE AS USER alice (SELECT 1)", "expected a quoted user id"},
+      {"EXECUTE AS 'alice' (SELECT 1) -- user", "expected USER, found string 'alice'"},
+      {"EXECUTE AS USER 'alice' SELECT 1", "expected '('"},
+      {"EXECUTE AS USER 'alice' (SELECT 1", "expected ')', found end of input"},
+      {"EXECUTE AS USER 'alice' ()", "expected a statement"},
+  };
+  for (const auto& [sql, message] : cases) {
+    const Result<std::optional<AsUser>> parsed = ParseAsUser(sql);
+    ASSERT_FALSE(parsed.ok()) << sql;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << sql;
+    EXPECT_THAT(parsed.status().message(), HasSubstr(message)) << sql;
+  }
+}
+
 }  // namespace
 }  // namespace kalam::sql

@@ -1,5 +1,8 @@
 // Authentication, users, isolation between real users, limits and audit over HTTP against
 // the real server (authentication issue; the data-path issue's isolation scenario).
+#include <map>
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -253,6 +256,113 @@ TEST_F(AuthTest, LimitsAndAuditAndNoSecretsInLogs) {
     EXPECT_THAT(text, Not(HasSubstr(secret)));
     EXPECT_THAT(server_->Log(), Not(HasSubstr(secret)));
   }
+}
+
+TEST_F(AuthTest, ImpersonationFollowsTheRolePairs) {
+  const std::string root = "Basic cm9vdDo=";
+  ASSERT_TRUE(Sql(root, "CREATE USER ops WITH PASSWORD 'ops-secret-1' ROLE dba").ok());
+  ASSERT_TRUE(Sql(root, "CREATE USER svc2 WITH PASSWORD 'svc2-secret-1' ROLE service").ok());
+  ASSERT_TRUE(Sql(root, "CREATE NAMESPACE pairs").ok());
+  ASSERT_TRUE(Sql(root, "CREATE TABLE pairs.t (id BIGINT PRIMARY KEY)").ok());
+  const std::map<std::string, std::string> actors = {{"user", Basic("alice", "alice-secret-1")},
+                                                     {"service", Basic("svc", "svc-secret-1")},
+                                                     {"dba", Basic("ops", "ops-secret-1")},
+                                                     {"system", root}};
+  const std::map<std::string, std::string> subjects = {
+      {"user", "bob"}, {"service", "svc2"}, {"dba", "ops"}, {"system", "root"}};
+  // Reference §7.5: system → any; dba → dba, service, user; service → service, user.
+  const std::set<std::pair<std::string, std::string>> allowed = {
+      {"system", "system"}, {"system", "dba"},      {"system", "service"},
+      {"system", "user"},   {"dba", "dba"},         {"dba", "service"},
+      {"dba", "user"},      {"service", "service"}, {"service", "user"}};
+  for (const auto& [actor_role, authorization] : actors) {
+    for (const auto& [subject_role, subject] : subjects) {
+      const SqlReply reply =
+          Sql(authorization, "SELECT count(*) FROM pairs.t AS USER '" + subject + "'");
+      const bool expected = allowed.contains({actor_role, subject_role});
+      EXPECT_EQ(reply.http_status, expected ? 200 : 403)
+          << actor_role << " as " << subject_role << ": " << boost::json::serialize(reply.body);
+      if (!expected) {
+        EXPECT_EQ(reply.ErrorCode(), "PERMISSION_DENIED");
+      }
+    }
+  }
+  EXPECT_THAT(Sql(actors.at("user"), "SELECT 1 AS USER 'alice'").ErrorMessage(),
+              HasSubstr("Role user is not authorized to use AS USER"));  // not even oneself
+}
+
+TEST_F(AuthTest, ImpersonatedStatementsRunInTheSubjectsScope) {
+  const std::string root = "Basic cm9vdDo=";
+  const std::string svc = Basic("svc", "svc-secret-1");
+  const std::string alice = Basic("alice", "alice-secret-1");
+  ASSERT_TRUE(Sql(root, "CREATE NAMESPACE imp").ok());
+  ASSERT_TRUE(Sql(root, "CREATE TABLE imp.items (id BIGINT PRIMARY KEY, name TEXT)").ok());
+  ASSERT_TRUE(Sql(root,
+                  "CREATE SHARED TABLE imp.prices (id BIGINT PRIMARY KEY, p INT) "
+                  "WITH (ACCESS_LEVEL = 'PUBLIC')")
+                  .ok());
+  const SqlReply ids = Sql(root, "SELECT user_id FROM system.users WHERE username = 'alice'");
+  const std::string alice_id = Text(ids.Rows().at(0).at(0));
+  ASSERT_FALSE(alice_id.empty());
+
+  // Both forms, by user name and by user id; results say whose scope they ran in.
+  const SqlReply inserted =
+      Sql(svc, "INSERT INTO imp.items VALUES (1, 'from svc'), (2, 'two') AS USER 'alice'");
+  ASSERT_TRUE(inserted.ok()) << boost::json::serialize(inserted.body);
+  EXPECT_EQ(Text(inserted.body.at("results").at(0).at("as_user")), alice_id);
+  EXPECT_EQ(Sql(svc, "EXECUTE AS USER '" + alice_id +
+                         "' (UPDATE imp.items SET name = 'renamed' WHERE id = 1)")
+                .Message(),
+            "Updated 1 row(s)");
+  EXPECT_EQ(
+      Sql(svc, "EXECUTE AS USER 'alice' (DELETE FROM imp.items WHERE name = 'two')").Message(),
+      "Deleted 1 row(s)");
+  const SqlReply as_alice = Sql(svc, "EXECUTE AS USER 'alice' (SELECT id, name FROM imp.items)");
+  ASSERT_EQ(as_alice.Rows().size(), 1u);
+  EXPECT_EQ(Text(as_alice.body.at("results").at(0).at("as_user")), alice_id);
+
+  // The rows are alice's: she sees them, bob and the service itself do not.
+  const SqlReply mine = Sql(alice, "SELECT id, name FROM imp.items");
+  ASSERT_EQ(mine.Rows().size(), 1u);
+  EXPECT_EQ(Text(mine.Rows().at(0).at(1)), "renamed");
+  EXPECT_FALSE(mine.body.at("results").at(0).as_object().contains("as_user"));
+  EXPECT_EQ(Sql(Basic("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(), 0u);
+  EXPECT_EQ(Sql(svc, "SELECT * FROM imp.items").Rows().size(), 0u);
+
+  // Refusals, each with a clear message, changing nothing.
+  const auto refused = [&](const std::string& who, const std::string& sql, int status,
+                           const std::string& message) {
+    const SqlReply reply = Sql(who, sql);
+    EXPECT_EQ(reply.http_status, status) << sql;
+    EXPECT_THAT(reply.ErrorMessage(), HasSubstr(message)) << sql;
+  };
+  refused(alice, "INSERT INTO imp.items VALUES (9, 'x') AS USER 'bob'", 403,
+          "Role user is not authorized to use AS USER");
+  refused(svc, "INSERT INTO imp.prices VALUES (1, 5) AS USER 'alice'", 403,
+          "not supported for SHARED tables");
+  refused(svc, "SELECT * FROM imp.items i JOIN imp.prices p ON p.id = i.id AS USER 'alice'", 403,
+          "not supported for SHARED tables");
+  refused(svc, "EXECUTE AS USER 'alice' (CREATE NAMESPACE sneaky)", 400,
+          "exactly one SELECT, INSERT, UPDATE or DELETE");
+  refused(svc, "SELECT * FROM imp.items AS USER 'nobody'", 400, "User 'nobody' not found");
+  refused(svc, "EXECUTE AS USER 'alice' (SELECT 1", 400, "expected ')'");
+  EXPECT_EQ(Sql(Basic("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(), 0u);
+  EXPECT_EQ(Sql(alice, "SELECT * FROM imp.items").Rows().size(), 1u);
+
+  // The audit log names the actor and the subject of each impersonated write, and every
+  // refusal, without the SQL text.
+  const SqlReply audit = Sql(root,
+                             "SELECT actor_username, action, target, details FROM "
+                             "system.audit_logs WHERE target LIKE '%imp.items%' OR "
+                             "action = 'PERMISSION_DENIED' ORDER BY audit_id");
+  const std::string text = boost::json::serialize(audit.body);
+  const std::string subject = "as_user=" + alice_id + " (alice)";
+  EXPECT_THAT(text, HasSubstr(R"(["svc","INSERT","TABLE imp.items",")" + subject + R"("])"));
+  EXPECT_THAT(text, HasSubstr(R"(["svc","UPDATE","TABLE imp.items",")" + subject + R"("])"));
+  EXPECT_THAT(text, HasSubstr(R"(["svc","DELETE","TABLE imp.items",")" + subject + R"("])"));
+  EXPECT_THAT(text, HasSubstr(R"(["alice","PERMISSION_DENIED","INSERT","Role user is not)"));
+  EXPECT_THAT(text, HasSubstr(R"(["svc","PERMISSION_DENIED","SELECT","AS USER impersonation)"));
+  EXPECT_THAT(text, Not(HasSubstr("VALUES")));
 }
 
 TEST(RateLimitTest, RequestsBeyondTheUserLimitGet429) {
