@@ -56,6 +56,23 @@ class InFlight {
   int count_ KALAM_GUARDED_BY(mu_) = 0;
 };
 
+// Holds one of the server's connection slots while a session lives.
+class ConnectionSlot {
+ public:
+  ConnectionSlot() = default;
+  explicit ConnectionSlot(std::atomic<size_t>& open) : open_(&open) { open.fetch_add(1); }
+  ~ConnectionSlot() {
+    if (open_ != nullptr) open_->fetch_sub(1);
+  }
+  ConnectionSlot(ConnectionSlot&& other) noexcept : open_(std::exchange(other.open_, nullptr)) {}
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+
+ private:
+  std::atomic<size_t>* open_ = nullptr;
+};
+
 bool IsPrintableHeaderValue(std::string_view value) {
   for (const char c : value) {
     if (c < 0x21 || c > 0x7E) return false;
@@ -68,11 +85,28 @@ bool IsPrintableHeaderValue(std::string_view value) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Router& router, const HttpServerOptions& options,
-          InFlight& in_flight)
-      : stream_(std::move(socket)), router_(router), options_(options), in_flight_(in_flight) {}
+          InFlight& in_flight, ConnectionSlot slot)
+      : stream_(std::move(socket)),
+        router_(router),
+        options_(options),
+        in_flight_(in_flight),
+        slot_(std::move(slot)) {}
 
   void Start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadRequest(); });
+  }
+
+  // Answers 503 without reading a request: the server is at max_connections. The client
+  // reads the error (the close lingers) instead of a bare reset.
+  void StartRefused() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      HttpResponse refusal = ErrorResponse(
+          std::chrono::steady_clock::now(), 503, "TOO_MANY_CONNECTIONS",
+          "the server is at its limit of " + std::to_string(self->options_.max_connections) +
+              " concurrent connections; retry later");
+      refusal.headers.emplace_back("Retry-After", "1");
+      self->Reject(std::move(refusal));
+    });
   }
 
  private:
@@ -284,6 +318,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Router& router_;
   const HttpServerOptions& options_;
   InFlight& in_flight_;
+  ConnectionSlot slot_;  // empty for a refused connection
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = false;
@@ -362,7 +397,15 @@ class BeastHttpServer final : public HttpServer {
         });
         return;
       }
-      std::make_shared<Session>(std::move(socket), router_, options_, in_flight_)->Start();
+      if (open_connections_.load() >= options_.max_connections) {
+        std::make_shared<Session>(std::move(socket), router_, options_, in_flight_,
+                                  ConnectionSlot())
+            ->StartRefused();
+      } else {
+        std::make_shared<Session>(std::move(socket), router_, options_, in_flight_,
+                                  ConnectionSlot(open_connections_))
+            ->Start();
+      }
       Accept();
     });
   }
@@ -370,7 +413,8 @@ class BeastHttpServer final : public HttpServer {
   const HttpServerOptions options_;
   const Router& router_;
   InFlight in_flight_;
-  net::io_context io_;  // after options_/in_flight_: destroyed first, with its sessions
+  std::atomic<size_t> open_connections_{0};  // sessions holding a ConnectionSlot
+  net::io_context io_;  // after the members above: destroyed first, with its sessions
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
   std::vector<std::thread> threads_;

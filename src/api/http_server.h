@@ -17,6 +17,7 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = 10 << 20;      // larger bodies: 413
   uint32_t max_header_bytes = 16 << 10;    // larger header blocks: 431
   std::chrono::seconds idle_timeout{75};   // idle keep-alive connections are closed
+  size_t max_connections = 10000;          // beyond: 503 TOO_MANY_CONNECTIONS, then closed
   std::chrono::seconds drain_timeout{10};  // Stop() waits this long for in-flight requests
   std::string server_name = "kalamdb";     // the Server header
 };

@@ -62,6 +62,7 @@ const std::vector<KeySpec>& Keys() {
       Key("limits", "max_header_bytes", &ServerConfig::limits, &LimitsSection::max_header_bytes),
       Key("limits", "http_idle_timeout_seconds", &ServerConfig::limits,
           &LimitsSection::http_idle_timeout_seconds),
+      Key("limits", "max_connections", &ServerConfig::limits, &LimitsSection::max_connections),
       Key("limits", "max_sql_length", &ServerConfig::limits, &LimitsSection::max_sql_length),
       Key("limits", "max_params", &ServerConfig::limits, &LimitsSection::max_params),
       Key("limits", "max_param_bytes", &ServerConfig::limits, &LimitsSection::max_param_bytes),
@@ -374,6 +375,7 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "limits.max_header_bytes", limits.max_header_bytes, 1024, 1 << 20);
   CheckRange(problems, "limits.http_idle_timeout_seconds", limits.http_idle_timeout_seconds, 1,
              3600);
+  CheckRange(problems, "limits.max_connections", limits.max_connections, 1, 1 << 20);
   CheckRange(problems, "limits.max_sql_length", limits.max_sql_length, 16, int64_t{1} << 30);
   CheckRange(problems, "limits.max_params", limits.max_params, 0, 1 << 20);
   CheckRange(problems, "limits.max_param_bytes", limits.max_param_bytes, 16, int64_t{1} << 30);

@@ -41,6 +41,7 @@ struct LimitsSection {
   int64_t max_request_body_bytes = 10 << 20;    // larger bodies get 413
   int64_t max_header_bytes = 16 << 10;          // larger header blocks get 431
   int64_t http_idle_timeout_seconds = 75;       // idle keep-alive connections are closed
+  int64_t max_connections = 10000;              // concurrent HTTP connections; beyond: 503
   int64_t max_sql_length = 1 << 20;             // characters of SQL per request
   int64_t max_params = 1000;                    // "params" entries per request
   int64_t max_param_bytes = 1 << 20;            // serialized size of one parameter

@@ -1,5 +1,7 @@
 #include "server/app_context.h"
 
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -14,6 +16,28 @@ namespace kalam::server {
 std::string_view ServerVersion() {
   return KALAM_VERSION;
 }
+
+namespace {
+
+// Each connection is a file descriptor, and RocksDB keeps its files open too: raise the
+// soft open-file limit (Debian's default is 1024) toward what max_connections needs, up
+// to the hard limit. Failing that, accepts beyond the limit back off and retry.
+void RaiseOpenFileLimit(int64_t max_connections) {
+  constexpr rlim_t kReserve = 1024;  // storage files, logs, the listener
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = std::min(static_cast<rlim_t>(max_connections) + kReserve, limit.rlim_max);
+  if (wanted <= limit.rlim_cur) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = wanted;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    KALAM_LOG_WARN("server", "cannot raise the open-file limit from {}", before);
+    return;
+  }
+  KALAM_LOG_INFO("server", "open-file limit raised from={} to={}", before, wanted);
+}
+
+}  // namespace
 
 AppContext::AppContext(config::ServerConfig config)
     : config_(std::move(config)),
@@ -140,8 +164,10 @@ Status AppContext::Start() {
       .max_body_bytes = static_cast<uint64_t>(c.limits.max_request_body_bytes),
       .max_header_bytes = static_cast<uint32_t>(c.limits.max_header_bytes),
       .idle_timeout = std::chrono::seconds(c.limits.http_idle_timeout_seconds),
+      .max_connections = static_cast<size_t>(c.limits.max_connections),
       .server_name = "kalamdb/" + std::string(ServerVersion()),
   };
+  RaiseOpenFileLimit(c.limits.max_connections);
   KALAM_ASSIGN_OR_RETURN(http_server_, api::HttpServer::Start(options, router_));
   return Status();
 }

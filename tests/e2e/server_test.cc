@@ -177,5 +177,34 @@ TEST_F(ServerTest, ManyConcurrentClientsAreServed) {
   EXPECT_EQ(ok_responses, 16 * 50);
 }
 
+TEST(ConnectionLimitTest, ConnectionsBeyondTheLimitGet503UntilOneCloses) {
+  Result<std::unique_ptr<TestServer>> server =
+      TestServer::Start({.env = {{"KALAMDB_LIMITS_MAX_CONNECTIONS", "2"}}});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  client::HttpClient first = (*server)->Client();
+  client::HttpClient second = (*server)->Client();
+  ASSERT_EQ(first.Get("/v1/api/healthcheck")->status, 200);
+  ASSERT_EQ(second.Get("/v1/api/healthcheck")->status, 200);
+  client::HttpClient third = (*server)->Client();
+  ASSERT_OK_AND_ASSIGN(const client::HttpResult refused, third.Get("/v1/api/healthcheck"));
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.Header("retry-after"), "1");
+  const boost::json::value body = boost::json::parse(refused.body);
+  EXPECT_EQ(body.at("error").at("code"), "TOO_MANY_CONNECTIONS");
+  EXPECT_THAT(std::string(body.at("error").at("message").as_string()),
+              HasSubstr("limit of 2 concurrent connections"));
+  // Keep-alive connections keep their slots; a closed one frees its slot.
+  EXPECT_EQ(second.Get("/v1/api/healthcheck")->status, 200);
+  first.Disconnect();
+  int status = 0;
+  for (int attempt = 0; attempt < 250 && status != 200; ++attempt) {
+    client::HttpClient next = (*server)->Client();
+    const Result<client::HttpResult> reply = next.Get("/v1/api/healthcheck");
+    status = reply.ok() ? reply->status : 0;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, 200);
+}
+
 }  // namespace
 }  // namespace kalam::e2e
