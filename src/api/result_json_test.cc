@@ -56,5 +56,18 @@ TEST(ResultJsonTest, WritesResultsArrayThatParses) {
   EXPECT_FALSE(results[0].as_object().contains("message"));
 }
 
+TEST(ResultJsonTest, AsUserIsReportedOnlyForTheResultsThatRanAsTheSubject) {
+  JsonResultWriter writer;
+  writer.SetAsUser("u_alice");
+  writer.BeginResult({});
+  writer.EndResult(1, "Inserted 1 row(s)");
+  writer.SetAsUser("");
+  writer.BeginResult({});
+  writer.EndResult(0, "");
+  const boost::json::value parsed = boost::json::parse(writer.TakeArray());
+  EXPECT_EQ(parsed.at(0).at("as_user"), "u_alice");
+  EXPECT_FALSE(parsed.at(1).as_object().contains("as_user"));
+}
+
 }  // namespace
 }  // namespace kalam::api
