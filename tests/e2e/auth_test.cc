@@ -346,6 +346,15 @@ TEST_F(AuthTest, ImpersonatedStatementsRunInTheSubjectsScope) {
           "exactly one SELECT, INSERT, UPDATE or DELETE");
   refused(svc, "SELECT * FROM imp.items AS USER 'nobody'", 400, "User 'nobody' not found");
   refused(svc, "EXECUTE AS USER 'alice' (SELECT 1", 400, "expected ')'");
+  ASSERT_TRUE(Sql(root, "CREATE USER gone WITH PASSWORD 'gone-secret-1' ROLE user").ok());
+  ASSERT_TRUE(Sql(root, "DROP USER gone").ok());
+  refused(svc, "SELECT * FROM imp.items AS USER 'gone'", 400, "User 'gone' not found");
+
+  // An internal user (no password) never logs in, but services may act for it.
+  ASSERT_TRUE(Sql(root, "CREATE USER worker WITH INTERNAL ROLE user").ok());
+  EXPECT_EQ(Sql(Basic("worker", ""), "SELECT 1").http_status, 401);
+  EXPECT_TRUE(Sql(svc, "INSERT INTO imp.items VALUES (7, 'job') AS USER 'worker'").ok());
+  EXPECT_EQ(Sql(svc, "SELECT name FROM imp.items AS USER 'worker'").Rows().size(), 1u);
   EXPECT_EQ(Sql(Basic("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(), 0u);
   EXPECT_EQ(Sql(alice, "SELECT * FROM imp.items").Rows().size(), 1u);
 
