@@ -1,8 +1,7 @@
 #include "auth/jwt.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <sodium.h>
 
 #include <algorithm>
 
@@ -85,19 +84,33 @@ int AuthErrorHttpStatus(AuthErrorCode code) {
   }
 }
 
+// The key is absorbed once; each signature copies this state instead of re-keying (the
+// one-shot HMAC of OpenSSL 3 fetches the digest and allocates on every call).
+struct JwtCodec::KeyedHmac {
+  crypto_auth_hmacsha256_state state;
+};
+
 JwtCodec::JwtCodec(std::string secret, std::string issuer, std::vector<std::string> trusted_issuers,
                    int64_t leeway_seconds)
-    : secret_(std::move(secret)),
+    : keyed_([&secret] {
+        auto keyed = std::make_shared<KeyedHmac>();
+        crypto_auth_hmacsha256_init(
+            &keyed->state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+        sodium_memzero(secret.data(), secret.size());
+        return keyed;
+      }()),
       issuer_(std::move(issuer)),
       trusted_issuers_(std::move(trusted_issuers)),
       leeway_seconds_(leeway_seconds) {}
 
 std::string JwtCodec::Hmac(std::string_view data) const {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  crypto_auth_hmacsha256_state state = keyed_->state;
+  unsigned char digest[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
+  crypto_auth_hmacsha256_final(&state, digest);
+  sodium_memzero(&state, sizeof(state));
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
 }
 
 std::string JwtCodec::Sign(const TokenClaims& claims) const {

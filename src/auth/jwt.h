@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,9 +41,10 @@ class JwtCodec {
   AuthResult<TokenClaims> Verify(std::string_view token, int64_t now_seconds) const;
 
  private:
+  struct KeyedHmac;  // HMAC-SHA256 state with the secret already absorbed (jwt.cc)
   std::string Hmac(std::string_view data) const;
 
-  std::string secret_;
+  std::shared_ptr<const KeyedHmac> keyed_;
   std::string issuer_;
   std::vector<std::string> trusted_issuers_;
   int64_t leeway_seconds_;
