@@ -78,13 +78,6 @@ void OnWorker(AuthRouteServices& services, HttpRequest&& request, const Responde
   }
 }
 
-void AuditAs(AuthRouteServices& services, const HttpRequest& request, std::string user_id,
-             std::string username, const std::string& action) {
-  sql::ExecutionContext context = ContextFor(
-      request, {.user_id = std::move(user_id), .username = std::move(username)}, services.settings);
-  services.executor.Audit(context, action, "USER " + context.username);
-}
-
 HttpResponse Login(AuthRouteServices& services, const HttpRequest& request) {
   auto parsed = ObjectBody(request);
   if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
@@ -98,11 +91,14 @@ HttpResponse Login(AuthRouteServices& services, const HttpRequest& request) {
   auth::AuthResult<auth::Principal> checked = services.authenticator.CheckPassword(
       username, password, ClientAddress(request, services.settings));
   if (const auto* error = std::get_if<auth::AuthError>(&checked)) {
-    AuditAs(services, request, "", username, "LOGIN_FAILED");
+    if (error->code != auth::AuthErrorCode::kTooManyFailedLogins) {
+      AuditLogin(services.executor, request, services.settings, "", username, "LOGIN_FAILED");
+    }
     return AuthErrorResponse(request, *error);
   }
   const auth::Principal& principal = std::get<auth::Principal>(checked);
-  AuditAs(services, request, principal.user_id, principal.username, "LOGIN");
+  AuditLogin(services.executor, request, services.settings, principal.user_id, principal.username,
+             "LOGIN");
   const auto user = services.authenticator.FindUserById(principal.user_id);
   if (!user.has_value()) return ErrorResponse(request, Status::Internal("user vanished"));
   return TokensResponse(*user, services.authenticator.IssueTokens(principal));
@@ -131,7 +127,8 @@ HttpResponse Logout(AuthRouteServices& services, const HttpRequest& request) {
 }
 
 HttpResponse Me(AuthRouteServices& services, const HttpRequest& request) {
-  auto authenticated = AuthenticateRequest(request, services.authenticator, services.settings);
+  auto authenticated =
+      AuthenticateRequest(request, services.authenticator, services.settings, services.executor);
   if (auto* error = std::get_if<HttpResponse>(&authenticated)) return std::move(*error);
   const auto user =
       services.authenticator.FindUserById(std::get<auth::Principal>(authenticated).user_id);
@@ -162,7 +159,7 @@ HttpResponse Setup(AuthRouteServices& services, const HttpRequest& request) {
                                     .email = StringField(body, "email")},
                                    root_password);
   if (!created.ok()) return ErrorResponse(request, created.status());
-  AuditAs(services, request, "root", "root", "SETUP");
+  AuditLogin(services.executor, request, services.settings, "root", "root", "SETUP");
   boost::json::object reply;
   reply["message"] =
       "Setup complete: root has a password and dba user '" + created->username + "' was created";

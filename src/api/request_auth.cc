@@ -25,13 +25,28 @@ HttpResponse AuthErrorResponse(const HttpRequest& request, const auth::AuthError
 
 std::variant<auth::Principal, HttpResponse> AuthenticateRequest(const HttpRequest& request,
                                                                 auth::Authenticator& authenticator,
-                                                                const AuthSettings& settings) {
+                                                                const AuthSettings& settings,
+                                                                sql::SqlExecutor& audit_log) {
   auth::AuthResult<auth::Principal> result =
       authenticator.Authenticate(request.Header("authorization"), ClientAddress(request, settings));
   if (const auto* error = std::get_if<auth::AuthError>(&result)) {
+    // Throttled attempts (429) are not recorded: the lockout bounds what a guesser can
+    // write into the audit log per user and address.
+    if (!error->attempted_user.empty() &&
+        error->code != auth::AuthErrorCode::kTooManyFailedLogins) {
+      AuditLogin(audit_log, request, settings, "", error->attempted_user, "LOGIN_FAILED");
+    }
     return AuthErrorResponse(request, *error);
   }
   return std::get<auth::Principal>(std::move(result));
+}
+
+void AuditLogin(sql::SqlExecutor& audit_log, const HttpRequest& request,
+                const AuthSettings& settings, std::string user_id, std::string username,
+                const std::string& action) {
+  const sql::ExecutionContext context = ContextFor(
+      request, {.user_id = std::move(user_id), .username = std::move(username)}, settings);
+  audit_log.Audit(context, action, "USER " + context.username);
 }
 
 sql::ExecutionContext ContextFor(const HttpRequest& request, const auth::Principal& principal,

@@ -195,7 +195,8 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
 // checking a password is deliberately slow.
 void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
                         SqlRouteServices& services, const Responder& respond) {
-  auto authenticated = AuthenticateRequest(request, services.authenticator, services.auth_settings);
+  auto authenticated = AuthenticateRequest(request, services.authenticator, services.auth_settings,
+                                           services.executor);
   if (auto* error = std::get_if<HttpResponse>(&authenticated)) return respond(std::move(*error));
   const auth::Principal& principal = std::get<auth::Principal>(authenticated);
   sql::ExecutionContext context = ContextFor(request, principal, services.auth_settings);

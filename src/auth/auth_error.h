@@ -24,6 +24,7 @@ enum class AuthErrorCode : uint8_t {
 struct AuthError {
   AuthErrorCode code;
   std::string message;
+  std::string attempted_user;  // the user name of a failed password check, for the audit log
 };
 
 std::string_view AuthErrorCodeName(AuthErrorCode code);  // "TOKEN_EXPIRED", …

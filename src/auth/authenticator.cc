@@ -99,8 +99,11 @@ AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
     return Fail(AuthErrorCode::kMalformedAuthorization,
                 "Basic credentials must be base64 of 'username:password'");
   }
-  return CheckPassword(std::string_view(*decoded).substr(0, colon),
-                       std::string_view(*decoded).substr(colon + 1), client_ip);
+  const std::string_view username = std::string_view(*decoded).substr(0, colon);
+  AuthResult<Principal> checked =
+      CheckPassword(username, std::string_view(*decoded).substr(colon + 1), client_ip);
+  if (auto* error = std::get_if<AuthError>(&checked)) error->attempted_user = username;
+  return checked;
 }
 
 AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,

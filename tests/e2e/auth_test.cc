@@ -245,14 +245,17 @@ TEST_F(AuthTest, LimitsAndAuditAndNoSecretsInLogs) {
   EXPECT_EQ(too_long->http_status, 413);
   Login("bob", "bob-wrong-pass", 401);
   Login("bob", "bob-secret-1");
+  // A wrong Basic password on any route is a failed login too.
+  EXPECT_EQ(Sql(Basic("alice", "alice-wrong-pass"), "SELECT 1").http_status, 401);
   const SqlReply audit = Sql("Basic cm9vdDo=",
                              "SELECT action, actor_username FROM system.audit_logs WHERE "
                              "action IN ('LOGIN', 'LOGIN_FAILED', 'CREATE') ORDER BY audit_id");
   const std::string text = boost::json::serialize(audit.body);
   EXPECT_THAT(text, HasSubstr(R"(["LOGIN_FAILED","bob"])"));
   EXPECT_THAT(text, HasSubstr(R"(["LOGIN","bob"])"));
-  for (const std::string& secret :
-       std::vector<std::string>{"bob-secret-1", "bob-wrong-pass", "alice-secret-1", kSecret}) {
+  EXPECT_THAT(text, HasSubstr(R"(["LOGIN_FAILED","alice"])"));
+  for (const std::string& secret : std::vector<std::string>{
+           "bob-secret-1", "bob-wrong-pass", "alice-secret-1", "alice-wrong-pass", kSecret}) {
     EXPECT_THAT(text, Not(HasSubstr(secret)));
     EXPECT_THAT(server_->Log(), Not(HasSubstr(secret)));
   }
