@@ -226,17 +226,23 @@ TEST(ParserFuzzTest, NeverCrashesOnRandomOrTruncatedInput) {
                                           "HISTORY",
                                           "TBLPROPERTIES",
                                           "ACCESS",
-                                          "LEVEL"};
+                                          "LEVEL",
+                                          "EXECUTE",
+                                          "INSERT",
+                                          "UPDATE",
+                                          "DELETE"};
   for (int i = 0; i < 20000; ++i) {
     std::string sql;
     const size_t length = random() % 20;
     for (size_t j = 0; j < length; ++j)
       sql += words[random() % words.size()] + " ";
     (void)ParseStatement(sql);
+    (void)ParseAsUser(sql);
     std::string bytes(random() % 40, '\0');
     for (char& c : bytes)
       c = static_cast<char>(random() % 256);
     (void)ParseStatement(bytes);
+    (void)ParseAsUser(bytes);
     (void)SplitStatements(bytes);
   }
   const std::string valid =
@@ -244,6 +250,11 @@ TEST(ParserFuzzTest, NeverCrashesOnRandomOrTruncatedInput) {
       "v DECIMAL(10,2) NOT NULL DEFAULT -1, e EMBEDDING(4)) WITH (TTL_SECONDS = 5)";
   for (size_t cut = 0; cut <= valid.size(); ++cut)
     (void)ParseStatement(valid.substr(0, cut));
+  const std::string impersonated = "EXECUTE AS USER 'alice' (UPDATE t SET v = ')' WHERE id = 1);";
+  for (size_t cut = 0; cut <= impersonated.size(); ++cut) {
+    (void)ParseAsUser(impersonated.substr(0, cut));
+    (void)ParseAsUser(impersonated.substr(cut));
+  }
   std::string huge = "CREATE TABLE t (";
   for (int i = 0; i < 20000; ++i)
     huge += "c" + std::to_string(i) + " INT, ";
