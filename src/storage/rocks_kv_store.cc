@@ -203,6 +203,10 @@ rocksdb::Options MakeOptions(const config::StorageSection& options) {
   db_options.keep_log_file_num = 5;
   db_options.max_log_file_size = 16 << 20;
   db_options.write_buffer_size = static_cast<size_t>(options.write_buffer_mb) << 20;
+  // Point reads (the PK index, row versions) ask every memtable first; a whole-key bloom
+  // filter per memtable lets a Get skip the ones that cannot hold the key.
+  db_options.memtable_whole_key_filtering = true;
+  db_options.memtable_prefix_bloom_size_ratio = 0.02;
   db_options.compression = ToCompression(options.compression);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(static_cast<size_t>(options.block_cache_mb) << 20);
