@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "auth/sodium_init.h"
 #include "common/base64.h"
 
 namespace kalam::auth {
@@ -87,12 +88,18 @@ int AuthErrorHttpStatus(AuthErrorCode code) {
 // The key is absorbed once; each signature copies this state instead of re-keying (the
 // one-shot HMAC of OpenSSL 3 fetches the digest and allocates on every call).
 struct JwtCodec::KeyedHmac {
+  KeyedHmac() = default;
+  ~KeyedHmac() { sodium_memzero(&state, sizeof(state)); }
+  KeyedHmac(const KeyedHmac&) = delete;
+  KeyedHmac& operator=(const KeyedHmac&) = delete;
+
   crypto_auth_hmacsha256_state state;
 };
 
 JwtCodec::JwtCodec(std::string secret, std::string issuer, std::vector<std::string> trusted_issuers,
                    int64_t leeway_seconds)
     : keyed_([&secret] {
+        InitSodium();
         auto keyed = std::make_shared<KeyedHmac>();
         crypto_auth_hmacsha256_init(
             &keyed->state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());

@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "auth/sodium_init.h"
 #include "common/check.h"
 
 namespace kalam::auth {
@@ -28,12 +29,12 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   });
 }
 
+}  // namespace
+
 void InitSodium() {
   static const bool ready = sodium_init() >= 0;
   KALAM_CHECK(ready, "libsodium failed to initialise");
 }
-
-}  // namespace
 
 Status CheckPasswordPolicy(const PasswordPolicy& policy, std::string_view password) {
   if (password.size() < policy.min_length) {
