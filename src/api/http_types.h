@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -20,6 +21,10 @@ struct HttpRequest {
   std::string body;
   std::string peer_address;  // the TCP peer's IP, never a forwarded header
   std::chrono::steady_clock::time_point received_at;
+  // Set by the network layer once the client has hung up (or the server is stopping) while
+  // the request is being handled: work for it should stop.
+  std::shared_ptr<const std::atomic<bool>> client_gone =
+      std::make_shared<const std::atomic<bool>>(false);
 
   // The first header named `name` (lower case), or "" when absent.
   std::string_view Header(std::string_view name) const;

@@ -21,6 +21,10 @@ int HttpStatusFor(StatusCode code) {
       return 429;
     case StatusCode::kUnavailable:
       return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 408;
+    case StatusCode::kLimitExceeded:
+      return 413;
     case StatusCode::kIOError:
     case StatusCode::kCorruption:
     case StatusCode::kInternal:
@@ -49,6 +53,10 @@ std::string_view ErrorCodeFor(StatusCode code) {
       return "RESOURCE_EXHAUSTED";
     case StatusCode::kUnavailable:
       return "UNAVAILABLE";
+    case StatusCode::kDeadlineExceeded:
+      return "STATEMENT_TIMEOUT";
+    case StatusCode::kLimitExceeded:
+      return "LIMIT_EXCEEDED";
     case StatusCode::kIOError:
     case StatusCode::kCorruption:
     case StatusCode::kInternal:

@@ -22,6 +22,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "Conflict";
     case StatusCode::kResourceExhausted:
       return "ResourceExhausted";
+    case StatusCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case StatusCode::kLimitExceeded:
+      return "LimitExceeded";
     case StatusCode::kUnavailable:
       return "Unavailable";
     case StatusCode::kIOError:

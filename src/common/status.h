@@ -18,6 +18,8 @@ enum class StatusCode : uint8_t {
   kConflict,
   kResourceExhausted,
   kUnavailable,
+  kDeadlineExceeded,  // a statement ran past its deadline and was interrupted
+  kLimitExceeded,     // a request or statement is larger than a configured limit
   kIOError,
   kCorruption,
   kInternal,
@@ -54,6 +56,12 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string message) {
     return {StatusCode::kUnavailable, std::move(message)};
+  }
+  static Status DeadlineExceeded(std::string message) {
+    return {StatusCode::kDeadlineExceeded, std::move(message)};
+  }
+  static Status LimitExceeded(std::string message) {
+    return {StatusCode::kLimitExceeded, std::move(message)};
   }
   static Status IOError(std::string message) { return {StatusCode::kIOError, std::move(message)}; }
   static Status Corruption(std::string message) {

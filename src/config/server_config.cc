@@ -47,8 +47,7 @@ const std::vector<KeySpec>& Keys() {
       Key("server", "node_id", &ServerConfig::server, &ServerSection::node_id),
       Key("server", "data_dir", &ServerConfig::server, &ServerSection::data_dir),
       Key("server", "workers", &ServerConfig::server, &ServerSection::workers),
-      Key("server", "trust_proxy_headers", &ServerConfig::server,
-          &ServerSection::trust_proxy_headers),
+      Key("server", "trusted_proxies", &ServerConfig::server, &ServerSection::trusted_proxies),
       Key("storage", "sync_writes", &ServerConfig::storage, &StorageSection::sync_writes),
       Key("storage", "wal_sync_interval_ms", &ServerConfig::storage,
           &StorageSection::wal_sync_interval_ms),
@@ -70,11 +69,27 @@ const std::vector<KeySpec>& Keys() {
           &LimitsSection::max_statements_per_batch),
       Key("limits", "queries_per_second_per_user", &ServerConfig::limits,
           &LimitsSection::queries_per_second_per_user),
+      Key("limits", "max_connections_per_address", &ServerConfig::limits,
+          &LimitsSection::max_connections_per_address),
+      Key("limits", "header_read_timeout_ms", &ServerConfig::limits,
+          &LimitsSection::header_read_timeout_ms),
+      Key("limits", "body_read_timeout_ms", &ServerConfig::limits,
+          &LimitsSection::body_read_timeout_ms),
+      Key("limits", "statement_timeout_ms", &ServerConfig::limits,
+          &LimitsSection::statement_timeout_ms),
+      Key("limits", "max_concurrent_statements_per_user", &ServerConfig::limits,
+          &LimitsSection::max_concurrent_statements_per_user),
+      Key("limits", "max_rows_per_statement", &ServerConfig::limits,
+          &LimitsSection::max_rows_per_statement),
+      Key("limits", "max_result_bytes", &ServerConfig::limits, &LimitsSection::max_result_bytes),
+      Key("limits", "response_buffer_bytes", &ServerConfig::limits,
+          &LimitsSection::response_buffer_bytes),
       Key("engine", "threads", &ServerConfig::engine, &EngineSection::threads),
       Key("engine", "memory_limit_mb", &ServerConfig::engine, &EngineSection::memory_limit_mb),
       Key("engine", "query_workers", &ServerConfig::engine, &EngineSection::query_workers),
       Key("engine", "max_queued_requests", &ServerConfig::engine,
           &EngineSection::max_queued_requests),
+      Key("engine", "busy_threshold_ms", &ServerConfig::engine, &EngineSection::busy_threshold_ms),
       Key("auth", "jwt_secret", &ServerConfig::auth, &AuthSection::jwt_secret),
       Key("auth", "jwt_issuer", &ServerConfig::auth, &AuthSection::jwt_issuer),
       Key("auth", "jwt_trusted_issuers", &ServerConfig::auth, &AuthSection::jwt_trusted_issuers),
@@ -92,6 +107,8 @@ const std::vector<KeySpec>& Keys() {
       Key("auth", "argon2_iterations", &ServerConfig::auth, &AuthSection::argon2_iterations),
       Key("auth", "max_failed_logins", &ServerConfig::auth, &AuthSection::max_failed_logins),
       Key("auth", "lockout_seconds", &ServerConfig::auth, &AuthSection::lockout_seconds),
+      Key("auth", "max_failed_logins_per_address", &ServerConfig::auth,
+          &AuthSection::max_failed_logins_per_address),
       Key("auth", "allow_remote_setup", &ServerConfig::auth, &AuthSection::allow_remote_setup),
       Key("logging", "level", &ServerConfig::logging, &LoggingSection::level),
       Key("logging", "log_to_console", &ServerConfig::logging, &LoggingSection::log_to_console),
@@ -383,6 +400,20 @@ std::vector<std::string> Validate(const ServerConfig& config) {
              1 << 20);
   CheckRange(problems, "limits.queries_per_second_per_user", limits.queries_per_second_per_user, 0,
              int64_t{1} << 30);
+  CheckRange(problems, "limits.max_connections_per_address", limits.max_connections_per_address, 1,
+             1 << 20);
+  CheckRange(problems, "limits.header_read_timeout_ms", limits.header_read_timeout_ms, 100,
+             3600000);
+  CheckRange(problems, "limits.body_read_timeout_ms", limits.body_read_timeout_ms, 100, 3600000);
+  CheckRange(problems, "limits.statement_timeout_ms", limits.statement_timeout_ms, 10,
+             int64_t{24} * 3600000);
+  CheckRange(problems, "limits.max_concurrent_statements_per_user",
+             limits.max_concurrent_statements_per_user, 0, 1 << 20);
+  CheckRange(problems, "limits.max_rows_per_statement", limits.max_rows_per_statement, 1,
+             int64_t{1} << 32);
+  CheckRange(problems, "limits.max_result_bytes", limits.max_result_bytes, 1024, int64_t{1} << 40);
+  CheckRange(problems, "limits.response_buffer_bytes", limits.response_buffer_bytes, 64 << 10,
+             int64_t{1} << 32);
   const AuthSection& auth = config.auth;
   if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < 32) {
     problems.push_back("auth.jwt_secret must be at least 32 characters (or empty to generate one)");
@@ -399,11 +430,14 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "auth.argon2_iterations", auth.argon2_iterations, 1, 100);
   CheckRange(problems, "auth.max_failed_logins", auth.max_failed_logins, 1, 1000);
   CheckRange(problems, "auth.lockout_seconds", auth.lockout_seconds, 1, 86400);
+  CheckRange(problems, "auth.max_failed_logins_per_address", auth.max_failed_logins_per_address, 1,
+             100000);
   const EngineSection& engine = config.engine;
   CheckRange(problems, "engine.threads", engine.threads, 1, 256);
   CheckRange(problems, "engine.memory_limit_mb", engine.memory_limit_mb, 64, int64_t{1} << 22);
   CheckRange(problems, "engine.query_workers", engine.query_workers, 0, 1024);
   CheckRange(problems, "engine.max_queued_requests", engine.max_queued_requests, 1, 1000000);
+  CheckRange(problems, "engine.busy_threshold_ms", engine.busy_threshold_ms, 100, 3600000);
   if (!log::ParseLevel(config.logging.level).has_value()) {
     CheckOneOf(problems, "logging.level", config.logging.level,
                {"trace", "debug", "info", "warn", "error", "critical", "off"});

@@ -14,12 +14,14 @@ namespace kalam::config {
 
 // [server]: where and as whom this process serves.
 struct ServerSection {
-  std::string host = "127.0.0.1";    // listen address (IP literal or "localhost")
-  int64_t port = 8080;               // TCP port; 0 picks a free port (printed at start)
-  std::string node_id = "node1";     // this node's name; read once into AppContext's NodeId
-  std::string data_dir = "./data";   // RocksDB, cold storage and the lock file live here
-  int64_t workers = 0;               // network threads; 0 = number of CPU cores
-  bool trust_proxy_headers = false;  // take the client address from X-Forwarded-For
+  std::string host = "127.0.0.1";   // listen address (IP literal or "localhost")
+  int64_t port = 8080;              // TCP port; 0 picks a free port (printed at start)
+  std::string node_id = "node1";    // this node's name; read once into AppContext's NodeId
+  std::string data_dir = "./data";  // RocksDB, cold storage and the lock file live here
+  int64_t workers = 0;              // network threads; 0 = number of CPU cores
+  // Comma-separated IPs or CIDR blocks of reverse proxies whose X-Forwarded-For is read;
+  // empty = the TCP peer is the client (docs/security.md).
+  std::string trusted_proxies;
 
   friend bool operator==(const ServerSection&, const ServerSection&) = default;
 };
@@ -38,15 +40,23 @@ struct StorageSection {
 
 // [limits]: protection against oversized or slow requests.
 struct LimitsSection {
-  int64_t max_request_body_bytes = 10 << 20;    // larger bodies get 413
-  int64_t max_header_bytes = 16 << 10;          // larger header blocks get 431
-  int64_t http_idle_timeout_seconds = 75;       // idle keep-alive connections are closed
-  int64_t max_connections = 10000;              // concurrent HTTP connections; beyond: 503
-  int64_t max_sql_length = 1 << 20;             // characters of SQL per request
-  int64_t max_params = 1000;                    // "params" entries per request
-  int64_t max_param_bytes = 1 << 20;            // serialized size of one parameter
-  int64_t max_statements_per_batch = 100;       // ;-separated statements per request
-  int64_t queries_per_second_per_user = 10000;  // beyond: 429 RATE_LIMIT_EXCEEDED; 0 = off
+  int64_t max_request_body_bytes = 10 << 20;       // larger bodies get 413
+  int64_t max_header_bytes = 16 << 10;             // larger header blocks get 431
+  int64_t http_idle_timeout_seconds = 75;          // idle keep-alive connections are closed
+  int64_t max_connections = 10000;                 // concurrent HTTP connections; beyond: 503
+  int64_t max_sql_length = 1 << 20;                // characters of SQL per request
+  int64_t max_params = 1000;                       // "params" entries per request
+  int64_t max_param_bytes = 1 << 20;               // serialized size of one parameter
+  int64_t max_statements_per_batch = 100;          // ;-separated statements per request
+  int64_t queries_per_second_per_user = 10000;     // beyond: 429 RATE_LIMIT_EXCEEDED; 0 = off
+  int64_t max_connections_per_address = 256;       // concurrent connections from one client IP
+  int64_t header_read_timeout_ms = 10000;          // first byte to end of headers, per request
+  int64_t body_read_timeout_ms = 60000;            // end of headers to end of body, per request
+  int64_t statement_timeout_ms = 30000;            // a statement running longer is interrupted
+  int64_t max_concurrent_statements_per_user = 0;  // 0 = half the query workers (at least 1)
+  int64_t max_rows_per_statement = 100000;         // rows one INSERT/UPDATE/DELETE may write
+  int64_t max_result_bytes = 64 << 20;             // encoded result bytes per request
+  int64_t response_buffer_bytes = 8 << 20;  // unsent response bytes held before a worker waits
 
   friend bool operator==(const LimitsSection&, const LimitsSection&) = default;
 };
@@ -67,7 +77,8 @@ struct AuthSection {
   int64_t argon2_iterations = 2;
   int64_t max_failed_logins = 5;  // per user and address, then a lockout
   int64_t lockout_seconds = 60;
-  bool allow_remote_setup = false;  // POST /v1/api/auth/setup from other machines
+  int64_t max_failed_logins_per_address = 50;  // per address over all names, then a lockout
+  bool allow_remote_setup = false;             // POST /v1/api/auth/setup from other machines
 
   friend bool operator==(const AuthSection&, const AuthSection&) = default;
 };
@@ -77,6 +88,7 @@ struct EngineSection {
   int64_t memory_limit_mb = 1024;  // DuckDB memory limit, MiB
   int64_t query_workers = 0;       // threads running SQL (and DuckDB connections); 0 = 2 × cores
   int64_t max_queued_requests = 1024;  // SQL requests waiting for a worker; beyond: 503
+  int64_t busy_threshold_ms = 10000;   // every worker busy this long: healthcheck "degraded"
 
   friend bool operator==(const EngineSection&, const EngineSection&) = default;
 };

@@ -130,7 +130,7 @@ Status AppContext::OpenAuth() {
   KALAM_RETURN_IF_ERROR(authenticator_->Load());
   executor_->SetUserDirectory(authenticator_.get());
   rate_limiter_ = std::make_unique<api::RateLimiter>(config_.limits.queries_per_second_per_user);
-  const api::AuthSettings settings{.trust_proxy_headers = config_.server.trust_proxy_headers,
+  const api::AuthSettings settings{.trust_proxy_headers = !config_.server.trusted_proxies.empty(),
                                    .allow_remote_setup = a.allow_remote_setup};
   const config::LimitsSection& l = config_.limits;
   sql_routes_ = std::make_unique<api::SqlRouteServices>(api::SqlRouteServices{
