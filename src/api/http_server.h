@@ -12,19 +12,27 @@ namespace kalam::api {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;                    // 0: pick a free port; see HttpServer::port()
-  size_t threads = 0;                      // network threads; 0 = one per core
-  uint64_t max_body_bytes = 10 << 20;      // larger bodies: 413
-  uint32_t max_header_bytes = 16 << 10;    // larger header blocks: 431
-  std::chrono::seconds idle_timeout{75};   // idle keep-alive connections are closed
-  size_t max_connections = 10000;          // beyond: 503 TOO_MANY_CONNECTIONS, then closed
-  std::chrono::seconds drain_timeout{10};  // Stop() waits this long for in-flight requests
-  std::string server_name = "kalamdb";     // the Server header
+  uint16_t port = 8080;                   // 0: pick a free port; see HttpServer::port()
+  size_t threads = 0;                     // network threads; 0 = one per core
+  uint64_t max_body_bytes = 10 << 20;     // larger bodies: 413
+  uint32_t max_header_bytes = 16 << 10;   // larger header blocks: 431
+  std::chrono::seconds idle_timeout{75};  // wait for the first byte of a request
+  std::chrono::milliseconds header_read_timeout{10000};  // first byte to end of headers: 408
+  std::chrono::milliseconds body_read_timeout{60000};    // end of headers to end of body: 408
+  size_t max_connections = 10000;            // beyond: 503 TOO_MANY_CONNECTIONS, then closed
+  size_t max_connections_per_address = 256;  // the same, per client IP address
+  size_t response_buffer_bytes = 8 << 20;    // unsent bytes of one streamed response
+  std::chrono::seconds drain_timeout{10};    // Stop() waits this long for in-flight requests
+  std::string server_name = "kalamdb";       // the Server header
 };
 
 // The HTTP/1.1 listener (Boost.Beast, kept out of this header so that callers do not pay
 // its compile time). Keep-alive connections; requests are parsed with size limits and
-// malformed ones answered with 400 and closed, never crashing the server.
+// deadlines, and malformed or too slow ones answered with 4xx and closed, never crashing the
+// server. While a request is handled the connection watches for a hang-up and sets the
+// request's `client_gone`. A streamed response is queued (up to response_buffer_bytes per
+// connection, 16 times that over all connections) so a slow reader holds a buffer, not
+// the worker producing it.
 //
 // Lifecycle: Start() binds and serves until Stop(). Thread-safety: port() and Stop() may
 // be called from any thread; `router` must outlive the server.

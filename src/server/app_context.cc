@@ -164,7 +164,11 @@ Status AppContext::Start() {
       .max_body_bytes = static_cast<uint64_t>(c.limits.max_request_body_bytes),
       .max_header_bytes = static_cast<uint32_t>(c.limits.max_header_bytes),
       .idle_timeout = std::chrono::seconds(c.limits.http_idle_timeout_seconds),
+      .header_read_timeout = std::chrono::milliseconds(c.limits.header_read_timeout_ms),
+      .body_read_timeout = std::chrono::milliseconds(c.limits.body_read_timeout_ms),
       .max_connections = static_cast<size_t>(c.limits.max_connections),
+      .max_connections_per_address = static_cast<size_t>(c.limits.max_connections_per_address),
+      .response_buffer_bytes = static_cast<size_t>(c.limits.response_buffer_bytes),
       .server_name = "kalamdb/" + std::string(ServerVersion()),
   };
   RaiseOpenFileLimit(c.limits.max_connections);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -195,6 +196,67 @@ Result<std::string> RawExchange(uint16_t port, const std::string& bytes,
   }
   close(fd);
   return received;
+}
+
+Result<RawConnection> RawConnection::Open(uint16_t port, const std::string& source_address) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Internal("socket failed");
+  RawConnection connection(fd);
+  if (!source_address.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source_address.c_str(), &source.sin_addr) != 1 ||
+        bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+      return Status::Internal("cannot bind to " + source_address);
+    }
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    return Status::Unavailable(std::string("connect failed: ") + std::strerror(errno));
+  }
+  return connection;
+}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RawConnection::Send(const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+Result<std::string> RawConnection::ReadUntilClosed(std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  std::string received;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return Status::Unavailable("still open after the deadline; received: " + received);
+    }
+    pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
+    if (poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) continue;
+    const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+    if (n <= 0) return received;
+    received.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+Result<int64_t> ResidentBytes(pid_t pid) {
+  const std::string status = testing::ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("VmRSS:");
+  if (at == std::string::npos) return Status::NotFound("no VmRSS for pid " + std::to_string(pid));
+  return int64_t{std::stoll(status.substr(at + 6))} * 1024;  // "VmRSS:  123456 kB"
 }
 
 }  // namespace kalam::e2e

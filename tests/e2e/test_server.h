@@ -84,4 +84,31 @@ Result<ProcessOutcome> RunServerToExit(const std::vector<std::string>& args,
 Result<std::string> RawExchange(uint16_t port, const std::string& bytes,
                                 std::chrono::seconds deadline = std::chrono::seconds(10));
 
+// A raw TCP connection to the server, for tests of what well-behaved clients never do
+// (trickling bytes, never reading). Closed by the destructor.
+class RawConnection {
+ public:
+  // Connects to 127.0.0.1:port from `source_address` (any 127.x.y.z address is loopback on
+  // Linux, so a test can appear as a second client machine).
+  static Result<RawConnection> Open(uint16_t port, const std::string& source_address = "");
+  RawConnection(RawConnection&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  RawConnection& operator=(RawConnection&&) = delete;
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  ~RawConnection();
+
+  // False once the server has closed the connection.
+  bool Send(const std::string& bytes);
+  // Everything the server sends until it closes the connection or `deadline` passes;
+  // kUnavailable on the deadline, with what arrived so far in the message.
+  Result<std::string> ReadUntilClosed(std::chrono::milliseconds deadline);
+
+ private:
+  explicit RawConnection(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// The server's resident memory in bytes (VmRSS of /proc/<pid>/status).
+Result<int64_t> ResidentBytes(pid_t pid);
+
 }  // namespace kalam::e2e
