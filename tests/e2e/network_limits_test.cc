@@ -113,12 +113,13 @@ TEST(NetworkLimitsTest, OneAddressCannotHoldEveryConnection) {
 // only worker: another client's query is answered meanwhile.
 TEST(NetworkLimitsTest, AnUnreadResponseDoesNotHoldTheWorker) {
   auto server = StartServer({{"KALAMDB_ENGINE_QUERY_WORKERS", "1"},
-                             {"KALAMDB_LIMITS_RESPONSE_BUFFER_BYTES", "67108864"},
+                             {"KALAMDB_LIMITS_RESPONSE_BUFFER_BYTES", "268435456"},
                              {"KALAMDB_LIMITS_MAX_CONCURRENT_STATEMENTS_PER_USER", "4"}});
   ASSERT_NE(server, nullptr);
-  // ~20 MB of JSON: far more than the socket buffers take, less than the response buffer.
+  // ~70 MB of JSON: far more than the socket buffers take, less than the response buffer.
   ASSERT_OK_AND_ASSIGN(RawConnection reader, RawConnection::Open(server->port()));
-  ASSERT_TRUE(reader.Send(SqlRequest("SELECT range, 'some padding text' FROM range(600000)")));
+  ASSERT_TRUE(reader.Send(SqlRequest("SELECT range, 'some padding text' FROM range(2000000)")));
+  ASSERT_EQ(reader.Read(1000, std::chrono::seconds(10)).size(), 1000u);  // it is being sent
   client::HttpClient client = server->Client(std::chrono::seconds(20));
   const auto started = std::chrono::steady_clock::now();
   Result<SqlReply> reply = PostSql(client, "SELECT 42 AS answer");

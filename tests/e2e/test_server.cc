@@ -234,6 +234,20 @@ bool RawConnection::Send(const std::string& bytes) {
   return true;
 }
 
+std::string RawConnection::Read(size_t bytes, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  std::string received;
+  char buffer[4096];
+  while (received.size() < bytes && std::chrono::steady_clock::now() < until) {
+    pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
+    if (poll(&poll_fd, 1, 100) <= 0) continue;
+    const ssize_t n = recv(fd_, buffer, std::min(sizeof(buffer), bytes - received.size()), 0);
+    if (n <= 0) break;
+    received.append(buffer, static_cast<size_t>(n));
+  }
+  return received;
+}
+
 Result<std::string> RawConnection::ReadUntilClosed(std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   std::string received;

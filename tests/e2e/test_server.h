@@ -99,6 +99,8 @@ class RawConnection {
 
   // False once the server has closed the connection.
   bool Send(const std::string& bytes);
+  // Reads exactly `bytes` bytes (fewer only if the server closes first or `deadline` passes).
+  std::string Read(size_t bytes, std::chrono::milliseconds deadline);
   // Everything the server sends until it closes the connection or `deadline` passes;
   // kUnavailable on the deadline, with what arrived so far in the message.
   Result<std::string> ReadUntilClosed(std::chrono::milliseconds deadline);
