@@ -126,13 +126,14 @@ int Main(int argc, char** argv) {
       options.clients = std::stoi(argv[++i]);
     }
   }
-  Result<std::unique_ptr<e2e::TestServer>> started =
-      e2e::TestServer::Start({.env = {{"KALAMDB_LOGGING_LEVEL", "warn"},
-                                      {"KALAMDB_ENGINE_QUERY_WORKERS", QueryWorkers()},
-                                      // one user drives every client: measure the server,
-                                      // not the per-user rate limit
-                                      {"KALAMDB_LIMITS_QUERIES_PER_SECOND_PER_USER", "0"},
-                                      {"KALAMDB_ENGINE_MAX_QUEUED_REQUESTS", "100000"}}});
+  Result<std::unique_ptr<e2e::TestServer>> started = e2e::TestServer::Start(
+      {.env = {{"KALAMDB_LOGGING_LEVEL", "warn"},
+               {"KALAMDB_ENGINE_QUERY_WORKERS", QueryWorkers()},
+               // one user drives every client: measure the server,
+               // not the per-user rate limit or statement cap
+               {"KALAMDB_LIMITS_QUERIES_PER_SECOND_PER_USER", "0"},
+               {"KALAMDB_LIMITS_MAX_CONCURRENT_STATEMENTS_PER_USER", "100000"},
+               {"KALAMDB_ENGINE_MAX_QUEUED_REQUESTS", "100000"}}});
   if (!started.ok()) {
     std::fprintf(stderr, "%s\n", started.status().ToString().c_str());
     return 1;

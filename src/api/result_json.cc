@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/base64.h"
+#include "common/stop_signal.h"
 #include "tables/coerce.h"
 
 namespace kalam::api {
@@ -127,14 +128,22 @@ void JsonResultWriter::BeginResult(std::span<const ResultColumn> columns) {
 }
 
 void JsonResultWriter::Row(std::span<const Value> values) {
+  if (cancelled_ || too_large_) return;
+  const size_t before = out_.size();
   if (!first_row_) out_.push_back(',');
-  first_row_ = false;
   out_.push_back('[');
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out_.push_back(',');
     AppendJsonValue(out_, values[i]);
   }
   out_.push_back(']');
+  row_bytes_ += out_.size() - before;
+  if (row_bytes_ > max_row_bytes_) {
+    too_large_ = true;
+    out_.resize(before);  // the reply ends with the error instead of this row
+    return;
+  }
+  first_row_ = false;
   ++rows_in_result_;
   if (spill_ && !cancelled_ && out_.size() >= spill_bytes_) {
     spilled_ = true;
@@ -155,6 +164,21 @@ void JsonResultWriter::EndResult(uint64_t row_count, std::string_view message) {
   }
   out_.push_back('}');
   in_result_ = false;
+}
+
+Status JsonResultWriter::Stopped() const {
+  if (cancelled_) return StopSignal::CancelledStatus();
+  return too_large_ ? TooLarge() : Status();
+}
+
+Status JsonResultWriter::CheckRoom(size_t bytes) const {
+  return too_large_ || row_bytes_ + bytes > max_row_bytes_ ? TooLarge() : Status();
+}
+
+Status JsonResultWriter::TooLarge() const {
+  return Status::LimitExceeded(
+      "the result is larger than max_result_bytes=" + std::to_string(max_row_bytes_) +
+      "; select fewer rows or columns (WHERE, LIMIT) or page through it");
 }
 
 void JsonResultWriter::CloseOpenResult() {

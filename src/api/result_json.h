@@ -19,13 +19,17 @@ class JsonResultWriter final : public ResultSink {
   using Spill = std::function<bool(std::string_view text)>;
 
   JsonResultWriter() = default;  // keeps everything until TakeArray()
-  JsonResultWriter(size_t spill_bytes, Spill spill)
-      : spill_bytes_(spill_bytes), spill_(std::move(spill)) {}
+  // `max_row_bytes` bounds the encoded rows of all results together ([limits]
+  // max_result_bytes): a row beyond it is dropped and the writer stops (Stopped()).
+  JsonResultWriter(size_t spill_bytes, Spill spill, size_t max_row_bytes = SIZE_MAX)
+      : spill_bytes_(spill_bytes), spill_(std::move(spill)), max_row_bytes_(max_row_bytes) {}
 
   void BeginResult(std::span<const ResultColumn> columns) override;
   void Row(std::span<const Value> values) override;
   void EndResult(uint64_t row_count, std::string_view message) override;
-  bool Cancelled() const override { return cancelled_; }
+  // kUnavailable once the client went away, kLimitExceeded once the rows outgrew the limit.
+  Status Stopped() const override;
+  Status CheckRoom(size_t bytes) const override;
   void SetAsUser(std::string_view user_id) override { as_user_ = user_id; }
 
   // True once some text went to the spill: the caller must finish through it too.
@@ -36,8 +40,13 @@ class JsonResultWriter final : public ResultSink {
   std::string TakeArray();
 
  private:
+  Status TooLarge() const;
+
   size_t spill_bytes_ = 0;
   Spill spill_;
+  size_t max_row_bytes_ = SIZE_MAX;
+  size_t row_bytes_ = 0;  // encoded rows so far, over all results
+  bool too_large_ = false;
   std::string out_ = "[";
   bool first_result_ = true;
   bool first_row_ = true;

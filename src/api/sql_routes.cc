@@ -149,9 +149,16 @@ int HttpStatusForBatch(const Status& status) {
 
 // Runs the batch and answers. Small results go out whole; a result that outgrows
 // kStreamAfterBytes is streamed, with "status" (and any error) after the results.
+// `slot` is the user's concurrent-statement slot: it is given back just before the last of
+// the response leaves, so a client that sends its next request as soon as it has the answer
+// finds it free.
 void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::ExecutionContext context,
-              sql::SqlExecutor& executor, const Responder& respond) {
+              std::optional<StatementSlots::Slot> slot, const SqlRouteServices& services,
+              const Responder& respond) {
   context.parameters = parsed.params;
+  context.statement_timeout = services.limits.statement_timeout;
+  context.max_rows_per_statement = services.limits.max_rows_per_statement;
+  context.client_gone = request.client_gone;
   if (parsed.namespace_id.has_value()) {
     Result<std::string> ns = catalog::NormalizeName(*parsed.namespace_id, "namespace");
     if (!ns.ok())
@@ -159,17 +166,19 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
     context.default_namespace = *ns;
   }
   std::unique_ptr<ChunkedWriter> stream;
-  JsonResultWriter writer(respond.CanStream() ? kStreamAfterBytes : SIZE_MAX,
-                          [&](std::string_view text) {
-                            if (stream == nullptr) {
-                              stream = respond.BeginChunked({});
-                              if (!stream->Write(R"({"results":)")) return false;
-                            }
-                            return stream->Write(text);
-                          });
+  JsonResultWriter writer(
+      respond.CanStream() ? kStreamAfterBytes : SIZE_MAX,
+      [&](std::string_view text) {
+        if (stream == nullptr) {
+          stream = respond.BeginChunked({});
+          if (!stream->Write(R"({"results":)")) return false;
+        }
+        return stream->Write(text);
+      },
+      services.limits.max_result_bytes);
   sql::BatchOutcome outcome;
   try {
-    outcome = executor.ExecuteBatch(parsed.sql, context, writer);
+    outcome = services.executor.ExecuteBatch(parsed.sql, context, writer);
   } catch (const std::exception& e) {  // caught here: a stream may already be open
     outcome = {.status = Status::Internal(e.what())};
   }
@@ -178,9 +187,11 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
     std::string tail = writer.TakeArray();
     tail += outcome.status.ok() ? R"(,"status":"success"})"
                                 : R"(,"status":"error","error":)" + BatchErrorObject(outcome) + "}";
+    slot.reset();
     stream->Write(AppendTook(std::move(tail), request.received_at));
     return stream->Finish();
   }
+  slot.reset();
   if (!outcome.status.ok()) {
     std::string body =
         R"({"status":"error","error":)" + BatchErrorObject(outcome) + R"(,"results":[]})";
@@ -191,8 +202,8 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
   respond({.body = AppendTook(std::move(body), request.received_at)});
 }
 
-// Authenticates, applies the per-user rate limit, then runs the batch. On a worker thread:
-// checking a password is deliberately slow.
+// Authenticates, applies the per-user rate limit and concurrent-statement cap, then runs the
+// batch. On a worker thread: checking a password is deliberately slow.
 void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
                         SqlRouteServices& services, const Responder& respond) {
   auto authenticated = AuthenticateRequest(request, services.authenticator, services.auth_settings,
@@ -205,7 +216,17 @@ void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
         ErrorResponse(request, 429, "RATE_LIMIT_EXCEEDED",
                       "too many requests for user '" + principal.username + "'; slow down"));
   }
-  RunBatch(request, parsed, std::move(context), services.executor, respond);
+  // Held until the response is complete, streamed or not: one user's statements never
+  // occupy more than their share of the workers.
+  std::optional<StatementSlots::Slot> slot = services.statement_slots.TryAcquire(principal.user_id);
+  if (!slot.has_value()) {
+    return respond(ErrorResponse(
+        request, 429, "TOO_MANY_CONCURRENT_STATEMENTS",
+        "user '" + principal.username + "' already runs " +
+            std::to_string(services.statement_slots.per_user()) +
+            " statements (max_concurrent_statements_per_user); wait for one to finish"));
+  }
+  RunBatch(request, parsed, std::move(context), std::move(slot), services, respond);
 }
 
 }  // namespace

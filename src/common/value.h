@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
+
 namespace kalam {
 
 // One cell of a query result, typed as the public API encodes it (DESIGN.md §9).
@@ -66,8 +68,12 @@ class ResultSink {
   virtual void Row(std::span<const Value> values) = 0;
   // `message` is empty for queries ("Inserted 3 row(s)" for DML, "Namespace 'a' created…").
   virtual void EndResult(uint64_t row_count, std::string_view message) = 0;
-  // True once the rows can no longer be delivered (the client went away): producers stop.
-  virtual bool Cancelled() const { return false; }
+  // OK while rows are wanted; otherwise why producers must stop (the client went away, a
+  // limit was reached). Checked by producers after each row.
+  virtual Status Stopped() const { return Status(); }
+  // OK if `bytes` more bytes of values still fit; otherwise the limit's error. Producers ask
+  // before copying a large value, so a single huge cell is never materialised.
+  virtual Status CheckRoom(size_t /*bytes*/) const { return Status(); }
   // The results that follow ran as this user (AS USER impersonation); "" ends that.
   virtual void SetAsUser(std::string_view /*user_id*/) {}
 };

@@ -10,6 +10,7 @@
 #include "duckdb.h"
 #include "engine/hot_scan.h"
 #include "engine/result_reader.h"
+#include "engine/statement_watchdog.h"
 
 namespace kalam::engine {
 namespace {
@@ -123,6 +124,7 @@ struct Engine::Impl {
 
   ConnectionScopes scopes;
   ScanSources sources;  // kalam_scan's extra info: lives as long as the database
+  StatementWatchdog watchdog;
   duckdb_database database = nullptr;
   Mutex mu;
   std::condition_variable_any available;
@@ -135,9 +137,15 @@ struct Engine::Impl {
     if (database != nullptr) duckdb_close(&database);
   }
 
-  PooledConnection Acquire() KALAM_EXCLUDES(mu) {
+  // Waits for an idle connection until the statement must stop.
+  Result<PooledConnection> Acquire(const StopSignal& stop) KALAM_EXCLUDES(mu) {
     std::unique_lock<Mutex> lock(mu);
-    available.wait(lock, [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return !idle.empty(); });
+    const auto has_idle = [this]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return !idle.empty(); };
+    const auto until =
+        std::min(stop.deadline, StopSignal::SteadyClock::now() + std::chrono::hours(1));
+    while (!available.wait_until(lock, until, has_idle)) {
+      KALAM_RETURN_IF_ERROR(stop.Check());
+    }
     PooledConnection connection = idle.back();
     idle.pop_back();
     return connection;
@@ -259,7 +267,7 @@ Status StatusFromPrepareError(std::string message) {
 // Prepares `sql`, binds `params` and starts it as a streaming result. The prepare state is checked
 // before anything else is asked of the statement (reference/deps.md pitfall 11).
 Status RunPrepared(duckdb_connection connection, const std::string& sql,
-                   std::span<const Value> params, duckdb_result* result) {
+                   std::span<const Value> params, const StopSignal& stop, duckdb_result* result) {
   duckdb_prepared_statement prepared = nullptr;
   Status status;
   if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
@@ -277,6 +285,9 @@ Status RunPrepared(duckdb_connection connection, const std::string& sql,
       }
       duckdb_destroy_value(&value);
     }
+    // DuckDB's planner and optimizer do not look for interrupts, and executing clears one
+    // that arrived meanwhile: a statement whose time ran out while preparing stops here.
+    if (status.ok()) status = stop.Check();
     // Streaming: chunks are produced as the sink consumes them, never the whole result.
     if (status.ok() && duckdb_execute_prepared_streaming(prepared, result) == DuckDBError) {
       status = StatusFromDuckDbError(duckdb_result_error_type(result), duckdb_result_error(result));
@@ -289,19 +300,30 @@ Status RunPrepared(duckdb_connection connection, const std::string& sql,
 }  // namespace
 
 Status Engine::Query(const std::string& sql, const std::string& user_id,
-                     std::span<const Value> params, ResultSink& sink) {
-  const PooledConnection pooled = impl_->Acquire();
+                     std::span<const Value> params, const StopSignal& stop, ResultSink& sink) {
+  KALAM_RETURN_IF_ERROR(stop.Check());
+  KALAM_ASSIGN_OR_RETURN(const PooledConnection pooled, impl_->Acquire(stop));
   impl_->scopes.Set(pooled.id, user_id);
-  QueryResult result;
-  Status status = RunPrepared(pooled.connection, sql, params, result.get());
-  if (status.ok()) status = StreamResult(result.get(), sink);
+  Status status;
+  {
+    duckdb_connection connection = pooled.connection;
+    const StatementWatchdog::Watch watch =
+        impl_->watchdog.Start(stop, [connection] { duckdb_interrupt(connection); });
+    QueryResult result;
+    status = RunPrepared(connection, sql, params, stop, result.get());
+    if (status.ok()) status = StreamResult(result.get(), sink);
+  }
   impl_->scopes.Clear(pooled.id);
   impl_->Release(pooled);
+  // An interrupted query fails with whatever DuckDB was doing; report why it was stopped.
+  if (!status.ok()) {
+    if (Status stopped = stop.Check(); !stopped.ok()) return stopped;
+  }
   return status;
 }
 
 Status Engine::Validate(const std::string& sql) {
-  const PooledConnection pooled = impl_->Acquire();
+  KALAM_ASSIGN_OR_RETURN(const PooledConnection pooled, impl_->Acquire(StopSignal{}));
   duckdb_connection connection = pooled.connection;
   duckdb_prepared_statement prepared = nullptr;
   Status status;

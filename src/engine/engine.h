@@ -7,6 +7,7 @@
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/stop_signal.h"
 #include "common/value.h"
 #include "engine/system_tables.h"
 #include "storage/kv_store.h"
@@ -42,9 +43,11 @@ class Engine {
   // Runs `sql` and streams its result to `sink`. DuckDB errors become kInvalidArgument
   // (parse/bind/conversion), kPermissionDenied, kResourceExhausted (memory) or kInternal.
   // `user_id` is the scope kalam_scan reads USER/STREAM rows for. `params` bind $1, $2, …
-  // as values (never spliced into the SQL text).
+  // as values (never spliced into the SQL text). DuckDB is interrupted once `stop` fires:
+  // kDeadlineExceeded past its deadline, kUnavailable once cancelled; the connection is then
+  // free for the next query. A sink that stops (ResultSink::Stopped) ends it with its status.
   Status Query(const std::string& sql, const std::string& user_id, std::span<const Value> params,
-               ResultSink& sink);
+               const StopSignal& stop, ResultSink& sink);
 
   // Binds `sql` without running it (checks names, types and columns).
   Status Validate(const std::string& sql);

@@ -1,5 +1,8 @@
 #include "engine/engine.h"
 
+#include <future>
+#include <thread>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -26,14 +29,14 @@ class EngineTest : public ::testing::Test {
 
   testing::CollectingSink::Result Run(const std::string& sql) {
     testing::CollectingSink sink;
-    const Status status = engine_->Query(sql, "root", {}, sink);
+    const Status status = engine_->Query(sql, "root", {}, StopSignal{}, sink);
     EXPECT_OK(status);
     return status.ok() ? sink.last() : testing::CollectingSink::Result{};
   }
 
   Status RunError(const std::string& sql) {
     testing::CollectingSink sink;
-    return engine_->Query(sql, "root", {}, sink);
+    return engine_->Query(sql, "root", {}, StopSignal{}, sink);
   }
 
   testing::TempDir dir_;
@@ -122,6 +125,102 @@ TEST_F(EngineTest, ErrorsAreStatusesNotCrashes) {
   EXPECT_EQ(engine_->Validate("SELECT missing_column FROM range(1)").code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->Validate("SELEC").code(), StatusCode::kInvalidArgument);
+}
+
+constexpr const char* kRunaway = "SELECT count(*) FROM range(10000000000000)";
+
+// A sink that raises a cancel flag when the first row arrives, like a client hanging up
+// while rows stream.
+class HangUpOnFirstRow final : public ResultSink {
+ public:
+  explicit HangUpOnFirstRow(std::shared_ptr<std::atomic<bool>> gone) : gone_(std::move(gone)) {}
+  void BeginResult(std::span<const ResultColumn>) override {}
+  void Row(std::span<const Value>) override {
+    if (!gone_->exchange(true)) hung_up_at = std::chrono::steady_clock::now();
+  }
+  void EndResult(uint64_t, std::string_view) override {}
+  std::chrono::steady_clock::time_point hung_up_at;
+
+ private:
+  std::shared_ptr<std::atomic<bool>> gone_;
+};
+
+TEST_F(EngineTest, QueryPastItsDeadlineIsInterruptedAndFreesItsConnection) {
+  const auto started = std::chrono::steady_clock::now();
+  // More runaways than connections: each is stopped and its connection returned.
+  std::vector<std::future<Status>> runaways;
+  for (int i = 0; i < 3; ++i) {
+    runaways.push_back(std::async(std::launch::async, [this] {
+      testing::CollectingSink sink;
+      return engine_->Query(kRunaway, "root", {},
+                            StopSignal::Within(std::chrono::milliseconds(300), nullptr), sink);
+    }));
+  }
+  for (std::future<Status>& runaway : runaways) {
+    const Status status = runaway.get();
+    EXPECT_EQ(status.code(), StatusCode::kDeadlineExceeded) << status.ToString();
+    EXPECT_THAT(std::string(status.message()), HasSubstr("statement_timeout_ms=300"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_EQ(Run("SELECT 42 AS answer").rows.at(0).at(0).integer, 42);
+  EXPECT_EQ(Run("SELECT 43 AS answer").rows.at(0).at(0).integer, 43);
+}
+
+TEST_F(EngineTest, RaisedCancelFlagInterruptsTheRunningQuery) {
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  HangUpOnFirstRow sink(gone);
+  const StopSignal stop = StopSignal::Within(std::chrono::seconds(60), gone);
+  const Status status =
+      engine_->Query("SELECT range FROM range(10000000000000)", "root", {}, stop, sink);
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_THAT(std::string(status.message()), HasSubstr("client went away"));
+  EXPECT_LT(std::chrono::steady_clock::now() - sink.hung_up_at, std::chrono::seconds(1));
+  EXPECT_EQ(Run("SELECT 1 AS one").rows.size(), 1u);
+}
+
+TEST_F(EngineTest, StatementThatAlreadyExpiredDoesNotRun) {
+  testing::CollectingSink sink;
+  StopSignal expired = StopSignal::Within(std::chrono::milliseconds(1), nullptr);
+  expired.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  EXPECT_EQ(engine_->Query("SELECT 1", "root", {}, expired, sink).code(),
+            StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(sink.results.empty());
+}
+
+// A sink with room for `room` bytes of values, like the API's max_result_bytes.
+class BoundedSink final : public ResultSink {
+ public:
+  explicit BoundedSink(size_t room) : room_(room) {}
+  void BeginResult(std::span<const ResultColumn>) override {}
+  void Row(std::span<const Value> values) override {
+    ++rows;
+    for (const Value& value : values)
+      copied += value.text.size();
+  }
+  void EndResult(uint64_t, std::string_view) override {}
+  Status CheckRoom(size_t bytes) const override {
+    return copied + bytes > room_ ? Status::LimitExceeded("no room") : Status();
+  }
+  size_t rows = 0;
+  size_t copied = 0;
+
+ private:
+  size_t room_;
+};
+
+TEST_F(EngineTest, CellLargerThanTheSinksRoomIsRefusedBeforeItIsCopied) {
+  BoundedSink sink(1000);
+  const Status status = engine_->Query("SELECT 'small' AS a, repeat('x', 100000000) AS b", "root",
+                                       {}, StopSignal{}, sink);
+  EXPECT_EQ(status.code(), StatusCode::kLimitExceeded) << status.ToString();
+  EXPECT_EQ(sink.rows, 0u);
+  // Rows that fit are delivered until the one that does not.
+  BoundedSink rows(1000);
+  EXPECT_EQ(
+      engine_->Query("SELECT repeat('y', 100) FROM range(100)", "root", {}, StopSignal{}, rows)
+          .code(),
+      StatusCode::kLimitExceeded);
+  EXPECT_EQ(rows.rows, 10u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "engine/query_rewriter.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <boost/json.hpp>
@@ -20,6 +21,7 @@
 #include "duckdb/parser/query_node/recursive_cte_node.hpp"
 #include "duckdb/parser/query_node/select_node.hpp"
 #include "duckdb/parser/query_node/set_operation_node.hpp"
+#include "duckdb/parser/simplified_token.hpp"
 #include "duckdb/parser/statement/delete_statement.hpp"
 #include "duckdb/parser/statement/insert_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
@@ -44,8 +46,10 @@ std::string Lower(std::string text) {
 // walk (later visits return immediately) and is reported by Run().
 class Rewriter {
  public:
-  Rewriter(const TableResolver& resolver, const RewriteOptions& options, int depth)
-      : resolver_(resolver), options_(options), depth_(depth) {}
+  // `nodes` counts the parse-tree nodes seen so far, over this statement and every view
+  // expanded into it.
+  Rewriter(const TableResolver& resolver, const RewriteOptions& options, int depth, size_t& nodes)
+      : resolver_(resolver), options_(options), depth_(depth), nodes_(nodes) {}
 
   Status Run(duckdb::SelectStatement& statement, const std::string& default_schema) {
     default_schema_ = default_schema;
@@ -57,6 +61,16 @@ class Rewriter {
   bool failed() const { return !error_.ok(); }
   void Fail(Status status) {
     if (error_.ok()) error_ = std::move(status);
+  }
+  // Counts one more node; false (and the rewrite fails) past the bound. DuckDB's optimizer
+  // ignores interrupts and is superlinear in the width of an AND/OR (a 50,000-term OR chain
+  // holds a core for minutes), so statement size is bounded before DuckDB sees it.
+  bool CountNode() {
+    if (++nodes_ <= options_.max_parse_tree_nodes) return true;
+    Fail(Status::InvalidArgument(
+        "the statement is too large: more than " + std::to_string(options_.max_parse_tree_nodes) +
+        " expressions and table references; use IN (…) instead of long OR chains, or split it"));
+    return false;
   }
 
   void VisitStatement(duckdb::SelectStatement& statement) {
@@ -120,7 +134,7 @@ class Rewriter {
   }
 
   void VisitExpression(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
-    if (failed() || !expression) return;
+    if (failed() || !expression || !CountNode()) return;
     if (expression->GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
       auto& subquery = expression->Cast<duckdb::SubqueryExpression>();
       if (subquery.subquery) VisitStatement(*subquery.subquery);
@@ -131,7 +145,7 @@ class Rewriter {
   }
 
   void VisitRef(duckdb::unique_ptr<duckdb::TableRef>& ref) {
-    if (failed() || !ref) return;
+    if (failed() || !ref || !CountNode()) return;
     switch (ref->type) {
       case duckdb::TableReferenceType::BASE_TABLE:
         ReplaceBaseTable(ref);
@@ -233,7 +247,7 @@ class Rewriter {
         std::move(parser.statements[0]));
     RewriteOptions inner_options = options_;
     if (view.trusted) inner_options.allowed_table_functions.emplace_back("kalam_scan");
-    Rewriter inner(resolver_, inner_options, depth_ + 1);
+    Rewriter inner(resolver_, inner_options, depth_ + 1, nodes_);
     const Status status = inner.Run(*statement, view.view_namespace);
     if (!status.ok()) {
       Fail(status);
@@ -246,6 +260,7 @@ class Rewriter {
   const TableResolver& resolver_;
   const RewriteOptions& options_;
   const int depth_;
+  size_t& nodes_;
   std::string default_schema_;
   std::vector<std::string> cte_scope_;
   Status error_;
@@ -264,6 +279,32 @@ std::string ParserMessage(const std::exception& e) {
   if (error || !parsed.is_object()) return message;
   const boost::json::value* text = parsed.as_object().if_contains("exception_message");
   return text != nullptr && text->is_string() ? std::string(text->as_string()) : message;
+}
+
+// AND/OR operators one statement may hold. DuckDB's parser is quadratic in the length of a
+// chain of them (50,000 terms: 2 s) and cannot be interrupted, so they are counted on the
+// tokens before it runs; the parse-tree bound (RewriteOptions) then covers everything else.
+constexpr size_t kMaxConjunctions = 5000;
+
+// Parses `sql` into `parser` unless it holds more than kMaxConjunctions AND/OR operators.
+Status ParseBounded(duckdb::Parser& parser, std::string_view sql) {
+  const std::string text(sql);
+  size_t conjunctions = 0;
+  for (const duckdb::SimplifiedToken& token : duckdb::Parser::Tokenize(text)) {
+    if (token.type != duckdb::SimplifiedTokenType::SIMPLIFIED_TOKEN_KEYWORD) continue;
+    const std::string word = Lower(text.substr(token.start, 4));
+    const bool is_or = word.starts_with("or") &&
+                       (word.size() == 2 || !std::isalnum(static_cast<unsigned char>(word[2])));
+    const bool is_and = word.starts_with("and") &&
+                        (word.size() == 3 || !std::isalnum(static_cast<unsigned char>(word[3])));
+    if ((is_or || is_and) && ++conjunctions > kMaxConjunctions) {
+      return Status::InvalidArgument("the statement is too large: more than " +
+                                     std::to_string(kMaxConjunctions) +
+                                     " AND/OR operators; use IN (…) or split it");
+    }
+  }
+  parser.ParseQuery(text);
+  return Status();
 }
 
 Value LiteralOf(const duckdb::Value& value) {
@@ -330,7 +371,7 @@ std::optional<KeyEquality> KeyEqualityOf(duckdb::ParsedExpression* where) {
 Result<InsertPlan> AnalyzeInsert(std::string_view sql) {
   try {
     duckdb::Parser parser;
-    parser.ParseQuery(std::string(sql));
+    KALAM_RETURN_IF_ERROR(ParseBounded(parser, sql));
     if (parser.statements.size() != 1 ||
         parser.statements[0]->type != duckdb::StatementType::INSERT_STATEMENT) {
       return Status::InvalidArgument("expected exactly one INSERT statement");
@@ -397,7 +438,7 @@ Status TargetOf(duckdb::TableRef& ref, std::string& schema, std::string& table) 
 template <typename Statement>
 Result<Statement*> SingleStatement(duckdb::Parser& parser, std::string_view sql,
                                    duckdb::StatementType type, std::string_view verb) {
-  parser.ParseQuery(std::string(sql));
+  KALAM_RETURN_IF_ERROR(ParseBounded(parser, sql));
   if (parser.statements.size() != 1 || parser.statements[0]->type != type) {
     return Status::InvalidArgument("expected exactly one " + std::string(verb) + " statement");
   }
@@ -455,7 +496,7 @@ Result<DeletePlan> AnalyzeDelete(std::string_view sql) {
 std::optional<PointSelect> AnalyzePointSelect(std::string_view sql) {
   try {
     duckdb::Parser parser;
-    parser.ParseQuery(std::string(sql));
+    if (!ParseBounded(parser, sql).ok()) return std::nullopt;  // the query path reports it
     if (parser.statements.size() != 1 ||
         parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
       return std::nullopt;
@@ -504,7 +545,7 @@ Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& res
                                   const RewriteOptions& options) {
   try {
     duckdb::Parser parser;
-    parser.ParseQuery(std::string(sql));
+    KALAM_RETURN_IF_ERROR(ParseBounded(parser, sql));
     if (parser.statements.size() != 1) {
       return Status::InvalidArgument("expected exactly one statement, found " +
                                      std::to_string(parser.statements.size()));
@@ -514,7 +555,8 @@ Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& res
     }
     auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
         std::move(parser.statements[0]));
-    Rewriter rewriter(resolver, options, 0);
+    size_t nodes = 0;
+    Rewriter rewriter(resolver, options, 0, nodes);
     KALAM_RETURN_IF_ERROR(rewriter.Run(*statement, options.default_schema));
     return statement->ToString();
   } catch (const std::exception& e) {

@@ -31,13 +31,17 @@ struct RewriteOptions {
   // Table functions user SQL may call; anything else is refused.
   std::vector<std::string> allowed_table_functions = {"range", "generate_series", "unnest"};
   int max_view_depth = 16;
+  // Expressions and table references of one statement, views expanded: past it the
+  // statement is refused. DuckDB plans 5,000 nodes (1,600 OR terms) in ~0.3 s on 2 cores.
+  size_t max_parse_tree_nodes = 5000;
 };
 
 // Parses `sql` with DuckDB's parser, requires exactly one SELECT-type statement, replaces
 // every table reference (FROM, JOIN, CTE bodies, subqueries anywhere, views) through
 // `resolver`, and returns the SQL DuckDB should run. Fails closed: any kind of table
 // reference it does not know is refused. Errors are kInvalidArgument (syntax, not a
-// SELECT, table function not allowed) or whatever `resolver` returned.
+// SELECT, more than max_parse_tree_nodes), kPermissionDenied (table function not allowed) or
+// whatever `resolver` returned.
 Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& resolver,
                                   const RewriteOptions& options);
 

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "engine/dml_analysis.h"
 #include "tests/testing/test_util.h"
 
 namespace kalam::engine {
@@ -83,6 +84,37 @@ TEST(QueryRewriterTest, RefusesWhatIsNotAllowed) {
   EXPECT_EQ(RewriteError("SELECT 1; SELECT 2").code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(RewriteError("SELEC 1").message(), HasSubstr("syntax error"));
   EXPECT_EQ(RewriteError("SELECT * FROM nope.x"), Status::NotFound("Table nope.x not found"));
+}
+
+TEST(QueryRewriterTest, StatementsLargerThanTheNodeBoundAreRefusedBeforeDuckDbPlansThem) {
+  std::string chain = "SELECT 1 WHERE 1=0";
+  for (int i = 0; i < 50000; ++i)
+    chain += " OR 1=0";
+  const auto started = std::chrono::steady_clock::now();
+  const Status status = RewriteError(chain);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("too large"));
+  // The bound covers views expanded into the statement, so fan-out cannot multiply it.
+  Result<std::string> wide = RewriteSelect("SELECT * FROM app.v a, app.v b, app.v c", Resolve,
+                                           {.max_parse_tree_nodes = 12});
+  EXPECT_EQ(wide.status().code(), StatusCode::kInvalidArgument);
+  // An ordinary OR chain and a long IN list pass.
+  std::string ordinary = "SELECT 1 WHERE 1=0";
+  for (int i = 0; i < 300; ++i)
+    ordinary += " OR 1=0";
+  EXPECT_NE(Rewrite(ordinary), "");
+  std::string in_list = "SELECT 1 WHERE 1 IN (0";
+  for (int i = 1; i < 1000; ++i)
+    in_list += ", " + std::to_string(i);
+  EXPECT_NE(Rewrite(in_list + ")"), "");
+  // DML is parsed with the same bound (DuckDB's parser is itself quadratic in AND/OR chains).
+  std::string update = "UPDATE app.t SET x = 1 WHERE x = 0";
+  for (int i = 0; i < 50000; ++i)
+    update += " OR x = " + std::to_string(i);
+  const auto update_started = std::chrono::steady_clock::now();
+  EXPECT_THAT(std::string(AnalyzeUpdate(update).status().message()), HasSubstr("too large"));
+  EXPECT_LT(std::chrono::steady_clock::now() - update_started, std::chrono::seconds(1));
 }
 
 }  // namespace

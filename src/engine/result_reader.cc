@@ -83,8 +83,32 @@ std::string UuidText(duckdb_hugeint value) {
   return text;
 }
 
-std::string StringOf(duckdb_string_t* strings, idx_t row) {
-  return std::string(duckdb_string_t_data(&strings[row]), duckdb_string_t_length(strings[row]));
+// The bytes of text the cells of one row copy, checked against the sink's room before each
+// copy, so a huge cell (repeat('x', 400000000)) is refused while it is still DuckDB's.
+class CopyBudget {
+ public:
+  explicit CopyBudget(const ResultSink& sink) : sink_(sink) {}
+  // False (and status() says why) when `bytes` more would not fit.
+  bool Take(size_t bytes) {
+    if (!status_.ok()) return false;
+    taken_ += bytes;
+    status_ = sink_.CheckRoom(taken_);
+    return status_.ok();
+  }
+  void NextRow() { taken_ = 0; }
+  const Status& status() const { return status_; }
+
+ private:
+  const ResultSink& sink_;
+  size_t taken_ = 0;
+  Status status_;
+};
+
+// The text of row `row`, or "" when the budget refuses it (the row is then abandoned).
+std::string StringOf(duckdb_string_t* strings, idx_t row, CopyBudget& budget) {
+  const uint32_t length = duckdb_string_t_length(strings[row]);
+  if (!budget.Take(length)) return {};
+  return std::string(duckdb_string_t_data(&strings[row]), length);
 }
 
 template <typename T>
@@ -171,32 +195,32 @@ std::string TypeName(const LogicalType& type) {
   }
 }
 
-Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row);
+Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row, CopyBudget& budget);
 
-Value ReadList(duckdb_vector vector, const LogicalType& type, idx_t row) {
+Value ReadList(duckdb_vector vector, const LogicalType& type, idx_t row, CopyBudget& budget) {
   const duckdb_list_entry entry = At<duckdb_list_entry>(vector, row);
   const LogicalType child_type(duckdb_list_type_child_type(type.get()));
   duckdb_vector child = duckdb_list_vector_get_child(vector);
   Value list{.kind = Value::Kind::kList};
   list.children.reserve(entry.length);
   for (idx_t i = 0; i < entry.length; ++i) {
-    list.children.push_back(ReadCell(child, child_type, entry.offset + i));
+    list.children.push_back(ReadCell(child, child_type, entry.offset + i, budget));
   }
   return list;
 }
 
-Value ReadArray(duckdb_vector vector, const LogicalType& type, idx_t row) {
+Value ReadArray(duckdb_vector vector, const LogicalType& type, idx_t row, CopyBudget& budget) {
   const idx_t size = duckdb_array_type_array_size(type.get());
   const LogicalType child_type(duckdb_array_type_child_type(type.get()));
   duckdb_vector child = duckdb_array_vector_get_child(vector);
   Value list{.kind = Value::Kind::kList};
   for (idx_t i = 0; i < size; ++i) {
-    list.children.push_back(ReadCell(child, child_type, row * size + i));
+    list.children.push_back(ReadCell(child, child_type, row * size + i, budget));
   }
   return list;
 }
 
-Value ReadStruct(duckdb_vector vector, const LogicalType& type, idx_t row) {
+Value ReadStruct(duckdb_vector vector, const LogicalType& type, idx_t row, CopyBudget& budget) {
   Value object{.kind = Value::Kind::kStruct};
   const idx_t count = duckdb_struct_type_child_count(type.get());
   for (idx_t i = 0; i < count; ++i) {
@@ -204,7 +228,8 @@ Value ReadStruct(duckdb_vector vector, const LogicalType& type, idx_t row) {
     object.field_names.emplace_back(name != nullptr ? name : "");
     duckdb_free(name);
     const LogicalType child_type(duckdb_struct_type_child_type(type.get(), i));
-    object.children.push_back(ReadCell(duckdb_struct_vector_get_child(vector, i), child_type, row));
+    object.children.push_back(
+        ReadCell(duckdb_struct_vector_get_child(vector, i), child_type, row, budget));
   }
   return object;
 }
@@ -248,7 +273,7 @@ Value ReadEnum(duckdb_vector vector, const LogicalType& type, idx_t row) {
   return value;
 }
 
-Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row) {
+Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row, CopyBudget& budget) {
   uint64_t* validity = duckdb_vector_get_validity(vector);
   if (validity != nullptr && !duckdb_validity_row_is_valid(validity, row)) return Value::Null();
   switch (type.id()) {
@@ -286,12 +311,13 @@ Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row) {
       return ReadDecimal(vector, type, row);
     case DUCKDB_TYPE_VARCHAR: {
       std::string text =
-          StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row);
+          StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row, budget);
       return type.alias() == "JSON" ? Value::Json(std::move(text)) : Value::Text(std::move(text));
     }
     case DUCKDB_TYPE_BLOB:
       return {.kind = Value::Kind::kBytes,
-              .text = StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row)};
+              .text = StringOf(static_cast<duckdb_string_t*>(duckdb_vector_get_data(vector)), row,
+                               budget)};
     case DUCKDB_TYPE_UUID:
       return Value::Text(UuidText(At<duckdb_hugeint>(vector, row)));
     case DUCKDB_TYPE_DATE:
@@ -316,11 +342,11 @@ Value ReadCell(duckdb_vector vector, const LogicalType& type, idx_t row) {
     case DUCKDB_TYPE_ENUM:
       return ReadEnum(vector, type, row);
     case DUCKDB_TYPE_LIST:
-      return ReadList(vector, type, row);
+      return ReadList(vector, type, row, budget);
     case DUCKDB_TYPE_ARRAY:
-      return ReadArray(vector, type, row);
+      return ReadArray(vector, type, row, budget);
     case DUCKDB_TYPE_STRUCT:
-      return ReadStruct(vector, type, row);
+      return ReadStruct(vector, type, row, budget);
     default:
       return Value::Null();  // SQLNULL; other types are refused before reading
   }
@@ -517,21 +543,26 @@ Status StreamResult(duckdb_result* result, ResultSink& sink) {
   uint64_t row_count = 0;
   std::vector<Value> row(column_count);
   std::vector<duckdb_vector> vectors(column_count);
+  CopyBudget budget(sink);
   for (duckdb_data_chunk chunk = duckdb_fetch_chunk(*result); chunk != nullptr;
        chunk = duckdb_fetch_chunk(*result)) {
     const idx_t size = duckdb_data_chunk_get_size(chunk);
     for (idx_t c = 0; c < column_count; ++c) {
       vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
     }
-    for (idx_t r = 0; r < size; ++r) {
+    Status stopped;
+    for (idx_t r = 0; r < size && stopped.ok(); ++r) {
+      budget.NextRow();
       for (idx_t c = 0; c < column_count; ++c) {
-        row[c] = ReadCell(vectors[c], types[c], r);
+        row[c] = ReadCell(vectors[c], types[c], r, budget);
       }
-      sink.Row(row);
+      stopped = budget.status();
+      if (stopped.ok()) sink.Row(row);
+      if (stopped.ok()) stopped = sink.Stopped();
+      ++row_count;
     }
-    row_count += size;
     duckdb_destroy_data_chunk(&chunk);
-    if (sink.Cancelled()) return Status::Unavailable("the client went away; query stopped");
+    if (!stopped.ok()) return stopped;
   }
   // A streaming result reports errors raised while producing chunks only here.
   if (const char* error = duckdb_result_error(result); error != nullptr) {

@@ -27,7 +27,9 @@ Status StatusFromDuckDbError(duckdb_error_type type, std::string message);
 
 // Streams every row of a successful result to `sink`. An error raised while producing
 // chunks (streaming results) is returned after the rows sent so far. kInvalidArgument if a column
-// has a type the public API cannot encode (named in the message).
+// has a type the public API cannot encode (named in the message). Stops at the first row the
+// sink has no room for (ResultSink::CheckRoom, asked before text is copied) or after which it
+// stops (ResultSink::Stopped), returning the sink's status.
 Status StreamResult(duckdb_result* result, ResultSink& sink);
 
 }  // namespace kalam::engine

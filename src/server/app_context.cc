@@ -62,9 +62,13 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig conf
   KALAM_ASSIGN_OR_RETURN(context->kv_store_,
                          storage::OpenRocksKvStore(rocksdb_dir, context->config_.storage));
   KALAM_RETURN_IF_ERROR(context->OpenQueryPath());
-  api::AddHealthRoutes(context->router_, {.version = std::string(ServerVersion()),
-                                          .node_id = context->node_id_,
-                                          .started_at = context->started_at_});
+  api::AddHealthRoutes(
+      context->router_,
+      {.version = std::string(ServerVersion()),
+       .node_id = context->node_id_,
+       .started_at = context->started_at_,
+       .workers = context->workers_.get(),
+       .busy_threshold = std::chrono::milliseconds(context->config_.engine.busy_threshold_ms)});
   KALAM_RETURN_IF_ERROR(context->OpenAuth());
   api::AddSqlRoutes(context->router_, *context->sql_routes_);
   api::AddAuthRoutes(context->router_, *context->auth_routes_);
@@ -80,9 +84,7 @@ Status AppContext::OpenQueryPath() {
   system_tables_ = std::make_unique<engine::SystemTables>(
       *catalog_, engine::ServerInfo{node_id_.value(), std::string(ServerVersion()), started_at_});
   const config::EngineSection& engine = config_.engine;
-  const size_t query_workers = engine.query_workers > 0
-                                   ? static_cast<size_t>(engine.query_workers)
-                                   : 2 * std::max(1u, std::thread::hardware_concurrency());
+  const size_t query_workers = QueryWorkers();
   KALAM_ASSIGN_OR_RETURN(engine_,
                          engine::Engine::Open({.threads = engine.threads,
                                                .memory_limit_mb = engine.memory_limit_mb,
@@ -130,6 +132,7 @@ Status AppContext::OpenAuth() {
   KALAM_RETURN_IF_ERROR(authenticator_->Load());
   executor_->SetUserDirectory(authenticator_.get());
   rate_limiter_ = std::make_unique<api::RateLimiter>(config_.limits.queries_per_second_per_user);
+  statement_slots_ = std::make_unique<api::StatementSlots>(StatementsPerUser());
   const api::AuthSettings settings{.trust_proxy_headers = !config_.server.trusted_proxies.empty(),
                                    .allow_remote_setup = a.allow_remote_setup};
   const config::LimitsSection& l = config_.limits;
@@ -138,17 +141,32 @@ Status AppContext::OpenAuth() {
       .workers = *workers_,
       .authenticator = *authenticator_,
       .rate_limiter = *rate_limiter_,
+      .statement_slots = *statement_slots_,
       .auth_settings = settings,
       .limits = {.max_sql_length = static_cast<size_t>(l.max_sql_length),
                  .max_params = static_cast<size_t>(l.max_params),
                  .max_param_bytes = static_cast<size_t>(l.max_param_bytes),
-                 .max_statements_per_batch = static_cast<size_t>(l.max_statements_per_batch)}});
+                 .max_statements_per_batch = static_cast<size_t>(l.max_statements_per_batch),
+                 .statement_timeout = std::chrono::milliseconds(l.statement_timeout_ms),
+                 .max_rows_per_statement = static_cast<size_t>(l.max_rows_per_statement),
+                 .max_result_bytes = static_cast<size_t>(l.max_result_bytes)}});
   auth_routes_ = std::make_unique<api::AuthRouteServices>(
       api::AuthRouteServices{.authenticator = *authenticator_,
                              .workers = *workers_,
                              .executor = *executor_,
                              .settings = settings});
   return Status();
+}
+
+size_t AppContext::QueryWorkers() const {
+  const int64_t configured = config_.engine.query_workers;
+  return configured > 0 ? static_cast<size_t>(configured)
+                        : 2 * std::max(1u, std::thread::hardware_concurrency());
+}
+
+size_t AppContext::StatementsPerUser() const {
+  const int64_t configured = config_.limits.max_concurrent_statements_per_user;
+  return configured > 0 ? static_cast<size_t>(configured) : std::max<size_t>(QueryWorkers() / 2, 1);
 }
 
 AppContext::~AppContext() {

@@ -51,8 +51,10 @@ class AppContext {
 
  private:
   explicit AppContext(config::ServerConfig config);
-  Status OpenQueryPath();  // catalog, system tables, engine, executor, workers
-  Status OpenAuth();       // JWT secret, authenticator, route services
+  Status OpenQueryPath();            // catalog, system tables, engine, executor, workers
+  Status OpenAuth();                 // JWT secret, authenticator, route services
+  size_t QueryWorkers() const;       // [engine] query_workers; 0 = 2 × cores
+  size_t StatementsPerUser() const;  // max_concurrent_statements_per_user; 0 = half the workers
 
   const config::ServerConfig config_;
   const NodeId node_id_;  // read once from config; the only NodeId of the process
@@ -71,6 +73,7 @@ class AppContext {
   std::unique_ptr<auth::JwtCodec> jwt_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<api::RateLimiter> rate_limiter_;
+  std::unique_ptr<api::StatementSlots> statement_slots_;
   std::unique_ptr<api::SqlRouteServices> sql_routes_;
   std::unique_ptr<api::AuthRouteServices> auth_routes_;
   api::Router router_;

@@ -12,24 +12,48 @@ using catalog::ColumnDefault;
 using catalog::ColumnDefinition;
 using Kind = catalog::DataType::Kind;
 
-// Keeps the rows of an internal query (INSERT … SELECT, expression evaluation).
+// The refusal of a statement that would write more than max_rows_per_statement rows.
+Status TooManyRows(std::string_view verb, size_t max_rows) {
+  return Status::LimitExceeded(
+      std::string(verb) +
+      " would write more than max_rows_per_statement=" + std::to_string(max_rows) +
+      " rows; nothing was written. Split it into smaller statements, "
+      "e.g. by ranges of the primary key");
+}
+
+// Keeps the rows of an internal query (INSERT … SELECT, UPDATE/DELETE targets, expression
+// evaluation), at most `max_rows` of them: the query stops at the first row beyond.
 class RowsSink final : public ResultSink {
  public:
+  RowsSink(std::string_view verb, size_t max_rows) : verb_(verb), max_rows_(max_rows) {}
   void BeginResult(std::span<const ResultColumn>) override {}
   void Row(std::span<const Value> values) override {
-    rows.emplace_back(values.begin(), values.end());
+    if (rows.size() < max_rows_) {
+      rows.emplace_back(values.begin(), values.end());
+    } else {
+      overflowed_ = true;
+    }
   }
   void EndResult(uint64_t, std::string_view) override {}
+  Status Stopped() const override { return overflowed_ ? TooManyRows(verb_, max_rows_) : Status(); }
+
   std::vector<std::vector<Value>> rows;
+
+ private:
+  std::string_view verb_;
+  size_t max_rows_;
+  bool overflowed_ = false;
 };
 
-Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql, Services& services,
+// Runs `sql` for `verb`, keeping at most the context's max_rows_per_statement rows.
+Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql,
+                                                         std::string_view verb, Services& services,
                                                          const ExecutionContext& context) {
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
                          RewriteForEngine(sql, services, context, false));
-  RowsSink sink;
-  KALAM_RETURN_IF_ERROR(
-      services.engine.Query(rewritten, context.user_id.value(), context.parameters, sink));
+  RowsSink sink(verb, context.max_rows_per_statement);
+  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(),
+                                              context.parameters, context.stop, sink));
   return std::move(sink.rows);
 }
 
@@ -138,7 +162,8 @@ Result<SourceRow> ResolveCells(const std::vector<engine::InsertCell>& cells, Ser
     }
   }
   if (!expressions.empty()) {
-    KALAM_ASSIGN_OR_RETURN(const auto evaluated, RunInternalQuery(expressions, services, context));
+    KALAM_ASSIGN_OR_RETURN(const auto evaluated,
+                           RunInternalQuery(expressions, "INSERT", services, context));
     if (evaluated.size() != 1 || evaluated[0].size() != expression_positions.size()) {
       return Status::Internal("expression evaluation returned an unexpected shape");
     }
@@ -154,7 +179,7 @@ Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t
   std::vector<SourceRow> rows;
   if (plan.select_sql.has_value()) {
     KALAM_ASSIGN_OR_RETURN(const auto selected,
-                           RunInternalQuery(*plan.select_sql, services, context));
+                           RunInternalQuery(*plan.select_sql, "INSERT", services, context));
     for (const std::vector<Value>& values : selected) {
       if (values.size() != width) {
         return Status::InvalidArgument("INSERT … SELECT gives " + std::to_string(values.size()) +
@@ -163,6 +188,9 @@ Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t
       rows.emplace_back(values.begin(), values.end());
     }
     return rows;
+  }
+  if (plan.rows.size() > context.max_rows_per_statement) {
+    return TooManyRows("INSERT", context.max_rows_per_statement);
   }
   for (const std::vector<engine::InsertCell>& cells : plan.rows) {
     if (!cells.empty() && cells.size() != width) {
@@ -324,7 +352,7 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
   for (const auto& [name, expression] : plan.assignments)
     query += ", " + expression;
   query += " FROM " + table.qualified_name + WhereClause(plan.where_sql);
-  KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, services, context));
+  KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, "UPDATE", services, context));
   std::vector<std::vector<Value>> rows;
   std::vector<int64_t> seqs;
   for (const std::vector<Value>& result : selected) {
@@ -370,7 +398,7 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
   const ColumnDefinition* pk = table.PrimaryKey();
   const std::string query = "SELECT " + (stream || pk == nullptr ? "NULL" : Quoted(pk->name)) +
                             ", _seq FROM " + table.qualified_name + WhereClause(plan.where_sql);
-  KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, services, context));
+  KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, "DELETE", services, context));
   std::vector<Value> keys;
   std::vector<int64_t> seqs;
   for (const std::vector<Value>& row : selected) {

@@ -1,12 +1,16 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "catalog/types.h"
 #include "common/ids.h"
+#include "common/stop_signal.h"
 #include "common/value.h"
 
 namespace kalam::sql {
@@ -31,6 +35,13 @@ struct ExecutionContext {
   std::string client_ip;
   int64_t started_at_millis = 0;  // when the request arrived (Unix ms), one value per batch
   std::vector<Value> parameters;  // $1, $2, … of a single-statement request
+
+  // [limits] of the request. SqlExecutor::Execute starts `stop` for each statement from the
+  // timeout and the client's hang-up flag; every query the statement runs obeys it.
+  std::chrono::milliseconds statement_timeout{30000};    // 0 = none
+  std::shared_ptr<const std::atomic<bool>> client_gone;  // nullptr: nobody hangs up
+  size_t max_rows_per_statement = 100000;                // rows one INSERT/UPDATE/DELETE may write
+  StopSignal stop;
 };
 
 }  // namespace kalam::sql

@@ -71,7 +71,11 @@ Status SqlExecutor::Execute(std::string_view sql, ExecutionContext& context, Res
   if (context.user_id.value().empty()) {
     return Status::Unauthenticated("the statement has no authenticated user");
   }
+  context.stop = StopSignal::Within(context.statement_timeout, context.client_gone);
   Status status = ExecuteAuthenticated(sql, context, sink);
+  // A sink that stopped taking rows (hang-up, result limit) may have been fed by code that
+  // does not ask it; the statement still fails rather than report a cut result as success.
+  if (status.ok()) status = sink.Stopped();
   if (status.code() == StatusCode::kPermissionDenied) {
     // Refusals are security events: who tried what, never the SQL text (it may hold secrets).
     Audit(context, "PERMISSION_DENIED", FirstWord(sql), std::string(status.message()));

@@ -46,7 +46,9 @@ class SqlExecutor {
         ulids_(clock) {}
 
   // Runs one statement; its result (rows or a message) goes to `sink`. The context must
-  // name an authenticated user (kUnauthenticated otherwise).
+  // name an authenticated user (kUnauthenticated otherwise). The statement's deadline
+  // (context.statement_timeout) starts here; past it the statement fails with
+  // kDeadlineExceeded and writes nothing.
   Status Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink);
 
   // Splits `sql` on ';' and runs the statements in order, stopping at the first error.

@@ -1,5 +1,7 @@
 #include "sql/executor.h"
 
+#include <future>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -380,6 +382,40 @@ TEST_F(ExecutorTest, DdlIsAuditedWithActorAndTarget) {
   EXPECT_FALSE(Run("CREATE TABLE app.t (id BIGINT PRIMARY KEY)", catalog::Role::kSystem).ok());
   ASSERT_OK_AND_ASSIGN(const auto after, catalog_->ListAudit());
   EXPECT_EQ(after.size(), 2u);  // a failed statement changes nothing, and is not audited as done
+}
+
+// The client hangs up (the network layer raises HttpRequest::client_gone) while a long
+// INSERT … SELECT runs inside DuckDB: the statement stops soon after and writes nothing.
+TEST_F(ExecutorTest, ClientHangUpStopsARunningStatementWithinTheWatchdogPeriod) {
+  ASSERT_OK(
+      Run("CREATE SHARED TABLE app.t (id BIGINT PRIMARY KEY, v TEXT)", catalog::Role::kSystem));
+  auto gone = std::make_shared<std::atomic<bool>>(false);
+  ExecutionContext context;
+  context.role = catalog::Role::kSystem;
+  context.user_id = UserId("root");
+  context.client_gone = gone;
+  std::atomic<bool> finished{false};
+  testing::CollectingSink sink;
+  std::future<Status> running = std::async(std::launch::async, [&] {
+    Status status = executor_->Execute(
+        "INSERT INTO app.t SELECT count(*), 'x' FROM range(10000000000000)", context, sink);
+    finished = true;
+    return status;
+  });
+  // The statement runs until told to stop (statement_timeout is 30 s here).
+  EXPECT_EQ(running.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  const auto hung_up_at = std::chrono::steady_clock::now();
+  *gone = true;
+  ASSERT_EQ(running.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - hung_up_at, std::chrono::milliseconds(1000));
+  const Status status = running.get();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
+  EXPECT_THAT(std::string(status.message()), HasSubstr("client went away"));
+  testing::CollectingSink count;
+  ExecutionContext reader = context;
+  reader.client_gone = nullptr;
+  ASSERT_OK(executor_->Execute("SELECT count(*) FROM app.t", reader, count));
+  EXPECT_EQ(count.last().rows.at(0).at(0).integer, 0);
 }
 
 }  // namespace

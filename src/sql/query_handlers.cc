@@ -161,8 +161,8 @@ Result<Handled> HandleQuery(const Query& query, Services& services, const Execut
   if (answered) return Handled{};
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
                          RewriteForEngine(query.sql, services, context, false));
-  KALAM_RETURN_IF_ERROR(
-      services.engine.Query(rewritten, context.user_id.value(), context.parameters, sink));
+  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(),
+                                              context.parameters, context.stop, sink));
   return Handled{};
 }
 

@@ -15,7 +15,10 @@ namespace kalam::e2e {
 class SqlTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    Result<std::unique_ptr<TestServer>> started = TestServer::Start();
+    // Tests drive several concurrent clients as root: root's share of the workers must
+    // not refuse them (tests/e2e/sql_limits_test.cc covers the cap itself).
+    Result<std::unique_ptr<TestServer>> started =
+        TestServer::Start({.env = {{"KALAMDB_LIMITS_MAX_CONCURRENT_STATEMENTS_PER_USER", "64"}}});
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     server_ = std::move(started).value().release();
   }

@@ -1,0 +1,63 @@
+#include "api/statement_slots.h"
+
+#include <gtest/gtest.h>
+
+#include "api/result_json.h"
+#include "api/worker_pool.h"
+
+namespace kalam::api {
+namespace {
+
+TEST(StatementSlotsTest, EachUserGetsAtMostTheirShareAndSlotsComeBack) {
+  StatementSlots slots(2);
+  std::optional<StatementSlots::Slot> first = slots.TryAcquire("alice");
+  std::optional<StatementSlots::Slot> second = slots.TryAcquire("alice");
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(slots.TryAcquire("alice").has_value());
+  EXPECT_TRUE(slots.TryAcquire("bob").has_value());  // another user is unaffected
+  first.reset();
+  EXPECT_TRUE(slots.TryAcquire("alice").has_value());
+}
+
+TEST(JsonResultWriterTest, RowsPastTheByteLimitAreDroppedAndStopTheProducer) {
+  JsonResultWriter writer(SIZE_MAX, nullptr, 100);
+  writer.BeginResult({});
+  EXPECT_TRUE(writer.CheckRoom(50).ok());
+  EXPECT_EQ(writer.CheckRoom(200).code(), StatusCode::kLimitExceeded);
+  const std::vector<Value> row = {Value::Text(std::string(40, 'a'))};
+  writer.Row(row);
+  writer.Row(row);
+  EXPECT_TRUE(writer.Stopped().ok());
+  writer.Row(row);  // 3 × 43 bytes > 100
+  EXPECT_EQ(writer.Stopped().code(), StatusCode::kLimitExceeded);
+  EXPECT_NE(writer.Stopped().message().find("max_result_bytes=100"), std::string_view::npos);
+  writer.CloseOpenResult();
+  const std::string text = writer.TakeArray();
+  EXPECT_LT(text.size(), 160u);
+  EXPECT_NE(text.find("\"row_count\":2"), std::string::npos);
+}
+
+TEST(WorkerPoolTest, AllBusyOnlyWhileEveryThreadRunsALongTask) {
+  WorkerPool pool(2, 10);
+  EXPECT_FALSE(pool.AllBusyFor(std::chrono::milliseconds(0)));
+  std::atomic<int> started{0};
+  std::atomic<bool> release{false};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(pool.Submit([&] {
+      ++started;
+      while (!release)
+        std::this_thread::yield();
+    }));
+  }
+  while (started < 2)
+    std::this_thread::yield();
+  EXPECT_TRUE(pool.AllBusyFor(std::chrono::milliseconds(0)));
+  EXPECT_FALSE(pool.AllBusyFor(std::chrono::hours(1)));
+  release = true;
+  pool.Stop();
+  EXPECT_FALSE(pool.AllBusyFor(std::chrono::milliseconds(0)));
+}
+
+}  // namespace
+}  // namespace kalam::api
