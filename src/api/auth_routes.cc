@@ -89,7 +89,7 @@ HttpResponse Login(AuthRouteServices& services, const HttpRequest& request) {
     return ErrorResponse(request, 400, "INVALID_REQUEST", "\"user\" and \"password\" are required");
   }
   auth::AuthResult<auth::Principal> checked = services.authenticator.CheckPassword(
-      username, password, ClientAddress(request, services.settings));
+      username, password, OriginOf(request, services.settings));
   if (const auto* error = std::get_if<auth::AuthError>(&checked)) {
     if (error->code != auth::AuthErrorCode::kTooManyFailedLogins) {
       AuditLogin(services.executor, request, services.settings, "", username, "LOGIN_FAILED");
@@ -137,8 +137,7 @@ HttpResponse Me(AuthRouteServices& services, const HttpRequest& request) {
 }
 
 HttpResponse Setup(AuthRouteServices& services, const HttpRequest& request) {
-  if (!services.settings.allow_remote_setup &&
-      !auth::IsLoopbackAddress(ClientAddress(request, services.settings))) {
+  if (!services.settings.allow_remote_setup && !IsLoopbackOrigin(request)) {
     return ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
                          "setup is accepted from localhost only (see auth.allow_remote_setup)");
   }

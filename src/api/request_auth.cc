@@ -1,21 +1,55 @@
 #include "api/request_auth.h"
 
+#include <algorithm>
+
 #include "api/json_envelope.h"
 
 namespace kalam::api {
 
-std::string ClientAddress(const HttpRequest& request, const AuthSettings& settings) {
-  if (!settings.trust_proxy_headers) return request.peer_address;
-  std::string_view forwarded = request.Header("x-forwarded-for");
-  forwarded = forwarded.substr(0, forwarded.find(','));
-  while (!forwarded.empty() && forwarded.front() == ' ')
-    forwarded.remove_prefix(1);
-  while (!forwarded.empty() && forwarded.back() == ' ')
-    forwarded.remove_suffix(1);
-  if (forwarded.empty() || forwarded == "localhost" || auth::IsLoopbackAddress(forwarded)) {
-    return request.peer_address;
+namespace {
+
+bool IsTrustedProxy(const IpAddress& address, const AuthSettings& settings) {
+  return std::any_of(settings.trusted_proxies.begin(), settings.trusted_proxies.end(),
+                     [&](const IpNetwork& proxy) { return proxy.Contains(address); });
+}
+
+// Every X-Forwarded-For entry, in order: repeated headers are one list (RFC 7230 §3.2.2).
+std::vector<std::string_view> ForwardedChain(const HttpRequest& request) {
+  std::vector<std::string_view> chain;
+  for (const auto& [name, value] : request.headers) {
+    if (name != "x-forwarded-for") continue;
+    for (std::string_view entry : SplitCommaList(value))
+      chain.push_back(entry);
   }
-  return std::string(forwarded);
+  return chain;
+}
+
+}  // namespace
+
+std::string ClientAddress(const HttpRequest& request, const AuthSettings& settings) {
+  std::optional<IpAddress> hop = IpAddress::Parse(request.peer_address);
+  if (!hop.has_value() || !IsTrustedProxy(*hop, settings)) return request.peer_address;
+  const std::vector<std::string_view> chain = ForwardedChain(request);
+  for (auto entry = chain.rbegin(); entry != chain.rend(); ++entry) {
+    const std::optional<IpAddress> previous = IpAddress::Parse(*entry);
+    if (!previous.has_value()) break;  // garbage: the last verified hop is all we know
+    hop = previous;
+    if (!IsTrustedProxy(*hop, settings)) break;
+  }
+  return hop->ToString();
+}
+
+bool IsLoopbackOrigin(const HttpRequest& request) {
+  const std::optional<IpAddress> peer = IpAddress::Parse(request.peer_address);
+  if (!peer.has_value() || !peer->IsLoopback()) return false;
+  return std::none_of(request.headers.begin(), request.headers.end(), [](const auto& header) {
+    return header.first == "x-forwarded-for" || header.first == "forwarded" ||
+           header.first == "x-real-ip";
+  });
+}
+
+auth::ClientOrigin OriginOf(const HttpRequest& request, const AuthSettings& settings) {
+  return {.address = ClientAddress(request, settings), .loopback = IsLoopbackOrigin(request)};
 }
 
 HttpResponse AuthErrorResponse(const HttpRequest& request, const auth::AuthError& error) {
@@ -28,7 +62,7 @@ std::variant<auth::Principal, HttpResponse> AuthenticateRequest(const HttpReques
                                                                 const AuthSettings& settings,
                                                                 sql::SqlExecutor& audit_log) {
   auth::AuthResult<auth::Principal> result =
-      authenticator.Authenticate(request.Header("authorization"), ClientAddress(request, settings));
+      authenticator.Authenticate(request.Header("authorization"), OriginOf(request, settings));
   if (const auto* error = std::get_if<auth::AuthError>(&result)) {
     // Throttled attempts (429) are not recorded: the lockout bounds what a guesser can
     // write into the audit log per user and address.

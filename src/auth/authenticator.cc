@@ -40,10 +40,6 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
 
 }  // namespace
 
-bool IsLoopbackAddress(std::string_view address) {
-  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
-}
-
 Authenticator::Authenticator(catalog::Catalog& catalog, const JwtCodec& jwt, AuthOptions options,
                              const Clock& clock)
     : catalog_(catalog),
@@ -76,13 +72,13 @@ Status Authenticator::Load() {
 // ---- authentication ----
 
 AuthResult<Principal> Authenticator::Authenticate(std::string_view authorization,
-                                                  std::string_view client_ip) {
+                                                  const ClientOrigin& origin) {
   if (authorization.empty()) {
     return Fail(AuthErrorCode::kMissingAuthorization,
                 "Authorization header is required (Basic or Bearer)");
   }
   if (StartsWithIgnoringCase(authorization, "basic ")) {
-    return AuthenticateBasic(authorization.substr(6), client_ip);
+    return AuthenticateBasic(authorization.substr(6), origin);
   }
   if (StartsWithIgnoringCase(authorization, "bearer ")) {
     return AuthenticateBearer(authorization.substr(7));
@@ -92,7 +88,7 @@ AuthResult<Principal> Authenticator::Authenticate(std::string_view authorization
 }
 
 AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
-                                                       std::string_view client_ip) {
+                                                       const ClientOrigin& origin) {
   const std::optional<std::string> decoded = Base64Decode(encoded);
   const size_t colon = decoded.has_value() ? decoded->find(':') : std::string::npos;
   if (colon == std::string::npos) {
@@ -101,19 +97,19 @@ AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
   }
   const std::string_view username = std::string_view(*decoded).substr(0, colon);
   AuthResult<Principal> checked =
-      CheckPassword(username, std::string_view(*decoded).substr(colon + 1), client_ip);
+      CheckPassword(username, std::string_view(*decoded).substr(colon + 1), origin);
   if (auto* error = std::get_if<AuthError>(&checked)) error->attempted_user = username;
   return checked;
 }
 
 AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
                                                    std::string_view password,
-                                                   std::string_view client_ip) {
+                                                   const ClientOrigin& origin) {
   if (username.empty() || username.size() > kMaxUsernameLength ||
       password.size() > options_.password_policy.max_length) {
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
-  const std::string throttle_key = std::string(username) + "|" + std::string(client_ip);
+  const std::string throttle_key = std::string(username) + "|" + origin.address;
   if (std::optional<AuthError> locked = CheckThrottle(throttle_key)) return *std::move(locked);
   const std::optional<catalog::UserRecord> user = FindUser(username);
   if (!user.has_value() || user->deleted_at.has_value()) {
@@ -121,22 +117,22 @@ AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
     RecordFailure(throttle_key);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
-  return Verified(*user, password, client_ip, throttle_key);
+  return Verified(*user, password, origin, throttle_key);
 }
 
 AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
-                                              std::string_view password, std::string_view client_ip,
+                                              std::string_view password, const ClientOrigin& origin,
                                               const std::string& throttle_key) {
   const Principal principal{user.user_id, user.username, user.role};
   if (user.password_hash.empty()) {
     // Only a system user without a password (root before setup) gets in, and only from
-    // this machine (reference §7.4). Internal users never log in.
+    // this machine, unforwarded (reference §7.4). Internal users never log in.
     if (user.role != catalog::Role::kSystem || user.auth_type == "internal") {
       (void)VerifyPassword(dummy_hash_, password);  // as slow as a wrong password
       RecordFailure(throttle_key);
       return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
     }
-    if (!IsLoopbackAddress(client_ip)) {
+    if (!origin.loopback) {
       return Fail(AuthErrorCode::kRemoteAccessDenied,
                   "System users with empty passwords cannot authenticate remotely. Set a "
                   "password with: ALTER USER " +

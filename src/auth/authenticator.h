@@ -26,6 +26,12 @@ struct AuthOptions {
   int64_t lockout_seconds = 60;
 };
 
+// Where a request comes from.
+struct ClientOrigin {
+  std::string address;    // the client's address (failed-login throttling)
+  bool loopback = false;  // a real loopback peer, not forwarded: loopback-only privileges
+};
+
 // Who a request runs as.
 struct Principal {
   std::string user_id;
@@ -73,11 +79,11 @@ class Authenticator {
   // Loads users and revoked tokens. Call once before use.
   Status Load();
 
-  // Checks an Authorization header value ("Basic …" / "Bearer …") from `client_ip`.
-  AuthResult<Principal> Authenticate(std::string_view authorization, std::string_view client_ip);
+  // Checks an Authorization header value ("Basic …" / "Bearer …") from `origin`.
+  AuthResult<Principal> Authenticate(std::string_view authorization, const ClientOrigin& origin);
   // Checks a username and password (login endpoint, WebSocket basic auth).
   AuthResult<Principal> CheckPassword(std::string_view username, std::string_view password,
-                                      std::string_view client_ip);
+                                      const ClientOrigin& origin);
 
   IssuedTokens IssueTokens(const Principal& principal);
   // A new token pair for a valid, unrevoked refresh token of a user that still exists.
@@ -107,10 +113,10 @@ class Authenticator {
     int64_t last_failure = 0;
   };
 
-  AuthResult<Principal> AuthenticateBasic(std::string_view encoded, std::string_view client_ip);
+  AuthResult<Principal> AuthenticateBasic(std::string_view encoded, const ClientOrigin& origin);
   AuthResult<Principal> AuthenticateBearer(std::string_view token);
   AuthResult<Principal> Verified(const catalog::UserRecord& user, std::string_view password,
-                                 std::string_view client_ip, const std::string& throttle_key);
+                                 const ClientOrigin& origin, const std::string& throttle_key);
   std::optional<AuthError> CheckThrottle(const std::string& key) KALAM_EXCLUDES(mu_);
   void RecordFailure(const std::string& key) KALAM_EXCLUDES(mu_);
   std::string PasswordDigest(std::string_view username, std::string_view password) const;
@@ -137,8 +143,5 @@ class Authenticator {
   std::set<std::string> revoked_ KALAM_GUARDED_BY(mu_);
   Mutex users_write_mu_;  // serializes user changes (name uniqueness, setup)
 };
-
-// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.
-bool IsLoopbackAddress(std::string_view address);
 
 }  // namespace kalam::auth

@@ -11,8 +11,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr std::string_view kLocal = "127.0.0.1";
-constexpr std::string_view kRemote = "203.0.113.9";
+const ClientOrigin kLocal{.address = "127.0.0.1", .loopback = true};
+const ClientOrigin kRemote{.address = "203.0.113.9"};
 
 class AuthenticatorTest : public ::testing::Test {
  protected:
@@ -91,7 +91,8 @@ TEST_F(AuthenticatorTest, RepeatedFailuresLockOutTheUserAndAddressForAWhile) {
   // Locked: even the right password is refused, from that address only.
   EXPECT_EQ(ErrorOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)),
             AuthErrorCode::kTooManyFailedLogins);
-  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", "198.51.100.1")).username,
+  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", {.address = "198.51.100.1"}))
+                .username,
             "alice");
   clock_.Advance(std::chrono::seconds(61));
   EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)).username, "alice");

@@ -9,6 +9,7 @@
 #include "api/health_routes.h"
 #include "api/sql_routes.h"
 #include "auth/jwt_secret.h"
+#include "common/ip_address.h"
 #include "common/log.h"
 
 namespace kalam::server {
@@ -130,7 +131,9 @@ Status AppContext::OpenAuth() {
   KALAM_RETURN_IF_ERROR(authenticator_->Load());
   executor_->SetUserDirectory(authenticator_.get());
   rate_limiter_ = std::make_unique<api::RateLimiter>(config_.limits.queries_per_second_per_user);
-  const api::AuthSettings settings{.trust_proxy_headers = !config_.server.trusted_proxies.empty(),
+  KALAM_ASSIGN_OR_RETURN(std::vector<IpNetwork> trusted_proxies,
+                         ParseIpNetworks(config_.server.trusted_proxies));
+  const api::AuthSettings settings{.trusted_proxies = std::move(trusted_proxies),
                                    .allow_remote_setup = a.allow_remote_setup};
   const config::LimitsSection& l = config_.limits;
   sql_routes_ = std::make_unique<api::SqlRouteServices>(api::SqlRouteServices{
