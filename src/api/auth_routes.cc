@@ -88,10 +88,15 @@ HttpResponse Login(AuthRouteServices& services, const HttpRequest& request) {
   if (username.empty()) {
     return ErrorResponse(request, 400, "INVALID_REQUEST", "\"user\" and \"password\" are required");
   }
+  if (username.size() > catalog::kMaxNameLength) {  // refused before any lookup or audit
+    return ErrorResponse(
+        request, 400, "INVALID_REQUEST",
+        "\"user\" is longer than " + std::to_string(catalog::kMaxNameLength) + " characters");
+  }
   auth::AuthResult<auth::Principal> checked = services.authenticator.CheckPassword(
       username, password, OriginOf(request, services.settings));
   if (const auto* error = std::get_if<auth::AuthError>(&checked)) {
-    if (error->code != auth::AuthErrorCode::kTooManyFailedLogins) {
+    if (IsAuditedFailure(error->code)) {
       AuditLogin(services.executor, request, services.settings, "", username, "LOGIN_FAILED");
     }
     return AuthErrorResponse(request, *error);

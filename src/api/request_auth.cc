@@ -64,10 +64,7 @@ std::variant<auth::Principal, HttpResponse> AuthenticateRequest(const HttpReques
   auth::AuthResult<auth::Principal> result =
       authenticator.Authenticate(request.Header("authorization"), OriginOf(request, settings));
   if (const auto* error = std::get_if<auth::AuthError>(&result)) {
-    // Throttled attempts (429) are not recorded: the lockout bounds what a guesser can
-    // write into the audit log per user and address.
-    if (!error->attempted_user.empty() &&
-        error->code != auth::AuthErrorCode::kTooManyFailedLogins) {
+    if (!error->attempted_user.empty() && IsAuditedFailure(error->code)) {
       AuditLogin(audit_log, request, settings, "", error->attempted_user, "LOGIN_FAILED");
     }
     return AuthErrorResponse(request, *error);
@@ -75,11 +72,24 @@ std::variant<auth::Principal, HttpResponse> AuthenticateRequest(const HttpReques
   return std::get<auth::Principal>(std::move(result));
 }
 
+bool IsAuditedFailure(auth::AuthErrorCode code) {
+  return code != auth::AuthErrorCode::kTooManyFailedLogins &&
+         code != auth::AuthErrorCode::kMalformedAuthorization;
+}
+
+std::string TruncatedForLog(std::string_view text) {
+  if (text.size() <= kMaxLoggedNameBytes) return std::string(text);
+  size_t cut = kMaxLoggedNameBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;  // never split a UTF-8 sequence
+  return std::string(text.substr(0, cut)) + "…";
+}
+
 void AuditLogin(sql::SqlExecutor& audit_log, const HttpRequest& request,
-                const AuthSettings& settings, std::string user_id, std::string username,
+                const AuthSettings& settings, std::string user_id, std::string_view username,
                 const std::string& action) {
   const sql::ExecutionContext context = ContextFor(
-      request, {.user_id = std::move(user_id), .username = std::move(username)}, settings);
+      request, {.user_id = std::move(user_id), .username = TruncatedForLog(username)}, settings);
   audit_log.Audit(context, action, "USER " + context.username);
 }
 

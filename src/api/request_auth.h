@@ -44,10 +44,20 @@ std::variant<auth::Principal, HttpResponse> AuthenticateRequest(const HttpReques
                                                                 const AuthSettings& settings,
                                                                 sql::SqlExecutor& audit_log);
 
-// Records a login attempt (LOGIN, LOGIN_FAILED, SETUP) for `username` from the request's
-// client; `user_id` is "" when the attempt did not identify a user.
+// Whether a failed authentication is recorded as LOGIN_FAILED: throttled attempts (429)
+// and refused, malformed ones are not, so what a guesser can write into the audit log is
+// bounded by the lockouts.
+bool IsAuditedFailure(auth::AuthErrorCode code);
+
+// Attempted names are audited and logged at most this long (then "…" marks the cut).
+inline constexpr size_t kMaxLoggedNameBytes = 64;
+// `text` cut to kMaxLoggedNameBytes on a UTF-8 boundary, with "…" when it was cut.
+std::string TruncatedForLog(std::string_view text);
+
+// Records a login attempt (LOGIN, LOGIN_FAILED, SETUP) for `username` (truncated) from the
+// request's client; `user_id` is "" when the attempt did not identify a user.
 void AuditLogin(sql::SqlExecutor& audit_log, const HttpRequest& request,
-                const AuthSettings& settings, std::string user_id, std::string username,
+                const AuthSettings& settings, std::string user_id, std::string_view username,
                 const std::string& action);
 
 // An execution context for `principal` with the request's id, client address and time.

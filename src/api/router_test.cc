@@ -133,6 +133,14 @@ TEST(RequestAuthTest, LoopbackOriginNeedsALoopbackPeerAndNoForwardingHeaders) {
   EXPECT_FALSE(origin.loopback);
 }
 
+TEST(RequestAuthTest, AuditedNamesAreTruncatedOnACharacterBoundary) {
+  EXPECT_EQ(TruncatedForLog("alice"), "alice");
+  EXPECT_EQ(TruncatedForLog(std::string(64, 'a')), std::string(64, 'a'));
+  EXPECT_EQ(TruncatedForLog(std::string(9 << 20, 'a')), std::string(64, 'a') + "…");
+  const std::string wide = std::string(63, 'a') + "é" + "tail";  // é straddles byte 64
+  EXPECT_EQ(TruncatedForLog(wide), std::string(63, 'a') + "…");
+}
+
 TEST(RateLimiterTest, CountsPerUserPerSecond) {
   RateLimiter limiter(2);
   EXPECT_TRUE(limiter.Allow("alice", 1000));

@@ -15,7 +15,6 @@ namespace kalam::auth {
 namespace {
 
 constexpr std::string_view kInvalidCredentials = "Invalid username or password";
-constexpr size_t kMaxUsernameLength = 128;
 constexpr size_t kFailureTableLimit = 100'000;  // bounded memory under a credential-stuffing run
 
 AuthError Fail(AuthErrorCode code, std::string message) {
@@ -28,6 +27,11 @@ std::string RandomHex(size_t bytes) {
     out += fmt::format("{:016x}", RandomU64());
   out.resize(bytes * 2);
   return out;
+}
+
+// Failure counters are keyed "u<name>|<address>" (one name) and "a<address>" (all names).
+std::string AddressThrottleKey(const ClientOrigin& origin) {
+  return "a" + origin.address;
 }
 
 bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
@@ -98,23 +102,36 @@ AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
   const std::string_view username = std::string_view(*decoded).substr(0, colon);
   AuthResult<Principal> checked =
       CheckPassword(username, std::string_view(*decoded).substr(colon + 1), origin);
-  if (auto* error = std::get_if<AuthError>(&checked)) error->attempted_user = username;
+  // Names of failed checks are audited; a refused (overlong) name is not.
+  if (auto* error = std::get_if<AuthError>(&checked);
+      error != nullptr && error->code != AuthErrorCode::kMalformedAuthorization) {
+    error->attempted_user = username;
+  }
   return checked;
 }
 
 AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
                                                    std::string_view password,
                                                    const ClientOrigin& origin) {
-  if (username.empty() || username.size() > kMaxUsernameLength ||
-      password.size() > options_.password_policy.max_length) {
+  // A name no user can have is refused before it is looked up, counted or audited: the
+  // failure table and the audit log never hold more than a name's worth per attempt.
+  if (username.size() > catalog::kMaxNameLength) {
+    return Fail(
+        AuthErrorCode::kMalformedAuthorization,
+        "user name is longer than " + std::to_string(catalog::kMaxNameLength) + " characters");
+  }
+  const std::string throttle_key = "u" + std::string(username) + "|" + origin.address;
+  if (std::optional<AuthError> locked = CheckThrottles(throttle_key, origin)) {
+    return *std::move(locked);
+  }
+  if (username.empty() || password.size() > options_.password_policy.max_length) {
+    RecordFailure(throttle_key, origin);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
-  const std::string throttle_key = std::string(username) + "|" + origin.address;
-  if (std::optional<AuthError> locked = CheckThrottle(throttle_key)) return *std::move(locked);
   const std::optional<catalog::UserRecord> user = FindUser(username);
   if (!user.has_value() || user->deleted_at.has_value()) {
     (void)VerifyPassword(dummy_hash_, password);  // same work as for a real user
-    RecordFailure(throttle_key);
+    RecordFailure(throttle_key, origin);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
   return Verified(*user, password, origin, throttle_key);
@@ -129,7 +146,7 @@ AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
     // this machine, unforwarded (reference §7.4). Internal users never log in.
     if (user.role != catalog::Role::kSystem || user.auth_type == "internal") {
       (void)VerifyPassword(dummy_hash_, password);  // as slow as a wrong password
-      RecordFailure(throttle_key);
+      RecordFailure(throttle_key, origin);
       return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
     }
     if (!origin.loopback) {
@@ -139,7 +156,7 @@ AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
                       user.username + " SET PASSWORD '...'");
     }
     if (!password.empty()) {
-      RecordFailure(throttle_key);
+      RecordFailure(throttle_key, origin);
       return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
     }
     return principal;
@@ -154,7 +171,7 @@ AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
     }
   }
   if (!VerifyPassword(user.password_hash, password)) {
-    RecordFailure(throttle_key);
+    RecordFailure(throttle_key, origin);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
   MutexLock lock(mu_);
@@ -180,10 +197,20 @@ AuthResult<Principal> Authenticator::AuthenticateBearer(std::string_view token) 
   return Principal{user->user_id, user->username, user->role};
 }
 
-std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key) {
+// The per-name lockout (this name from this address) and the per-address one (any name
+// from this address, so guessing many names does not dodge the first).
+std::optional<AuthError> Authenticator::CheckThrottles(const std::string& key,
+                                                       const ClientOrigin& origin) {
+  if (std::optional<AuthError> locked = CheckThrottle(key, options_.max_failed_logins)) {
+    return locked;
+  }
+  return CheckThrottle(AddressThrottleKey(origin), options_.max_failed_logins_per_address);
+}
+
+std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key, uint32_t limit) {
   MutexLock lock(mu_);
   const auto found = failures_.find(key);
-  if (found == failures_.end() || found->second.count < options_.max_failed_logins) {
+  if (found == failures_.end() || found->second.count < limit) {
     return std::nullopt;
   }
   const int64_t wait = found->second.last_failure + options_.lockout_seconds - NowSeconds();
@@ -195,7 +222,7 @@ std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key) {
               "too many failed logins; retry in " + std::to_string(wait) + " s");
 }
 
-void Authenticator::RecordFailure(const std::string& key) {
+void Authenticator::RecordFailure(const std::string& key, const ClientOrigin& origin) {
   MutexLock lock(mu_);
   const int64_t now = NowSeconds();
   if (failures_.size() >= kFailureTableLimit) {
@@ -203,10 +230,12 @@ void Authenticator::RecordFailure(const std::string& key) {
       return entry.second.last_failure + options_.lockout_seconds < now;
     });
   }
-  Failures& failures = failures_[key];
-  if (failures.last_failure + options_.lockout_seconds < now) failures.count = 0;
-  ++failures.count;
-  failures.last_failure = now;
+  for (const std::string& counted : {key, AddressThrottleKey(origin)}) {
+    Failures& failures = failures_[counted];
+    if (failures.last_failure + options_.lockout_seconds < now) failures.count = 0;
+    ++failures.count;
+    failures.last_failure = now;
+  }
 }
 
 std::string Authenticator::PasswordDigest(std::string_view username,

@@ -24,6 +24,7 @@ struct AuthOptions {
   int64_t refresh_token_ttl_seconds = 7 * 24 * 3600;
   uint32_t max_failed_logins = 5;  // per user and client IP, then a lockout
   int64_t lockout_seconds = 60;
+  uint32_t max_failed_logins_per_address = 50;  // per client IP over all names, then a lockout
 };
 
 // Where a request comes from.
@@ -81,7 +82,8 @@ class Authenticator {
 
   // Checks an Authorization header value ("Basic …" / "Bearer …") from `origin`.
   AuthResult<Principal> Authenticate(std::string_view authorization, const ClientOrigin& origin);
-  // Checks a username and password (login endpoint, WebSocket basic auth).
+  // Checks a username and password (login endpoint, WebSocket basic auth). A name longer
+  // than catalog::kMaxNameLength is kMalformedAuthorization, before any lookup or count.
   AuthResult<Principal> CheckPassword(std::string_view username, std::string_view password,
                                       const ClientOrigin& origin);
 
@@ -117,8 +119,10 @@ class Authenticator {
   AuthResult<Principal> AuthenticateBearer(std::string_view token);
   AuthResult<Principal> Verified(const catalog::UserRecord& user, std::string_view password,
                                  const ClientOrigin& origin, const std::string& throttle_key);
-  std::optional<AuthError> CheckThrottle(const std::string& key) KALAM_EXCLUDES(mu_);
-  void RecordFailure(const std::string& key) KALAM_EXCLUDES(mu_);
+  std::optional<AuthError> CheckThrottle(const std::string& key, uint32_t limit)
+      KALAM_EXCLUDES(mu_);
+  std::optional<AuthError> CheckThrottles(const std::string& key, const ClientOrigin& origin);
+  void RecordFailure(const std::string& key, const ClientOrigin& origin) KALAM_EXCLUDES(mu_);
   std::string PasswordDigest(std::string_view username, std::string_view password) const;
   Status Store(const catalog::UserRecord& user) KALAM_EXCLUDES(mu_);
   Result<std::string> HashForNewUser(const NewUser& request) const;

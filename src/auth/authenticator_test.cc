@@ -98,6 +98,36 @@ TEST_F(AuthenticatorTest, RepeatedFailuresLockOutTheUserAndAddressForAWhile) {
   EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)).username, "alice");
 }
 
+TEST_F(AuthenticatorTest, FailuresOverManyNamesLockOutTheAddress) {
+  ASSERT_OK(auth_->CreateUser({.username = "alice", .password = "alice-pass-1"}));
+  for (int i = 0; i < 50; ++i) {  // the default max_failed_logins_per_address
+    EXPECT_EQ(ErrorOf(auth_->CheckPassword("guess" + std::to_string(i), "bad", kRemote)),
+              AuthErrorCode::kInvalidCredentials);
+  }
+  EXPECT_EQ(ErrorOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)),
+            AuthErrorCode::kTooManyFailedLogins);
+  EXPECT_EQ(ErrorOf(auth_->CheckPassword("", "", kRemote)), AuthErrorCode::kTooManyFailedLogins);
+  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", {.address = "198.51.100.1"}))
+                .username,
+            "alice");
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)).username, "alice");
+}
+
+TEST_F(AuthenticatorTest, OverlongNamesAreRefusedUncountedAndUnaudited) {
+  const std::string name(65, 'n');
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(ErrorOf(auth_->CheckPassword(name, "x", kRemote)),
+              AuthErrorCode::kMalformedAuthorization);
+  }
+  const auto basic = auth_->Authenticate(Basic(name, "x"), kRemote);
+  ASSERT_EQ(ErrorOf(basic), AuthErrorCode::kMalformedAuthorization);
+  EXPECT_EQ(std::get<AuthError>(basic).attempted_user, "");  // nothing for the audit log
+  // Not counted: the real user's lockout was not advanced by them.
+  EXPECT_EQ(ErrorOf(auth_->CheckPassword(std::string(64, 'n'), "x", kRemote)),
+            AuthErrorCode::kInvalidCredentials);
+}
+
 TEST_F(AuthenticatorTest, UsersPersistAndChangesApplyAtOnce) {
   ASSERT_OK_AND_ASSIGN(const catalog::UserRecord alice,
                        auth_->CreateUser({.username = "Alice",

@@ -126,7 +126,8 @@ Status AppContext::OpenAuth() {
       .access_token_ttl_seconds = a.access_token_ttl_seconds,
       .refresh_token_ttl_seconds = a.refresh_token_ttl_seconds,
       .max_failed_logins = static_cast<uint32_t>(a.max_failed_logins),
-      .lockout_seconds = a.lockout_seconds};
+      .lockout_seconds = a.lockout_seconds,
+      .max_failed_logins_per_address = static_cast<uint32_t>(a.max_failed_logins_per_address)};
   authenticator_ = std::make_unique<auth::Authenticator>(*catalog_, *jwt_, options, clock_);
   KALAM_RETURN_IF_ERROR(authenticator_->Load());
   executor_->SetUserDirectory(authenticator_.get());
