@@ -99,6 +99,7 @@ sql::ExecutionContext ContextFor(const HttpRequest& request, const auth::Princip
   context.user_id = UserId(principal.user_id);
   context.username = principal.username;
   context.role = principal.role;
+  context.proved_password = principal.proved_password;
   context.client_ip = ClientAddress(request, settings);
   context.request_id = std::string(request.Header("x-request-id"));
   context.started_at_millis = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -140,7 +140,10 @@ AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
 AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
                                               std::string_view password, const ClientOrigin& origin,
                                               const std::string& throttle_key) {
-  const Principal principal{user.user_id, user.username, user.role};
+  const Principal principal{.user_id = user.user_id,
+                            .username = user.username,
+                            .role = user.role,
+                            .proved_password = true};
   if (user.password_hash.empty()) {
     // Only a system user without a password (root before setup) gets in, and only from
     // this machine, unforwarded (reference §7.4). Internal users never log in.
@@ -187,14 +190,39 @@ AuthResult<Principal> Authenticator::AuthenticateBearer(std::string_view token) 
   if (claims.type != TokenType::kAccess) {
     return Fail(AuthErrorCode::kInvalidToken, "a refresh token cannot authorize requests");
   }
-  // Our tokens name the user by id; a trusted external issuer's by username.
-  const std::optional<catalog::UserRecord> user =
-      claims.issuer == jwt_.issuer() ? FindUserById(claims.subject) : FindUser(claims.username);
+  if (claims.issuer != jwt_.issuer()) {  // a trusted external issuer names users by username
+    const std::optional<catalog::UserRecord> user = FindUser(claims.username);
+    if (!user.has_value() || user->deleted_at.has_value()) {
+      return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
+    }
+    return Principal{user->user_id, user->username, user->role};
+  }
+  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
+  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  const catalog::UserRecord& current = std::get<catalog::UserRecord>(user);
+  // The stored role applies: lowering a user's role takes effect on live tokens too.
+  return Principal{.user_id = current.user_id,
+                   .username = current.username,
+                   .role = current.role,
+                   .session_id = claims.token_id};
+}
+
+AuthResult<catalog::UserRecord> Authenticator::CurrentUserOf(const TokenClaims& claims) const {
+  {
+    MutexLock lock(mu_);
+    if (!claims.token_id.empty() && revoked_.contains(claims.token_id)) {
+      return Fail(AuthErrorCode::kInvalidToken, "the token was revoked (logged out)");
+    }
+  }
+  const std::optional<catalog::UserRecord> user = FindUserById(claims.subject);
   if (!user.has_value() || user->deleted_at.has_value()) {
     return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
   }
-  // The stored role applies: lowering a user's role takes effect on live tokens too.
-  return Principal{user->user_id, user->username, user->role};
+  if (claims.generation != user->token_generation) {
+    return Fail(AuthErrorCode::kInvalidToken,
+                "the token was issued before the user's password or role changed; log in again");
+  }
+  return *user;
 }
 
 // The per-name lockout (this name from this address) and the per-address one (any name
@@ -252,17 +280,20 @@ std::string Authenticator::PasswordDigest(std::string_view username,
 
 IssuedTokens Authenticator::IssueTokens(const Principal& principal) {
   const int64_t now = NowSeconds();
-  TokenClaims claims{.subject = principal.user_id,
-                     .issuer = jwt_.issuer(),
-                     .username = principal.username,
-                     .role = std::string(catalog::RoleName(principal.role)),
-                     .type = TokenType::kAccess,
-                     .issued_at = now,
-                     .expires_at = now + options_.access_token_ttl_seconds};
+  const std::optional<catalog::UserRecord> user = FindUserById(principal.user_id);
+  TokenClaims claims{
+      .subject = principal.user_id,
+      .issuer = jwt_.issuer(),
+      .username = principal.username,
+      .role = std::string(catalog::RoleName(principal.role)),
+      .type = TokenType::kAccess,
+      .issued_at = now,
+      .expires_at = now + options_.access_token_ttl_seconds,
+      .token_id = principal.session_id.empty() ? RandomHex(16) : principal.session_id,
+      .generation = user.has_value() ? user->token_generation : 0};
   IssuedTokens tokens{.access_token = jwt_.Sign(claims), .expires_at = claims.expires_at};
   claims.type = TokenType::kRefresh;
   claims.expires_at = now + options_.refresh_token_ttl_seconds;
-  claims.token_id = RandomHex(16);
   tokens.refresh_token = jwt_.Sign(claims);
   tokens.refresh_expires_at = claims.expires_at;
   return tokens;
@@ -276,25 +307,29 @@ AuthResult<Principal> Authenticator::CheckRefreshToken(std::string_view refresh_
       claims.issuer != jwt_.issuer()) {
     return Fail(AuthErrorCode::kInvalidToken, "not a refresh token issued by this server");
   }
-  {
-    MutexLock lock(mu_);
-    if (revoked_.contains(claims.token_id)) {
-      return Fail(AuthErrorCode::kInvalidToken, "the refresh token was revoked (logged out)");
-    }
-  }
-  const std::optional<catalog::UserRecord> user = FindUserById(claims.subject);
-  if (!user.has_value() || user->deleted_at.has_value()) {
-    return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
-  }
-  return Principal{user->user_id, user->username, user->role};
+  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
+  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  const catalog::UserRecord& current = std::get<catalog::UserRecord>(user);
+  return Principal{.user_id = current.user_id,
+                   .username = current.username,
+                   .role = current.role,
+                   .session_id = claims.token_id};
 }
 
-AuthResult<std::monostate> Authenticator::Revoke(std::string_view refresh_token) {
-  AuthResult<Principal> checked = CheckRefreshToken(refresh_token);
-  if (auto* error = std::get_if<AuthError>(&checked)) return *std::move(error);
-  const TokenClaims claims = std::get<TokenClaims>(jwt_.Verify(refresh_token, NowSeconds()));
-  const Status stored = catalog_.RevokeToken(
-      {.token_id = claims.token_id, .user_id = claims.subject, .expires_at = claims.expires_at});
+AuthResult<std::monostate> Authenticator::Revoke(std::string_view token) {
+  AuthResult<TokenClaims> verified = jwt_.Verify(token, NowSeconds());
+  if (auto* error = std::get_if<AuthError>(&verified)) return *std::move(error);
+  const TokenClaims& claims = std::get<TokenClaims>(verified);
+  if (claims.token_id.empty() || claims.issuer != jwt_.issuer()) {
+    return Fail(AuthErrorCode::kInvalidToken, "not a session token issued by this server");
+  }
+  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
+  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  // Kept until the session's refresh token would have expired; access tokens expire sooner.
+  const Status stored =
+      catalog_.RevokeToken({.token_id = claims.token_id,
+                            .user_id = claims.subject,
+                            .expires_at = claims.issued_at + options_.refresh_token_ttl_seconds});
   if (!stored.ok())
     return Fail(AuthErrorCode::kInvalidToken, "cannot revoke: " + stored.ToString());
   MutexLock lock(mu_);
@@ -382,6 +417,8 @@ Result<catalog::UserRecord> Authenticator::AlterUser(std::string_view username,
   }
   if (changes.role.has_value()) user->role = *changes.role;
   if (changes.email.has_value()) user->email = *changes.email;
+  // A new password or role voids every token issued before it.
+  if (changes.password.has_value() || changes.role.has_value()) ++user->token_generation;
   user->updated_at = clock_.NowMillis();
   KALAM_RETURN_IF_ERROR(Store(*user));
   return *user;
@@ -417,6 +454,7 @@ Result<catalog::UserRecord> Authenticator::Setup(const NewUser& dba,
   KALAM_ASSIGN_OR_RETURN(catalog::UserRecord created, CreateUserLocked(dba, std::move(dba_hash)));
   root->password_hash = std::move(root_hash);
   root->auth_type = "password";
+  ++root->token_generation;
   root->updated_at = clock_.NowMillis();
   KALAM_RETURN_IF_ERROR(Store(*root));
   return created;

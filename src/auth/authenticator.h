@@ -38,6 +38,10 @@ struct Principal {
   std::string user_id;
   std::string username;
   catalog::Role role = catalog::Role::kUser;
+  // True when the request carried the user's password (Basic): proof enough to change it.
+  bool proved_password = false;
+  // The login session of the token that authenticated the request ("" for Basic).
+  std::string session_id;
 };
 
 struct IssuedTokens {
@@ -87,11 +91,15 @@ class Authenticator {
   AuthResult<Principal> CheckPassword(std::string_view username, std::string_view password,
                                       const ClientOrigin& origin);
 
+  // An access and a refresh token of one login session: principal.session_id (a refresh),
+  // or a new one. Both carry the user's token generation.
   IssuedTokens IssueTokens(const Principal& principal);
-  // A new token pair for a valid, unrevoked refresh token of a user that still exists.
+  // The principal of a valid, unrevoked refresh token of a user that still exists and has
+  // not changed password or role since it was issued.
   AuthResult<Principal> CheckRefreshToken(std::string_view refresh_token);
-  // Revokes a refresh token (logout), durably. Invalid tokens are an error.
-  AuthResult<std::monostate> Revoke(std::string_view refresh_token);
+  // Logout: revokes, durably, the session of `token` (access or refresh), so both tokens
+  // of that login stop working. Invalid tokens are an error.
+  AuthResult<std::monostate> Revoke(std::string_view token);
 
   // ---- the user directory (SQL user statements, setup) ----
   Result<catalog::UserRecord> CreateUser(const NewUser& user);
@@ -117,6 +125,9 @@ class Authenticator {
 
   AuthResult<Principal> AuthenticateBasic(std::string_view encoded, const ClientOrigin& origin);
   AuthResult<Principal> AuthenticateBearer(std::string_view token);
+  // The user of one of our tokens, unless it is revoked, outdated or its user is gone.
+  AuthResult<catalog::UserRecord> CurrentUserOf(const TokenClaims& claims) const
+      KALAM_EXCLUDES(mu_);
   AuthResult<Principal> Verified(const catalog::UserRecord& user, std::string_view password,
                                  const ClientOrigin& origin, const std::string& throttle_key);
   std::optional<AuthError> CheckThrottle(const std::string& key, uint32_t limit)

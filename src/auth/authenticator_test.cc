@@ -177,6 +177,36 @@ TEST_F(AuthenticatorTest, TokensWorkUntilTheUserIsDroppedAndRefreshTokensUntilLo
   EXPECT_THAT(auth_->DropUser("root").message(), HasSubstr("cannot be dropped"));
 }
 
+TEST_F(AuthenticatorTest, LogoutAndPasswordChangesEndTokensDurably) {
+  ASSERT_OK(auth_->CreateUser({.username = "alice", .password = "alice-pass-1"}));
+  const Principal alice = PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kLocal));
+  EXPECT_TRUE(alice.proved_password);
+  const IssuedTokens session = auth_->IssueTokens(alice);
+  const IssuedTokens other = auth_->IssueTokens(alice);
+  const Principal bearer =
+      PrincipalOf(auth_->Authenticate("Bearer " + session.access_token, kLocal));
+  EXPECT_FALSE(bearer.proved_password);
+  EXPECT_FALSE(bearer.session_id.empty());
+  ASSERT_TRUE(std::holds_alternative<std::monostate>(auth_->Revoke(session.access_token)));
+  Reload();  // both the revocation and the generation are durable
+  EXPECT_EQ(ErrorOf(auth_->Authenticate("Bearer " + session.access_token, kLocal)),
+            AuthErrorCode::kInvalidToken);
+  EXPECT_EQ(ErrorOf(auth_->CheckRefreshToken(session.refresh_token)), AuthErrorCode::kInvalidToken);
+  EXPECT_EQ(PrincipalOf(auth_->Authenticate("Bearer " + other.access_token, kLocal)).username,
+            "alice");
+  ASSERT_OK(auth_->AlterUser("alice", {.email = "a@x.io"}));  // not a credential change
+  EXPECT_EQ(PrincipalOf(auth_->CheckRefreshToken(other.refresh_token)).username, "alice");
+  ASSERT_OK(auth_->AlterUser("alice", {.role = catalog::Role::kService}));
+  Reload();
+  EXPECT_EQ(ErrorOf(auth_->Authenticate("Bearer " + other.access_token, kLocal)),
+            AuthErrorCode::kInvalidToken);
+  EXPECT_EQ(ErrorOf(auth_->CheckRefreshToken(other.refresh_token)), AuthErrorCode::kInvalidToken);
+  const IssuedTokens after =
+      auth_->IssueTokens(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kLocal)));
+  EXPECT_EQ(PrincipalOf(auth_->Authenticate("Bearer " + after.access_token, kLocal)).role,
+            catalog::Role::kService);
+}
+
 TEST_F(AuthenticatorTest, SetupSetsRootPasswordOnce) {
   ASSERT_OK_AND_ASSIGN(
       const catalog::UserRecord admin,

@@ -31,6 +31,9 @@ struct ExecutionContext {
   std::string client_ip;
   int64_t started_at_millis = 0;  // when the request arrived (Unix ms), one value per batch
   std::vector<Value> parameters;  // $1, $2, … of a single-statement request
+  // The request carried the caller's password (Basic), not just a token: required to
+  // change one's own password, so a stolen token cannot lock its owner out.
+  bool proved_password = false;
 };
 
 }  // namespace kalam::sql
