@@ -15,7 +15,8 @@ Status AuthorizeAlter(const AlterUser& alter, const catalog::UserRecord& target,
   if (self && alter.password.has_value() && !context.proved_password) {
     return Status::PermissionDenied(
         "changing your own password needs your current one: send ALTER USER " + target.username +
-        " SET PASSWORD with Basic credentials (user name and current password), not a token");
+        " SET PASSWORD with Basic credentials (user name and current password), or POST "
+        "/v1/api/auth/password {\"current_password\", \"new_password\"}; a token is not enough");
   }
   const bool only_password = !alter.role.has_value() && !alter.email.has_value();
   if (self && only_password) return Status();

@@ -135,6 +135,7 @@ TEST_F(TokenRevocationTest, ChangingOnesOwnPasswordNeedsTheCurrentOne) {
   EXPECT_EQ(refused.http_status, 403);
   EXPECT_EQ(refused.ErrorCode(), "PERMISSION_DENIED");
   EXPECT_THAT(refused.ErrorMessage(), HasSubstr("Basic credentials"));
+  EXPECT_THAT(refused.ErrorMessage(), HasSubstr("/v1/api/auth/password"));
   // Nothing changed: the owner still gets in, the token still works.
   EXPECT_TRUE(Sql(Basic("dave", "dave-secret-1"), "SELECT 1").ok());
   EXPECT_TRUE(Sql("Bearer " + stolen.access, "SELECT 1").ok());
@@ -143,6 +144,22 @@ TEST_F(TokenRevocationTest, ChangingOnesOwnPasswordNeedsTheCurrentOne) {
       Sql(Basic("dave", "dave-secret-1"), "ALTER USER dave SET PASSWORD 'dave-secret-2'").ok());
   EXPECT_EQ(Sql(Basic("dave", "dave-secret-1"), "SELECT 1").http_status, 401);
   EXPECT_EQ(Sql("Bearer " + stolen.access, "SELECT 1").http_status, 401);
+  // With a token, the password endpoint takes the current password as its proof.
+  client::HttpClient token_client = server_->AnonymousClient();
+  const Tokens current = Login("dave", "dave-secret-2");
+  token_client.SetDefaultHeaders({{"Authorization", "Bearer " + current.access}});
+  const auto change = [&](const std::string& old_password, const std::string& new_password) {
+    Result<client::HttpResult> reply =
+        token_client.Post("/v1/api/auth/password",
+                          boost::json::serialize(boost::json::object{
+                              {"current_password", old_password}, {"new_password", new_password}}));
+    EXPECT_TRUE(reply.ok());
+    return reply.ok() ? reply->status : 0;
+  };
+  EXPECT_EQ(change("not-the-password", "owned-12345"), 401);
+  EXPECT_EQ(change("dave-secret-2", "dave-secret-4"), 200);
+  EXPECT_EQ(Sql("Bearer " + current.access, "SELECT 1").http_status, 401);
+  EXPECT_TRUE(Sql(Basic("dave", "dave-secret-4"), "SELECT 1").ok());
   // An admin changing another user's password with a token needs no more than before.
   const Tokens admin = Login("root", "");  // root without a password, from this machine
   EXPECT_TRUE(Sql("Bearer " + admin.access, "ALTER USER dave SET PASSWORD 'dave-secret-3'").ok());
