@@ -13,6 +13,8 @@
 namespace kalam::auth {
 namespace {
 
+const ClientOrigin kLocal{.address = "127.0.0.1", .loopback = true};
+
 void BM_HashPasswordDefaultCost(benchmark::State& state) {
   for (auto _ : state)
     benchmark::DoNotOptimize(HashPassword("correct horse battery"));
@@ -52,7 +54,7 @@ class AuthenticatorFixture : public benchmark::Fixture {
     const catalog::UserRecord alice = *auth_->CreateUser(
         {.username = "alice", .password = "alice-secret-1", .role = catalog::Role::kUser});
     basic_ = "Basic " + Base64Encode("alice:alice-secret-1");
-    (void)auth_->Authenticate(basic_, "127.0.0.1");  // verified once, then remembered
+    (void)auth_->Authenticate(basic_, kLocal);  // verified once, then remembered
     bearer_ =
         "Bearer " + auth_->IssueTokens({alice.user_id, alice.username, alice.role}).access_token;
   }
@@ -76,13 +78,13 @@ class AuthenticatorFixture : public benchmark::Fixture {
 
 BENCHMARK_DEFINE_F(AuthenticatorFixture, RememberedBasicRequest)(benchmark::State& state) {
   for (auto _ : state)
-    benchmark::DoNotOptimize(auth_->Authenticate(basic_, "127.0.0.1"));
+    benchmark::DoNotOptimize(auth_->Authenticate(basic_, kLocal));
 }
 BENCHMARK_REGISTER_F(AuthenticatorFixture, RememberedBasicRequest)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_DEFINE_F(AuthenticatorFixture, BearerRequest)(benchmark::State& state) {
   for (auto _ : state)
-    benchmark::DoNotOptimize(auth_->Authenticate(bearer_, "127.0.0.1"));
+    benchmark::DoNotOptimize(auth_->Authenticate(bearer_, kLocal));
 }
 BENCHMARK_REGISTER_F(AuthenticatorFixture, BearerRequest)->Unit(benchmark::kMicrosecond);
 

@@ -88,10 +88,15 @@ HttpResponse Login(AuthRouteServices& services, const HttpRequest& request) {
   if (username.empty()) {
     return ErrorResponse(request, 400, "INVALID_REQUEST", "\"user\" and \"password\" are required");
   }
+  if (username.size() > catalog::kMaxNameLength) {  // refused before any lookup or audit
+    return ErrorResponse(
+        request, 400, "INVALID_REQUEST",
+        "\"user\" is longer than " + std::to_string(catalog::kMaxNameLength) + " characters");
+  }
   auth::AuthResult<auth::Principal> checked = services.authenticator.CheckPassword(
-      username, password, ClientAddress(request, services.settings));
+      username, password, OriginOf(request, services.settings));
   if (const auto* error = std::get_if<auth::AuthError>(&checked)) {
-    if (error->code != auth::AuthErrorCode::kTooManyFailedLogins) {
+    if (IsAuditedFailure(error->code)) {
       AuditLogin(services.executor, request, services.settings, "", username, "LOGIN_FAILED");
     }
     return AuthErrorResponse(request, *error);
@@ -136,9 +141,43 @@ HttpResponse Me(AuthRouteServices& services, const HttpRequest& request) {
   return Json(UserJson(*user));
 }
 
+// {"current_password","new_password"}: the caller (token or Basic) proves the current password,
+// so a stolen token alone cannot lock its owner out. Every earlier token of the user ends.
+HttpResponse ChangePassword(AuthRouteServices& services, const HttpRequest& request) {
+  auto authenticated =
+      AuthenticateRequest(request, services.authenticator, services.settings, services.executor);
+  if (auto* error = std::get_if<HttpResponse>(&authenticated)) return std::move(*error);
+  const auth::Principal& caller = std::get<auth::Principal>(authenticated);
+  auto parsed = ObjectBody(request);
+  if (auto* error = std::get_if<HttpResponse>(&parsed)) return std::move(*error);
+  const boost::json::object& body = std::get<boost::json::object>(parsed);
+  const boost::json::value* current = body.if_contains("current_password");
+  const std::string new_password = StringField(body, "new_password");
+  if (current == nullptr || !current->is_string() || new_password.empty()) {
+    return ErrorResponse(request, 400, "INVALID_REQUEST",
+                         "\"current_password\" and \"new_password\" are required");
+  }
+  auth::AuthResult<auth::Principal> checked = services.authenticator.CheckPassword(
+      caller.username, current->as_string(), OriginOf(request, services.settings));
+  if (const auto* error = std::get_if<auth::AuthError>(&checked)) {
+    if (IsAuditedFailure(error->code)) {
+      AuditLogin(services.executor, request, services.settings, caller.user_id, caller.username,
+                 "LOGIN_FAILED");
+    }
+    return AuthErrorResponse(request, *error);
+  }
+  Result<catalog::UserRecord> changed =
+      services.authenticator.AlterUser(caller.username, {.password = new_password});
+  if (!changed.ok()) return ErrorResponse(request, changed.status());
+  AuditLogin(services.executor, request, services.settings, caller.user_id, caller.username,
+             "PASSWORD_CHANGE");
+  boost::json::object reply;
+  reply["message"] = "Password changed; tokens issued before now no longer work";
+  return Json(reply);
+}
+
 HttpResponse Setup(AuthRouteServices& services, const HttpRequest& request) {
-  if (!services.settings.allow_remote_setup &&
-      !auth::IsLoopbackAddress(ClientAddress(request, services.settings))) {
+  if (!services.settings.allow_remote_setup && !IsLoopbackOrigin(request)) {
     return ErrorResponse(request, 403, "REMOTE_ACCESS_DENIED",
                          "setup is accepted from localhost only (see auth.allow_remote_setup)");
   }
@@ -182,6 +221,7 @@ void AddAuthRoutes(Router& router, AuthRouteServices& services) {
   router.Add("POST", "/v1/api/auth/logout", on_worker(&Logout));
   router.Add("GET", "/v1/api/auth/me", on_worker(&Me));
   router.Add("POST", "/v1/api/auth/setup", on_worker(&Setup));
+  router.Add("POST", "/v1/api/auth/password", on_worker(&ChangePassword));
   router.Add("GET", "/v1/api/auth/status", [&services](HttpRequest&&, const Responder& respond) {
     const bool needs_setup = services.authenticator.NeedsSetup();
     boost::json::object body;

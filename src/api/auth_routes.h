@@ -15,7 +15,8 @@ struct AuthRouteServices {
   AuthSettings settings;
 };
 
-// /v1/api/auth/login, /refresh, /logout, /me, /setup (first run) and /status (no auth).
+// /v1/api/auth/login, /refresh, /logout, /me, /password (own password, proving the current
+// one), /setup (first run) and /status (no auth).
 // Anything that checks a password runs on `workers`. Logins are audited, success and
 // failure, without the password.
 void AddAuthRoutes(Router& router, AuthRouteServices& services);

@@ -56,27 +56,89 @@ TEST(RouterTest, WrongMethodIs405WithAllowHeader) {
   EXPECT_EQ(response->headers[0], std::make_pair(std::string("Allow"), std::string("GET")));
 }
 
-TEST(RequestAuthTest, LoopbackAddresses) {
-  EXPECT_TRUE(auth::IsLoopbackAddress("127.0.0.1"));
-  EXPECT_TRUE(auth::IsLoopbackAddress("127.1.2.3"));
-  EXPECT_TRUE(auth::IsLoopbackAddress("::1"));
-  EXPECT_TRUE(auth::IsLoopbackAddress("::ffff:127.0.0.1"));
-  EXPECT_FALSE(auth::IsLoopbackAddress("10.0.0.5"));
-  EXPECT_FALSE(auth::IsLoopbackAddress("::ffff:10.0.0.5"));
-  EXPECT_FALSE(auth::IsLoopbackAddress("1127.0.0.1"));
-  EXPECT_FALSE(auth::IsLoopbackAddress(""));
+AuthSettings Trusting(std::string_view proxies) {
+  return {.trusted_proxies = ParseIpNetworks(proxies).value()};
 }
 
-TEST(RequestAuthTest, ForwardedForCountsOnlyWhenTrustedAndNeverForLoopback) {
+HttpRequest FromPeer(std::string peer, std::vector<std::pair<std::string, std::string>> headers) {
   HttpRequest request;
-  request.peer_address = "10.0.0.7";  // the proxy
-  request.headers = {{"x-forwarded-for", " 203.0.113.5 , 10.0.0.1"}};
-  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = false}), "10.0.0.7");
-  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = true}), "203.0.113.5");
-  request.headers = {{"x-forwarded-for", "127.0.0.1"}};  // a spoof to look local
-  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = true}), "10.0.0.7");
-  request.headers = {{"x-forwarded-for", "localhost"}};
-  EXPECT_EQ(ClientAddress(request, {.trust_proxy_headers = true}), "10.0.0.7");
+  request.peer_address = std::move(peer);
+  request.headers = std::move(headers);
+  return request;
+}
+
+TEST(RequestAuthTest, ForwardedForIsReadOnlyFromATrustedPeer) {
+  const HttpRequest request = FromPeer("10.0.0.7", {{"x-forwarded-for", "203.0.113.5"}});
+  EXPECT_EQ(ClientAddress(request, {}), "10.0.0.7");
+  EXPECT_EQ(ClientAddress(request, Trusting("10.0.0.8")), "10.0.0.7");
+  EXPECT_EQ(ClientAddress(request, Trusting("10.0.0.7")), "203.0.113.5");
+  EXPECT_EQ(ClientAddress(request, Trusting("10.0.0.0/8")), "203.0.113.5");
+}
+
+TEST(RequestAuthTest, ForwardedForIsReadRightToLeftSkippingTrustedProxies) {
+  const AuthSettings settings = Trusting("10.0.0.0/8, 2001:db8::/32");
+  // The client claims 127.0.0.1; the proxy appended the address it really saw.
+  EXPECT_EQ(ClientAddress(FromPeer("10.0.0.7", {{"x-forwarded-for", "127.0.0.1, 203.0.113.9"}}),
+                          settings),
+            "203.0.113.9");
+  EXPECT_EQ(ClientAddress(
+                FromPeer("10.0.0.7", {{"x-forwarded-for", "198.51.100.1, 203.0.113.9, 10.0.0.2"}}),
+                settings),
+            "203.0.113.9");
+  // Repeated headers form one list, in order.
+  EXPECT_EQ(ClientAddress(FromPeer("10.0.0.7", {{"x-forwarded-for", "198.51.100.1"},
+                                                {"x-forwarded-for", "10.0.0.3"}}),
+                          settings),
+            "198.51.100.1");
+  EXPECT_EQ(
+      ClientAddress(FromPeer("2001:db8::5", {{"x-forwarded-for", "2001:DB8::6, ::1"}}), settings),
+      "::1");
+  // Only trusted proxies all the way: the leftmost verified hop.
+  EXPECT_EQ(
+      ClientAddress(FromPeer("10.0.0.7", {{"x-forwarded-for", "10.0.0.1, 10.0.0.2"}}), settings),
+      "10.0.0.1");
+}
+
+TEST(RequestAuthTest, AMalformedEntryStopsAtTheLastVerifiedHop) {
+  const AuthSettings settings = Trusting("10.0.0.0/8");
+  for (const char* chain : {"localhost", "", " , ", "unknown", "203.0.113.9:443", "[::1]"}) {
+    EXPECT_EQ(ClientAddress(FromPeer("10.0.0.7", {{"x-forwarded-for", chain}}), settings),
+              "10.0.0.7")
+        << chain;
+  }
+  EXPECT_EQ(
+      ClientAddress(FromPeer("10.0.0.7", {{"x-forwarded-for", "203.0.113.9, junk, 10.0.0.2"}}),
+                    settings),
+      "10.0.0.2");
+  EXPECT_EQ(
+      ClientAddress(FromPeer("10.0.0.7", {{"x-forwarded-for", "127.0.0.1, , 10.0.0.2"}}), settings),
+      "10.0.0.2");
+  EXPECT_EQ(ClientAddress(FromPeer("10.0.0.7", {}), settings), "10.0.0.7");
+}
+
+TEST(RequestAuthTest, LoopbackOriginNeedsALoopbackPeerAndNoForwardingHeaders) {
+  EXPECT_TRUE(IsLoopbackOrigin(FromPeer("127.0.0.1", {})));
+  EXPECT_TRUE(IsLoopbackOrigin(FromPeer("::1", {{"x-request-id", "r"}})));
+  EXPECT_TRUE(IsLoopbackOrigin(FromPeer("::ffff:127.0.0.1", {})));
+  EXPECT_FALSE(IsLoopbackOrigin(FromPeer("10.0.0.5", {})));
+  EXPECT_FALSE(IsLoopbackOrigin(FromPeer("", {})));
+  for (const char* header : {"x-forwarded-for", "forwarded", "x-real-ip"}) {
+    EXPECT_FALSE(IsLoopbackOrigin(FromPeer("127.0.0.1", {{header, "127.0.0.1"}}))) << header;
+    EXPECT_FALSE(IsLoopbackOrigin(FromPeer("127.0.0.1", {{header, ""}}))) << header;
+  }
+  // A forwarded address is never loopback, even when it says so and the proxy is trusted.
+  const HttpRequest spoof = FromPeer("127.0.0.1", {{"x-forwarded-for", "127.0.0.1"}});
+  const auth::ClientOrigin origin = OriginOf(spoof, Trusting("127.0.0.1"));
+  EXPECT_EQ(origin.address, "127.0.0.1");
+  EXPECT_FALSE(origin.loopback);
+}
+
+TEST(RequestAuthTest, AuditedNamesAreTruncatedOnACharacterBoundary) {
+  EXPECT_EQ(TruncatedForLog("alice"), "alice");
+  EXPECT_EQ(TruncatedForLog(std::string(64, 'a')), std::string(64, 'a'));
+  EXPECT_EQ(TruncatedForLog(std::string(9 << 20, 'a')), std::string(64, 'a') + "…");
+  const std::string wide = std::string(63, 'a') + "é" + "tail";  // é straddles byte 64
+  EXPECT_EQ(TruncatedForLog(wide), std::string(63, 'a') + "…");
 }
 
 TEST(RateLimiterTest, CountsPerUserPerSecond) {

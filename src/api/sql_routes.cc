@@ -1,9 +1,8 @@
 #include "api/sql_routes.h"
 
-#include <boost/json.hpp>
-
 #include "api/json_envelope.h"
 #include "api/result_json.h"
+#include "api/sql_request.h"
 #include "api/status_mapping.h"
 #include "catalog/types.h"
 #include "sql/lexer.h"
@@ -11,99 +10,23 @@
 namespace kalam::api {
 namespace {
 
-struct SqlRequest {
-  std::string sql;
-  std::vector<Value> params;
-  std::vector<size_t> param_sizes;  // serialized JSON size of each parameter
-  std::optional<std::string> namespace_id;
-};
-
-// A JSON parameter as a literal: integers, floats, strings, booleans, null, arrays (for
-// EMBEDDING) and objects (as JSON text). Coerced to the column type by the statement.
-Value ParameterValue(const boost::json::value& json) {
-  switch (json.kind()) {
-    case boost::json::kind::null:
-      return Value::Null();
-    case boost::json::kind::bool_:
-      return Value::Boolean(json.get_bool());
-    case boost::json::kind::int64:
-      return Value::Int64(json.get_int64());
-    case boost::json::kind::uint64:
-      return {.kind = Value::Kind::kDecimal, .text = std::to_string(json.get_uint64())};
-    case boost::json::kind::double_:
-      return Value::Double(json.get_double());
-    case boost::json::kind::string:
-      return Value::Text(std::string(json.get_string()));
-    case boost::json::kind::array: {
-      Value list{.kind = Value::Kind::kList};
-      for (const boost::json::value& item : json.get_array())
-        list.children.push_back(ParameterValue(item));
-      return list;
-    }
-    case boost::json::kind::object:
-      return Value::Json(boost::json::serialize(json));
+// The body, parsed within the limits; on failure the error response to send.
+std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request,
+                                                 const SqlLimits& limits) {
+  std::variant<SqlRequest, BodyError> parsed =
+      ParseSqlRequest(request.body, {.max_sql_length = limits.max_sql_length,
+                                     .max_params = limits.max_params,
+                                     .max_param_bytes = limits.max_param_bytes});
+  if (auto* error = std::get_if<BodyError>(&parsed)) {
+    return ErrorResponse(request, error->http_status, error->code, error->message);
   }
-  return Value::Null();
+  return std::get<SqlRequest>(std::move(parsed));
 }
 
-// Validates the body; on failure returns the error response to send.
-std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request) {
-  boost::system::error_code error;
-  const boost::json::value body = boost::json::parse(request.body, error);
-  if (error || !body.is_object()) {
-    return ErrorResponse(request, 400, "INVALID_REQUEST",
-                         "request body must be a JSON object like {\"sql\": \"SELECT 1\"}");
-  }
-  const boost::json::object& object = body.as_object();
-  SqlRequest parsed;
-  const boost::json::value* sql = object.if_contains("sql");
-  if (sql == nullptr || !sql->is_string()) {
-    return ErrorResponse(request, 400, "INVALID_REQUEST", "\"sql\" must be a string");
-  }
-  parsed.sql = std::string(sql->as_string());
-  if (parsed.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
-    return ErrorResponse(request, 400, "EMPTY_SQL", "SQL is empty");
-  }
-  if (const boost::json::value* params = object.if_contains("params");
-      params != nullptr && !params->is_null()) {
-    if (!params->is_array()) {
-      return ErrorResponse(request, 400, "INVALID_PARAMETER", "\"params\" must be an array");
-    }
-    for (const boost::json::value& param : params->as_array()) {
-      parsed.params.push_back(ParameterValue(param));
-      parsed.param_sizes.push_back(boost::json::serialize(param).size());
-    }
-  }
-  if (const boost::json::value* ns = object.if_contains("namespace_id");
-      ns != nullptr && !ns->is_null()) {
-    if (!ns->is_string()) {
-      return ErrorResponse(request, 400, "INVALID_REQUEST", "\"namespace_id\" must be a string");
-    }
-    parsed.namespace_id = std::string(ns->as_string());
-  }
-  return parsed;
-}
-
-// Refuses requests beyond the configured limits before any work is queued.
+// Refuses batches beyond the configured limits before any work is done (the sizes were
+// checked while parsing).
 std::optional<HttpResponse> CheckLimits(const HttpRequest& request, const SqlRequest& parsed,
                                         const SqlLimits& limits) {
-  if (parsed.sql.size() > limits.max_sql_length) {
-    return ErrorResponse(request, 413, "SQL_TOO_LONG",
-                         "SQL is " + std::to_string(parsed.sql.size()) +
-                             " characters; the limit is " + std::to_string(limits.max_sql_length));
-  }
-  if (parsed.params.size() > limits.max_params) {
-    return ErrorResponse(request, 400, "INVALID_PARAMETER",
-                         "too many parameters: " + std::to_string(parsed.params.size()) +
-                             "; the limit is " + std::to_string(limits.max_params));
-  }
-  for (size_t i = 0; i < parsed.params.size(); ++i) {
-    if (parsed.param_sizes[i] > limits.max_param_bytes) {
-      return ErrorResponse(request, 400, "INVALID_PARAMETER",
-                           "parameter $" + std::to_string(i + 1) + " is larger than " +
-                               std::to_string(limits.max_param_bytes) + " bytes");
-    }
-  }
   const Result<std::vector<std::string>> statements = sql::SplitStatements(parsed.sql);
   if (!statements.ok()) return std::nullopt;  // the executor reports the syntax error
   if (!parsed.params.empty() && statements->size() > 1) {
@@ -202,10 +125,11 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
   respond({.body = AppendTook(std::move(body), request.received_at)});
 }
 
-// Authenticates, applies the per-user rate limit and concurrent-statement cap, then runs the
-// batch. On a worker thread: checking a password is deliberately slow.
-void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
-                        SqlRouteServices& services, const Responder& respond) {
+// Authenticates, applies the per-user rate limit and concurrent-statement cap, then parses
+// the body and runs the batch. On a worker thread: checking a password is deliberately slow,
+// and the body of a request that is not authenticated is never interpreted.
+void AuthenticateAndRun(const HttpRequest& request, SqlRouteServices& services,
+                        const Responder& respond) {
   auto authenticated = AuthenticateRequest(request, services.authenticator, services.auth_settings,
                                            services.executor);
   if (auto* error = std::get_if<HttpResponse>(&authenticated)) return respond(std::move(*error));
@@ -215,6 +139,11 @@ void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
     return respond(
         ErrorResponse(request, 429, "RATE_LIMIT_EXCEEDED",
                       "too many requests for user '" + principal.username + "'; slow down"));
+  }
+  auto parsed = ParseBody(request, services.limits);
+  if (auto* error = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*error));
+  if (auto limit_error = CheckLimits(request, std::get<SqlRequest>(parsed), services.limits)) {
+    return respond(std::move(*limit_error));
   }
   // Held until the response is complete, streamed or not: one user's statements never
   // occupy more than their share of the workers.
@@ -226,36 +155,27 @@ void AuthenticateAndRun(const HttpRequest& request, const SqlRequest& parsed,
             std::to_string(services.statement_slots.per_user()) +
             " statements (max_concurrent_statements_per_user); wait for one to finish"));
   }
-  RunBatch(request, parsed, std::move(context), std::move(slot), services, respond);
+  RunBatch(request, std::get<SqlRequest>(parsed), std::move(context), std::move(slot), services,
+           respond);
 }
 
 }  // namespace
 
 void AddSqlRoutes(Router& router, SqlRouteServices& services) {
   router.Add("POST", "/v1/api/sql", [&services](HttpRequest&& request, const Responder& respond) {
-    auto parsed = ParseBody(request);
-    if (auto* error = std::get_if<HttpResponse>(&parsed)) {
-      respond(std::move(*error));
-      return;
-    }
-    if (auto limit_error = CheckLimits(request, std::get<SqlRequest>(parsed), services.limits)) {
-      respond(std::move(*limit_error));
-      return;
-    }
-    auto shared = std::make_shared<std::pair<HttpRequest, SqlRequest>>(
-        std::move(request), std::get<SqlRequest>(std::move(parsed)));
+    auto shared = std::make_shared<HttpRequest>(std::move(request));
     const bool queued = services.workers.Submit([shared, respond, &services] {
       // Every request gets an answer: a throwing library call must not leave the client
       // waiting for a response that never comes.
       try {
-        AuthenticateAndRun(shared->first, shared->second, services, respond);
+        AuthenticateAndRun(*shared, services, respond);
       } catch (const std::exception& e) {
-        respond(ErrorResponse(shared->first, Status::Internal(e.what())));
+        respond(ErrorResponse(*shared, Status::Internal(e.what())));
       }
     });
     if (!queued) {
-      respond(ErrorResponse(shared->first, 503, "SERVER_BUSY",
-                            "too many queued requests; retry shortly"));
+      respond(
+          ErrorResponse(*shared, 503, "SERVER_BUSY", "too many queued requests; retry shortly"));
     }
   });
 }

@@ -15,7 +15,6 @@ namespace kalam::auth {
 namespace {
 
 constexpr std::string_view kInvalidCredentials = "Invalid username or password";
-constexpr size_t kMaxUsernameLength = 128;
 constexpr size_t kFailureTableLimit = 100'000;  // bounded memory under a credential-stuffing run
 
 AuthError Fail(AuthErrorCode code, std::string message) {
@@ -30,6 +29,11 @@ std::string RandomHex(size_t bytes) {
   return out;
 }
 
+// Failure counters are keyed "u<name>|<address>" (one name) and "a<address>" (all names).
+std::string AddressThrottleKey(const ClientOrigin& origin) {
+  return "a" + origin.address;
+}
+
 bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
@@ -39,10 +43,6 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
 }
 
 }  // namespace
-
-bool IsLoopbackAddress(std::string_view address) {
-  return address.starts_with("127.") || address == "::1" || address.starts_with("::ffff:127.");
-}
 
 Authenticator::Authenticator(catalog::Catalog& catalog, const JwtCodec& jwt, AuthOptions options,
                              const Clock& clock)
@@ -76,13 +76,13 @@ Status Authenticator::Load() {
 // ---- authentication ----
 
 AuthResult<Principal> Authenticator::Authenticate(std::string_view authorization,
-                                                  std::string_view client_ip) {
+                                                  const ClientOrigin& origin) {
   if (authorization.empty()) {
     return Fail(AuthErrorCode::kMissingAuthorization,
                 "Authorization header is required (Basic or Bearer)");
   }
   if (StartsWithIgnoringCase(authorization, "basic ")) {
-    return AuthenticateBasic(authorization.substr(6), client_ip);
+    return AuthenticateBasic(authorization.substr(6), origin);
   }
   if (StartsWithIgnoringCase(authorization, "bearer ")) {
     return AuthenticateBearer(authorization.substr(7));
@@ -92,7 +92,7 @@ AuthResult<Principal> Authenticator::Authenticate(std::string_view authorization
 }
 
 AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
-                                                       std::string_view client_ip) {
+                                                       const ClientOrigin& origin) {
   const std::optional<std::string> decoded = Base64Decode(encoded);
   const size_t colon = decoded.has_value() ? decoded->find(':') : std::string::npos;
   if (colon == std::string::npos) {
@@ -101,49 +101,65 @@ AuthResult<Principal> Authenticator::AuthenticateBasic(std::string_view encoded,
   }
   const std::string_view username = std::string_view(*decoded).substr(0, colon);
   AuthResult<Principal> checked =
-      CheckPassword(username, std::string_view(*decoded).substr(colon + 1), client_ip);
-  if (auto* error = std::get_if<AuthError>(&checked)) error->attempted_user = username;
+      CheckPassword(username, std::string_view(*decoded).substr(colon + 1), origin);
+  // Names of failed checks are audited; a refused (overlong) name is not.
+  if (auto* error = std::get_if<AuthError>(&checked);
+      error != nullptr && error->code != AuthErrorCode::kMalformedAuthorization) {
+    error->attempted_user = username;
+  }
   return checked;
 }
 
 AuthResult<Principal> Authenticator::CheckPassword(std::string_view username,
                                                    std::string_view password,
-                                                   std::string_view client_ip) {
-  if (username.empty() || username.size() > kMaxUsernameLength ||
-      password.size() > options_.password_policy.max_length) {
+                                                   const ClientOrigin& origin) {
+  // A name no user can have is refused before it is looked up, counted or audited: the
+  // failure table and the audit log never hold more than a name's worth per attempt.
+  if (username.size() > catalog::kMaxNameLength) {
+    return Fail(
+        AuthErrorCode::kMalformedAuthorization,
+        "user name is longer than " + std::to_string(catalog::kMaxNameLength) + " characters");
+  }
+  const std::string throttle_key = "u" + std::string(username) + "|" + origin.address;
+  if (std::optional<AuthError> locked = CheckThrottles(throttle_key, origin)) {
+    return *std::move(locked);
+  }
+  if (username.empty() || password.size() > options_.password_policy.max_length) {
+    RecordFailure(throttle_key, origin);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
-  const std::string throttle_key = std::string(username) + "|" + std::string(client_ip);
-  if (std::optional<AuthError> locked = CheckThrottle(throttle_key)) return *std::move(locked);
   const std::optional<catalog::UserRecord> user = FindUser(username);
   if (!user.has_value() || user->deleted_at.has_value()) {
     (void)VerifyPassword(dummy_hash_, password);  // same work as for a real user
-    RecordFailure(throttle_key);
+    RecordFailure(throttle_key, origin);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
-  return Verified(*user, password, client_ip, throttle_key);
+  return Verified(*user, password, origin, throttle_key);
 }
 
 AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
-                                              std::string_view password, std::string_view client_ip,
+                                              std::string_view password, const ClientOrigin& origin,
                                               const std::string& throttle_key) {
-  const Principal principal{user.user_id, user.username, user.role};
+  const Principal principal{.user_id = user.user_id,
+                            .username = user.username,
+                            .role = user.role,
+                            .proved_password = true};
   if (user.password_hash.empty()) {
     // Only a system user without a password (root before setup) gets in, and only from
-    // this machine (reference §7.4). Internal users never log in.
+    // this machine, unforwarded (reference §7.4). Internal users never log in.
     if (user.role != catalog::Role::kSystem || user.auth_type == "internal") {
       (void)VerifyPassword(dummy_hash_, password);  // as slow as a wrong password
-      RecordFailure(throttle_key);
+      RecordFailure(throttle_key, origin);
       return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
     }
-    if (!IsLoopbackAddress(client_ip)) {
+    if (!origin.loopback) {
       return Fail(AuthErrorCode::kRemoteAccessDenied,
                   "System users with empty passwords cannot authenticate remotely. Set a "
                   "password with: ALTER USER " +
                       user.username + " SET PASSWORD '...'");
     }
     if (!password.empty()) {
-      RecordFailure(throttle_key);
+      RecordFailure(throttle_key, origin);
       return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
     }
     return principal;
@@ -158,7 +174,7 @@ AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
     }
   }
   if (!VerifyPassword(user.password_hash, password)) {
-    RecordFailure(throttle_key);
+    RecordFailure(throttle_key, origin);
     return Fail(AuthErrorCode::kInvalidCredentials, std::string(kInvalidCredentials));
   }
   MutexLock lock(mu_);
@@ -174,20 +190,55 @@ AuthResult<Principal> Authenticator::AuthenticateBearer(std::string_view token) 
   if (claims.type != TokenType::kAccess) {
     return Fail(AuthErrorCode::kInvalidToken, "a refresh token cannot authorize requests");
   }
-  // Our tokens name the user by id; a trusted external issuer's by username.
-  const std::optional<catalog::UserRecord> user =
-      claims.issuer == jwt_.issuer() ? FindUserById(claims.subject) : FindUser(claims.username);
+  if (claims.issuer != jwt_.issuer()) {  // a trusted external issuer names users by username
+    const std::optional<catalog::UserRecord> user = FindUser(claims.username);
+    if (!user.has_value() || user->deleted_at.has_value()) {
+      return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
+    }
+    return Principal{user->user_id, user->username, user->role};
+  }
+  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
+  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  const catalog::UserRecord& current = std::get<catalog::UserRecord>(user);
+  // The stored role applies: lowering a user's role takes effect on live tokens too.
+  return Principal{.user_id = current.user_id,
+                   .username = current.username,
+                   .role = current.role,
+                   .session_id = claims.token_id};
+}
+
+AuthResult<catalog::UserRecord> Authenticator::CurrentUserOf(const TokenClaims& claims) const {
+  {
+    MutexLock lock(mu_);
+    if (!claims.token_id.empty() && revoked_.contains(claims.token_id)) {
+      return Fail(AuthErrorCode::kInvalidToken, "the token was revoked (logged out)");
+    }
+  }
+  const std::optional<catalog::UserRecord> user = FindUserById(claims.subject);
   if (!user.has_value() || user->deleted_at.has_value()) {
     return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
   }
-  // The stored role applies: lowering a user's role takes effect on live tokens too.
-  return Principal{user->user_id, user->username, user->role};
+  if (claims.generation != user->token_generation) {
+    return Fail(AuthErrorCode::kInvalidToken,
+                "the token was issued before the user's password or role changed; log in again");
+  }
+  return *user;
 }
 
-std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key) {
+// The per-name lockout (this name from this address) and the per-address one (any name
+// from this address, so guessing many names does not dodge the first).
+std::optional<AuthError> Authenticator::CheckThrottles(const std::string& key,
+                                                       const ClientOrigin& origin) {
+  if (std::optional<AuthError> locked = CheckThrottle(key, options_.max_failed_logins)) {
+    return locked;
+  }
+  return CheckThrottle(AddressThrottleKey(origin), options_.max_failed_logins_per_address);
+}
+
+std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key, uint32_t limit) {
   MutexLock lock(mu_);
   const auto found = failures_.find(key);
-  if (found == failures_.end() || found->second.count < options_.max_failed_logins) {
+  if (found == failures_.end() || found->second.count < limit) {
     return std::nullopt;
   }
   const int64_t wait = found->second.last_failure + options_.lockout_seconds - NowSeconds();
@@ -199,7 +250,7 @@ std::optional<AuthError> Authenticator::CheckThrottle(const std::string& key) {
               "too many failed logins; retry in " + std::to_string(wait) + " s");
 }
 
-void Authenticator::RecordFailure(const std::string& key) {
+void Authenticator::RecordFailure(const std::string& key, const ClientOrigin& origin) {
   MutexLock lock(mu_);
   const int64_t now = NowSeconds();
   if (failures_.size() >= kFailureTableLimit) {
@@ -207,10 +258,12 @@ void Authenticator::RecordFailure(const std::string& key) {
       return entry.second.last_failure + options_.lockout_seconds < now;
     });
   }
-  Failures& failures = failures_[key];
-  if (failures.last_failure + options_.lockout_seconds < now) failures.count = 0;
-  ++failures.count;
-  failures.last_failure = now;
+  for (const std::string& counted : {key, AddressThrottleKey(origin)}) {
+    Failures& failures = failures_[counted];
+    if (failures.last_failure + options_.lockout_seconds < now) failures.count = 0;
+    ++failures.count;
+    failures.last_failure = now;
+  }
 }
 
 std::string Authenticator::PasswordDigest(std::string_view username,
@@ -227,17 +280,20 @@ std::string Authenticator::PasswordDigest(std::string_view username,
 
 IssuedTokens Authenticator::IssueTokens(const Principal& principal) {
   const int64_t now = NowSeconds();
-  TokenClaims claims{.subject = principal.user_id,
-                     .issuer = jwt_.issuer(),
-                     .username = principal.username,
-                     .role = std::string(catalog::RoleName(principal.role)),
-                     .type = TokenType::kAccess,
-                     .issued_at = now,
-                     .expires_at = now + options_.access_token_ttl_seconds};
+  const std::optional<catalog::UserRecord> user = FindUserById(principal.user_id);
+  TokenClaims claims{
+      .subject = principal.user_id,
+      .issuer = jwt_.issuer(),
+      .username = principal.username,
+      .role = std::string(catalog::RoleName(principal.role)),
+      .type = TokenType::kAccess,
+      .issued_at = now,
+      .expires_at = now + options_.access_token_ttl_seconds,
+      .token_id = principal.session_id.empty() ? RandomHex(16) : principal.session_id,
+      .generation = user.has_value() ? user->token_generation : 0};
   IssuedTokens tokens{.access_token = jwt_.Sign(claims), .expires_at = claims.expires_at};
   claims.type = TokenType::kRefresh;
   claims.expires_at = now + options_.refresh_token_ttl_seconds;
-  claims.token_id = RandomHex(16);
   tokens.refresh_token = jwt_.Sign(claims);
   tokens.refresh_expires_at = claims.expires_at;
   return tokens;
@@ -251,25 +307,29 @@ AuthResult<Principal> Authenticator::CheckRefreshToken(std::string_view refresh_
       claims.issuer != jwt_.issuer()) {
     return Fail(AuthErrorCode::kInvalidToken, "not a refresh token issued by this server");
   }
-  {
-    MutexLock lock(mu_);
-    if (revoked_.contains(claims.token_id)) {
-      return Fail(AuthErrorCode::kInvalidToken, "the refresh token was revoked (logged out)");
-    }
-  }
-  const std::optional<catalog::UserRecord> user = FindUserById(claims.subject);
-  if (!user.has_value() || user->deleted_at.has_value()) {
-    return Fail(AuthErrorCode::kInvalidToken, "the token's user does not exist or was dropped");
-  }
-  return Principal{user->user_id, user->username, user->role};
+  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
+  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  const catalog::UserRecord& current = std::get<catalog::UserRecord>(user);
+  return Principal{.user_id = current.user_id,
+                   .username = current.username,
+                   .role = current.role,
+                   .session_id = claims.token_id};
 }
 
-AuthResult<std::monostate> Authenticator::Revoke(std::string_view refresh_token) {
-  AuthResult<Principal> checked = CheckRefreshToken(refresh_token);
-  if (auto* error = std::get_if<AuthError>(&checked)) return *std::move(error);
-  const TokenClaims claims = std::get<TokenClaims>(jwt_.Verify(refresh_token, NowSeconds()));
-  const Status stored = catalog_.RevokeToken(
-      {.token_id = claims.token_id, .user_id = claims.subject, .expires_at = claims.expires_at});
+AuthResult<std::monostate> Authenticator::Revoke(std::string_view token) {
+  AuthResult<TokenClaims> verified = jwt_.Verify(token, NowSeconds());
+  if (auto* error = std::get_if<AuthError>(&verified)) return *std::move(error);
+  const TokenClaims& claims = std::get<TokenClaims>(verified);
+  if (claims.token_id.empty() || claims.issuer != jwt_.issuer()) {
+    return Fail(AuthErrorCode::kInvalidToken, "not a session token issued by this server");
+  }
+  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
+  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  // Kept until the session's refresh token would have expired; access tokens expire sooner.
+  const Status stored =
+      catalog_.RevokeToken({.token_id = claims.token_id,
+                            .user_id = claims.subject,
+                            .expires_at = claims.issued_at + options_.refresh_token_ttl_seconds});
   if (!stored.ok())
     return Fail(AuthErrorCode::kInvalidToken, "cannot revoke: " + stored.ToString());
   MutexLock lock(mu_);
@@ -357,6 +417,8 @@ Result<catalog::UserRecord> Authenticator::AlterUser(std::string_view username,
   }
   if (changes.role.has_value()) user->role = *changes.role;
   if (changes.email.has_value()) user->email = *changes.email;
+  // A new password or role voids every token issued before it.
+  if (changes.password.has_value() || changes.role.has_value()) ++user->token_generation;
   user->updated_at = clock_.NowMillis();
   KALAM_RETURN_IF_ERROR(Store(*user));
   return *user;
@@ -392,6 +454,7 @@ Result<catalog::UserRecord> Authenticator::Setup(const NewUser& dba,
   KALAM_ASSIGN_OR_RETURN(catalog::UserRecord created, CreateUserLocked(dba, std::move(dba_hash)));
   root->password_hash = std::move(root_hash);
   root->auth_type = "password";
+  ++root->token_generation;
   root->updated_at = clock_.NowMillis();
   KALAM_RETURN_IF_ERROR(Store(*root));
   return created;

@@ -24,6 +24,13 @@ struct AuthOptions {
   int64_t refresh_token_ttl_seconds = 7 * 24 * 3600;
   uint32_t max_failed_logins = 5;  // per user and client IP, then a lockout
   int64_t lockout_seconds = 60;
+  uint32_t max_failed_logins_per_address = 50;  // per client IP over all names, then a lockout
+};
+
+// Where a request comes from.
+struct ClientOrigin {
+  std::string address;    // the client's address (failed-login throttling)
+  bool loopback = false;  // a real loopback peer, not forwarded: loopback-only privileges
 };
 
 // Who a request runs as.
@@ -31,6 +38,10 @@ struct Principal {
   std::string user_id;
   std::string username;
   catalog::Role role = catalog::Role::kUser;
+  // True when the request carried the user's password (Basic): proof enough to change it.
+  bool proved_password = false;
+  // The login session of the token that authenticated the request ("" for Basic).
+  std::string session_id;
 };
 
 struct IssuedTokens {
@@ -73,17 +84,22 @@ class Authenticator {
   // Loads users and revoked tokens. Call once before use.
   Status Load();
 
-  // Checks an Authorization header value ("Basic …" / "Bearer …") from `client_ip`.
-  AuthResult<Principal> Authenticate(std::string_view authorization, std::string_view client_ip);
-  // Checks a username and password (login endpoint, WebSocket basic auth).
+  // Checks an Authorization header value ("Basic …" / "Bearer …") from `origin`.
+  AuthResult<Principal> Authenticate(std::string_view authorization, const ClientOrigin& origin);
+  // Checks a username and password (login endpoint, WebSocket basic auth). A name longer
+  // than catalog::kMaxNameLength is kMalformedAuthorization, before any lookup or count.
   AuthResult<Principal> CheckPassword(std::string_view username, std::string_view password,
-                                      std::string_view client_ip);
+                                      const ClientOrigin& origin);
 
+  // An access and a refresh token of one login session: principal.session_id (a refresh),
+  // or a new one. Both carry the user's token generation.
   IssuedTokens IssueTokens(const Principal& principal);
-  // A new token pair for a valid, unrevoked refresh token of a user that still exists.
+  // The principal of a valid, unrevoked refresh token of a user that still exists and has
+  // not changed password or role since it was issued.
   AuthResult<Principal> CheckRefreshToken(std::string_view refresh_token);
-  // Revokes a refresh token (logout), durably. Invalid tokens are an error.
-  AuthResult<std::monostate> Revoke(std::string_view refresh_token);
+  // Logout: revokes, durably, the session of `token` (access or refresh), so both tokens
+  // of that login stop working. Invalid tokens are an error.
+  AuthResult<std::monostate> Revoke(std::string_view token);
 
   // ---- the user directory (SQL user statements, setup) ----
   Result<catalog::UserRecord> CreateUser(const NewUser& user);
@@ -107,12 +123,17 @@ class Authenticator {
     int64_t last_failure = 0;
   };
 
-  AuthResult<Principal> AuthenticateBasic(std::string_view encoded, std::string_view client_ip);
+  AuthResult<Principal> AuthenticateBasic(std::string_view encoded, const ClientOrigin& origin);
   AuthResult<Principal> AuthenticateBearer(std::string_view token);
+  // The user of one of our tokens, unless it is revoked, outdated or its user is gone.
+  AuthResult<catalog::UserRecord> CurrentUserOf(const TokenClaims& claims) const
+      KALAM_EXCLUDES(mu_);
   AuthResult<Principal> Verified(const catalog::UserRecord& user, std::string_view password,
-                                 std::string_view client_ip, const std::string& throttle_key);
-  std::optional<AuthError> CheckThrottle(const std::string& key) KALAM_EXCLUDES(mu_);
-  void RecordFailure(const std::string& key) KALAM_EXCLUDES(mu_);
+                                 const ClientOrigin& origin, const std::string& throttle_key);
+  std::optional<AuthError> CheckThrottle(const std::string& key, uint32_t limit)
+      KALAM_EXCLUDES(mu_);
+  std::optional<AuthError> CheckThrottles(const std::string& key, const ClientOrigin& origin);
+  void RecordFailure(const std::string& key, const ClientOrigin& origin) KALAM_EXCLUDES(mu_);
   std::string PasswordDigest(std::string_view username, std::string_view password) const;
   Status Store(const catalog::UserRecord& user) KALAM_EXCLUDES(mu_);
   Result<std::string> HashForNewUser(const NewUser& request) const;
@@ -137,8 +158,5 @@ class Authenticator {
   std::set<std::string> revoked_ KALAM_GUARDED_BY(mu_);
   Mutex users_write_mu_;  // serializes user changes (name uniqueness, setup)
 };
-
-// True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.
-bool IsLoopbackAddress(std::string_view address);
 
 }  // namespace kalam::auth

@@ -11,8 +11,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr std::string_view kLocal = "127.0.0.1";
-constexpr std::string_view kRemote = "203.0.113.9";
+const ClientOrigin kLocal{.address = "127.0.0.1", .loopback = true};
+const ClientOrigin kRemote{.address = "203.0.113.9"};
 
 class AuthenticatorTest : public ::testing::Test {
  protected:
@@ -91,10 +91,41 @@ TEST_F(AuthenticatorTest, RepeatedFailuresLockOutTheUserAndAddressForAWhile) {
   // Locked: even the right password is refused, from that address only.
   EXPECT_EQ(ErrorOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)),
             AuthErrorCode::kTooManyFailedLogins);
-  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", "198.51.100.1")).username,
+  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", {.address = "198.51.100.1"}))
+                .username,
             "alice");
   clock_.Advance(std::chrono::seconds(61));
   EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)).username, "alice");
+}
+
+TEST_F(AuthenticatorTest, FailuresOverManyNamesLockOutTheAddress) {
+  ASSERT_OK(auth_->CreateUser({.username = "alice", .password = "alice-pass-1"}));
+  for (int i = 0; i < 50; ++i) {  // the default max_failed_logins_per_address
+    EXPECT_EQ(ErrorOf(auth_->CheckPassword("guess" + std::to_string(i), "bad", kRemote)),
+              AuthErrorCode::kInvalidCredentials);
+  }
+  EXPECT_EQ(ErrorOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)),
+            AuthErrorCode::kTooManyFailedLogins);
+  EXPECT_EQ(ErrorOf(auth_->CheckPassword("", "", kRemote)), AuthErrorCode::kTooManyFailedLogins);
+  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", {.address = "198.51.100.1"}))
+                .username,
+            "alice");
+  clock_.Advance(std::chrono::seconds(61));
+  EXPECT_EQ(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kRemote)).username, "alice");
+}
+
+TEST_F(AuthenticatorTest, OverlongNamesAreRefusedUncountedAndUnaudited) {
+  const std::string name(65, 'n');
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(ErrorOf(auth_->CheckPassword(name, "x", kRemote)),
+              AuthErrorCode::kMalformedAuthorization);
+  }
+  const auto basic = auth_->Authenticate(Basic(name, "x"), kRemote);
+  ASSERT_EQ(ErrorOf(basic), AuthErrorCode::kMalformedAuthorization);
+  EXPECT_EQ(std::get<AuthError>(basic).attempted_user, "");  // nothing for the audit log
+  // Not counted: the real user's lockout was not advanced by them.
+  EXPECT_EQ(ErrorOf(auth_->CheckPassword(std::string(64, 'n'), "x", kRemote)),
+            AuthErrorCode::kInvalidCredentials);
 }
 
 TEST_F(AuthenticatorTest, UsersPersistAndChangesApplyAtOnce) {
@@ -144,6 +175,36 @@ TEST_F(AuthenticatorTest, TokensWorkUntilTheUserIsDroppedAndRefreshTokensUntilLo
   EXPECT_EQ(ErrorOf(auth_->CheckPassword("alice", "alice-pass-1", kLocal)),
             AuthErrorCode::kInvalidCredentials);
   EXPECT_THAT(auth_->DropUser("root").message(), HasSubstr("cannot be dropped"));
+}
+
+TEST_F(AuthenticatorTest, LogoutAndPasswordChangesEndTokensDurably) {
+  ASSERT_OK(auth_->CreateUser({.username = "alice", .password = "alice-pass-1"}));
+  const Principal alice = PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kLocal));
+  EXPECT_TRUE(alice.proved_password);
+  const IssuedTokens session = auth_->IssueTokens(alice);
+  const IssuedTokens other = auth_->IssueTokens(alice);
+  const Principal bearer =
+      PrincipalOf(auth_->Authenticate("Bearer " + session.access_token, kLocal));
+  EXPECT_FALSE(bearer.proved_password);
+  EXPECT_FALSE(bearer.session_id.empty());
+  ASSERT_TRUE(std::holds_alternative<std::monostate>(auth_->Revoke(session.access_token)));
+  Reload();  // both the revocation and the generation are durable
+  EXPECT_EQ(ErrorOf(auth_->Authenticate("Bearer " + session.access_token, kLocal)),
+            AuthErrorCode::kInvalidToken);
+  EXPECT_EQ(ErrorOf(auth_->CheckRefreshToken(session.refresh_token)), AuthErrorCode::kInvalidToken);
+  EXPECT_EQ(PrincipalOf(auth_->Authenticate("Bearer " + other.access_token, kLocal)).username,
+            "alice");
+  ASSERT_OK(auth_->AlterUser("alice", {.email = "a@x.io"}));  // not a credential change
+  EXPECT_EQ(PrincipalOf(auth_->CheckRefreshToken(other.refresh_token)).username, "alice");
+  ASSERT_OK(auth_->AlterUser("alice", {.role = catalog::Role::kService}));
+  Reload();
+  EXPECT_EQ(ErrorOf(auth_->Authenticate("Bearer " + other.access_token, kLocal)),
+            AuthErrorCode::kInvalidToken);
+  EXPECT_EQ(ErrorOf(auth_->CheckRefreshToken(other.refresh_token)), AuthErrorCode::kInvalidToken);
+  const IssuedTokens after =
+      auth_->IssueTokens(PrincipalOf(auth_->CheckPassword("alice", "alice-pass-1", kLocal)));
+  EXPECT_EQ(PrincipalOf(auth_->Authenticate("Bearer " + after.access_token, kLocal)).role,
+            catalog::Role::kService);
 }
 
 TEST_F(AuthenticatorTest, SetupSetsRootPasswordOnce) {

@@ -130,6 +130,7 @@ std::string JwtCodec::Sign(const TokenClaims& claims) const {
   payload["iat"] = claims.issued_at;
   payload["exp"] = claims.expires_at;
   if (!claims.token_id.empty()) payload["jti"] = claims.token_id;
+  if (claims.generation != 0) payload["gen"] = claims.generation;
   std::string token = Base64Encode(R"({"alg":"HS256","typ":"JWT"})", kUrl) + "." +
                       Base64Encode(boost::json::serialize(payload), kUrl);
   return token + "." + Base64Encode(Hmac(token), kUrl);
@@ -186,6 +187,7 @@ AuthResult<TokenClaims> JwtCodec::Verify(std::string_view token, int64_t now_sec
   if (const boost::json::string* role = StringField(*payload, "role")) claims.role = *role;
   if (const boost::json::string* name = StringField(*payload, "username")) claims.username = *name;
   if (const boost::json::string* id = StringField(*payload, "jti")) claims.token_id = *id;
+  claims.generation = IntegerField(*payload, "gen").value_or(0);
   const boost::json::string* type = StringField(*payload, "token_type");
   claims.type = type != nullptr && *type == "refresh" ? TokenType::kRefresh : TokenType::kAccess;
   return claims;

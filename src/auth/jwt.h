@@ -21,7 +21,8 @@ struct TokenClaims {
   TokenType type = TokenType::kAccess;
   int64_t issued_at = 0;   // iat, seconds since the epoch
   int64_t expires_at = 0;  // exp
-  std::string token_id;    // jti: lets a refresh token be revoked
+  std::string token_id;    // jti: the login session, shared by its access and refresh tokens
+  int64_t generation = 0;  // gen: the user's token generation when issued
 };
 
 // HS256 JSON Web Tokens. The algorithm is pinned: a token whose header names anything else

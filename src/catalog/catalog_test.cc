@@ -227,6 +227,28 @@ TEST(TableRecordTest, VersionTwoKeepsTheCreatorAndVersionOneReadsWithout) {
   EXPECT_EQ(old, table);
 }
 
+TEST(UserRecordTest, VersionTwoKeepsTheTokenGenerationAndVersionOneReadsAsZero) {
+  UserRecord user{.user_id = "u_1",
+                  .username = "carol",
+                  .password_hash = "$argon2id$x",
+                  .auth_type = "password",
+                  .created_at = 5,
+                  .updated_at = 6,
+                  .token_generation = 3};
+  ASSERT_OK_AND_ASSIGN(const UserRecord again,
+                       storage::DecodeRecord<UserRecord>(storage::EncodeRecord(user)));
+  EXPECT_EQ(again, user);
+  // A version-1 record (written before token generations) is the same bytes without the
+  // trailing generation (0 is one byte) under version 1.
+  user.token_generation = 0;
+  std::string v1 = storage::EncodeRecord(user);
+  ASSERT_EQ(v1.front(), '\x02');
+  v1.front() = '\x01';
+  v1.pop_back();
+  ASSERT_OK_AND_ASSIGN(const UserRecord old, storage::DecodeRecord<UserRecord>(v1));
+  EXPECT_EQ(old, user);
+}
+
 TEST_F(CatalogTest, ViewsAndTablesShareNames) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   ASSERT_NE(CreateMessages(), nullptr);

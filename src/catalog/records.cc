@@ -201,9 +201,10 @@ void UserRecord::EncodeTo(RecordWriter& out) const {
   out.PutSignedVarint(created_at);
   out.PutSignedVarint(updated_at);
   PutOptional(out, deleted_at);
+  out.PutSignedVarint(token_generation);
 }
 
-Result<UserRecord> UserRecord::DecodeFrom(RecordReader& in, uint32_t) {
+Result<UserRecord> UserRecord::DecodeFrom(RecordReader& in, uint32_t version) {
   UserRecord record;
   record.user_id = in.GetString();
   record.username = in.GetString();
@@ -214,6 +215,7 @@ Result<UserRecord> UserRecord::DecodeFrom(RecordReader& in, uint32_t) {
   record.created_at = in.GetSignedVarint();
   record.updated_at = in.GetSignedVarint();
   record.deleted_at = GetOptional(in);
+  if (version >= 2) record.token_generation = in.GetSignedVarint();  // version 1: generation 0
   return record;
 }
 

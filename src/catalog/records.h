@@ -93,7 +93,7 @@ struct ViewRecord {
 };
 
 struct UserRecord {
-  static constexpr uint32_t kRecordVersion = 1;
+  static constexpr uint32_t kRecordVersion = 2;  // 2: token_generation
   std::string user_id;
   std::string username;
   std::string password_hash;  // empty: no password (root before setup, internal users)
@@ -103,6 +103,8 @@ struct UserRecord {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   std::optional<int64_t> deleted_at;
+  // Bumped by a password or role change: tokens issued under an older generation are void.
+  int64_t token_generation = 0;
 
   void EncodeTo(RecordWriter& out) const;
   static Result<UserRecord> DecodeFrom(RecordReader& in, uint32_t version);

@@ -11,6 +11,7 @@
 
 #include <toml++/toml.h>
 
+#include "common/ip_address.h"
 #include "common/log.h"
 
 extern char** environ;  // NOLINT: POSIX
@@ -378,6 +379,12 @@ std::vector<std::string> Validate(const ServerConfig& config) {
         server.node_id + "'");
   }
   if (server.data_dir.empty()) problems.push_back("server.data_dir must not be empty");
+  for (std::string_view proxy : SplitCommaList(server.trusted_proxies)) {
+    const Result<IpNetwork> network = IpNetwork::Parse(proxy);
+    if (!network.ok()) {
+      problems.push_back("server.trusted_proxies: " + std::string(network.status().message()));
+    }
+  }
   CheckRange(problems, "server.workers", server.workers, 0, 1024);
   const StorageSection& storage = config.storage;
   CheckRange(problems, "storage.wal_sync_interval_ms", storage.wal_sync_interval_ms, 0, 60000);

@@ -12,6 +12,7 @@ namespace kalam::config {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class ConfigTest : public ::testing::Test {
  protected:
@@ -205,6 +206,18 @@ level = "loud"
        }) {
     EXPECT_THAT(error, HasSubstr(expected));
   }
+}
+
+TEST_F(ConfigTest, TrustedProxiesNameEachBadEntry) {
+  const std::string error = LoadError(
+      WriteToml("[server]\ntrusted_proxies = \"10.0.0.0/8, proxy.local, ::1, 10.1.0.0/40,\"\n"));
+  EXPECT_THAT(error, HasSubstr("server.trusted_proxies: 'proxy.local' is not an IP address"));
+  EXPECT_THAT(error, HasSubstr("server.trusted_proxies: '10.1.0.0/40' is not an IP address"));
+  EXPECT_THAT(error, HasSubstr("server.trusted_proxies: '' is not an IP address"));
+  EXPECT_THAT(error, Not(HasSubstr("'10.0.0.0/8'")));
+  const Result<ServerConfig> good = LoadConfig(
+      WriteToml("[server]\ntrusted_proxies = \" 10.0.0.0/8 , 2001:db8::/32,127.0.0.1\"\n"), {}, {});
+  EXPECT_TRUE(good.ok()) << good.status().ToString();
 }
 
 TEST_F(ConfigTest, ParseAndValidationProblemsAreReportedTogether) {

@@ -9,6 +9,7 @@
 #include "api/health_routes.h"
 #include "api/sql_routes.h"
 #include "auth/jwt_secret.h"
+#include "common/ip_address.h"
 #include "common/log.h"
 
 namespace kalam::server {
@@ -127,13 +128,16 @@ Status AppContext::OpenAuth() {
       .access_token_ttl_seconds = a.access_token_ttl_seconds,
       .refresh_token_ttl_seconds = a.refresh_token_ttl_seconds,
       .max_failed_logins = static_cast<uint32_t>(a.max_failed_logins),
-      .lockout_seconds = a.lockout_seconds};
+      .lockout_seconds = a.lockout_seconds,
+      .max_failed_logins_per_address = static_cast<uint32_t>(a.max_failed_logins_per_address)};
   authenticator_ = std::make_unique<auth::Authenticator>(*catalog_, *jwt_, options, clock_);
   KALAM_RETURN_IF_ERROR(authenticator_->Load());
   executor_->SetUserDirectory(authenticator_.get());
   rate_limiter_ = std::make_unique<api::RateLimiter>(config_.limits.queries_per_second_per_user);
   statement_slots_ = std::make_unique<api::StatementSlots>(StatementsPerUser());
-  const api::AuthSettings settings{.trust_proxy_headers = !config_.server.trusted_proxies.empty(),
+  KALAM_ASSIGN_OR_RETURN(std::vector<IpNetwork> trusted_proxies,
+                         ParseIpNetworks(config_.server.trusted_proxies));
+  const api::AuthSettings settings{.trusted_proxies = std::move(trusted_proxies),
                                    .allow_remote_setup = a.allow_remote_setup};
   const config::LimitsSection& l = config_.limits;
   sql_routes_ = std::make_unique<api::SqlRouteServices>(api::SqlRouteServices{

@@ -42,6 +42,9 @@ struct ExecutionContext {
   std::shared_ptr<const std::atomic<bool>> client_gone;  // nullptr: nobody hangs up
   size_t max_rows_per_statement = 100000;                // rows one INSERT/UPDATE/DELETE may write
   StopSignal stop;
+  // The request carried the caller's password (Basic), not just a token: required to
+  // change one's own password, so a stolen token cannot lock its owner out.
+  bool proved_password = false;
 };
 
 }  // namespace kalam::sql

@@ -5,6 +5,14 @@
 namespace kalam::sql {
 namespace {
 
+// The whole UTF-8 character starting at `at`: quoting a lone byte of a multi-byte character
+// would put invalid UTF-8 into the error message (and the JSON reply).
+std::string_view CharacterAt(std::string_view text, size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  return text.substr(at, length);
+}
+
 bool IsWordStart(char c) {
   return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
 }
@@ -145,7 +153,7 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
         token.text = std::string(1, c);
       }
       if (token.text.empty()) {
-        return ErrorAt(start, "unexpected character '" + std::string(1, c) + "'");
+        return ErrorAt(start, "unexpected character '" + std::string(CharacterAt(sql, i)) + "'");
       }
       i += token.text.size();
     }

@@ -54,6 +54,10 @@ TEST(LexerTest, TokenizesStringsNumbersParametersAndSymbols) {
   EXPECT_EQ(tokens[7].kind, Token::Kind::kEnd);
   EXPECT_EQ(Tokenize("a # b").status(),
             Status::InvalidArgument("syntax error at position 3: unexpected character '#'"));
+  EXPECT_EQ(Tokenize("é漢").status(),
+            Status::InvalidArgument("syntax error at position 1: unexpected character 'é'"));
+  EXPECT_EQ(Tokenize("a 漢").status(),
+            Status::InvalidArgument("syntax error at position 3: unexpected character '漢'"));
 }
 
 TEST(ParserTest, Namespaces) {

@@ -8,10 +8,16 @@ namespace {
 using auth::Action;
 
 // A user's changes may be made by an admin whose role is at least the user's; anyone may
-// change their own password.
+// change their own password, with proof of the current one.
 Status AuthorizeAlter(const AlterUser& alter, const catalog::UserRecord& target,
                       const ExecutionContext& context) {
   const bool self = target.user_id == context.user_id.value();
+  if (self && alter.password.has_value() && !context.proved_password) {
+    return Status::PermissionDenied(
+        "changing your own password needs your current one: send ALTER USER " + target.username +
+        " SET PASSWORD with Basic credentials (user name and current password), or POST "
+        "/v1/api/auth/password {\"current_password\", \"new_password\"}; a token is not enough");
+  }
   const bool only_password = !alter.role.has_value() && !alter.email.has_value();
   if (self && only_password) return Status();
   KALAM_RETURN_IF_ERROR(
