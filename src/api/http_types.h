@@ -42,8 +42,8 @@ struct HttpResponse {
 class ChunkedWriter {
  public:
   virtual ~ChunkedWriter() = default;
-  // Sends `piece` and blocks until the connection has taken it (backpressure). Returns
-  // false once the client is gone or too slow; the producer should stop.
+  // Queues `piece` for sending; blocks only while too much is queued (backpressure).
+  // Returns false once the client is gone or too slow; the producer should stop.
   virtual bool Write(std::string_view piece) = 0;
   // Ends the body; the connection then serves its next request. Called once, last.
   virtual void Finish() = 0;
