@@ -1,0 +1,110 @@
+// The read path seen by real users over HTTP: parameters that must never crash the server,
+// SQL that must not reach DuckDB's own catalogs or settings, SHOW STATS within the caller's
+// scope, deleted rows that stay deleted, and scans that stream instead of copying a scope.
+#include <fstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/base64.h"
+#include "tests/e2e/sql_client.h"
+#include "tests/e2e/test_server.h"
+#include "tests/testing/test_util.h"
+
+namespace kalam::e2e {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Basic(const std::string& user, const std::string& password) {
+  return "Basic " + Base64Encode(user + ":" + password);
+}
+
+const std::string kRoot = "Basic cm9vdDo=";
+
+class ReadPathTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Result<std::unique_ptr<TestServer>> started =
+        TestServer::Start({.env = {{"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
+                                   {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}}});
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    server_ = std::move(started).value().release();
+    client::HttpClient root = server_->Client();
+    for (const char* sql : {"CREATE USER alice WITH PASSWORD 'alice-secret-1' ROLE user",
+                            "CREATE USER bob WITH PASSWORD 'bob-secret-1' ROLE user",
+                            "CREATE USER svc WITH PASSWORD 'svc-secret-1' ROLE service",
+                            "CREATE USER dana WITH PASSWORD 'dana-secret-1' ROLE dba"}) {
+      Result<SqlReply> reply = PostSql(root, sql);
+      ASSERT_TRUE(reply.ok() && reply->ok()) << sql;
+    }
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr);
+    ns_ = "rp" + std::to_string(next_namespace_++);
+    ASSERT_TRUE(Sql(kRoot, "CREATE NAMESPACE " + ns_).ok());
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "server log:\n" << server_->Log();
+  }
+
+  SqlReply Sql(const std::string& authorization, const std::string& sql,
+               const boost::json::object& extra = {}) {
+    client::HttpClient client = server_->AnonymousClient(std::chrono::seconds(120));
+    client.SetDefaultHeaders({{"Authorization", authorization}});
+    Result<SqlReply> reply = PostSql(client, sql, extra);
+    EXPECT_TRUE(reply.ok()) << sql << ": " << reply.status().ToString();
+    return reply.ok() ? *reply : SqlReply{};
+  }
+  // Runs SQL that must succeed and returns its first result's rows.
+  boost::json::array Rows(const std::string& authorization, const std::string& sql) {
+    const SqlReply reply = Sql(authorization, sql);
+    EXPECT_EQ(reply.http_status, 200) << sql << "\n" << boost::json::serialize(reply.body);
+    return reply.ok() ? reply.Rows() : boost::json::array{};
+  }
+  static std::vector<std::string> ColumnNames(const SqlReply& reply) {
+    std::vector<std::string> names;
+    for (const auto& column : reply.body.at("results").at(0).at("schema").as_array())
+      names.push_back(Text(column.at("name")));
+    return names;
+  }
+
+  static inline TestServer* server_ = nullptr;
+  static inline int next_namespace_ = 0;
+  const std::string alice_ = Basic("alice", "alice-secret-1");
+  const std::string bob_ = Basic("bob", "bob-secret-1");
+  const std::string svc_ = Basic("svc", "svc-secret-1");
+  const std::string dana_ = Basic("dana", "dana-secret-1");
+  std::string ns_;
+};
+
+// Regression: a list parameter with non-numeric or nested elements killed the process.
+TEST_F(ReadPathTest, ListParametersOfAnyShapeNeverCrashTheServer) {
+  for (const char* params : {R"([["a","b"]])", R"([[[1,2],[3]]])", R"([["a",1]])", R"([[{"a":1}]])",
+                             R"([[[],[null],[[1]]]])", R"([[]])"}) {
+    const SqlReply reply = Sql(alice_, "SELECT $1", {{"params", boost::json::parse(params)}});
+    EXPECT_THAT(reply.http_status, AnyOf(200, 400)) << params;
+    if (reply.http_status == 400) {
+      EXPECT_THAT(reply.ErrorMessage(), HasSubstr("parameter $1"));
+    }
+  }
+  const SqlReply text =
+      Sql(alice_, "SELECT $1", {{"params", boost::json::parse(R"([["a","b"]])")}});
+  ASSERT_EQ(text.http_status, 200);
+  EXPECT_EQ(text.Rows().at(0).at(0).at(1), "b");
+  const SqlReply nested =
+      Sql(alice_, "SELECT $1", {{"params", boost::json::parse(R"([[[1,2],[3]]])")}});
+  ASSERT_EQ(nested.http_status, 200);
+  EXPECT_EQ(nested.Rows().at(0).at(0).at(1).at(0), "3");
+  EXPECT_EQ(Rows(alice_, "SELECT 1").at(0).at(0), 1);  // the server is still there
+}
+
+}  // namespace
+}  // namespace kalam::e2e
