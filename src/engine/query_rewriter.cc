@@ -63,15 +63,22 @@ class Rewriter {
     if (statement.node) VisitNode(*statement.node);
   }
 
-  void VisitNode(duckdb::QueryNode& node) {
+  void VisitNode(duckdb::QueryNode& node) { VisitNodeWithin(node, cte_scope_.size()); }
+
+  // Visits `node` with DuckDB's CTE scoping (DESIGN.md §6.2): a CTE's body sees only the
+  // CTEs listed before it, and its own name only in the recursive part of a RECURSIVE CTE;
+  // the node itself sees them all. `base` is the scope outside the node's WITH list. DuckDB
+  // keeps that list on every node of the chain it builds for it (CTENode → … → the main
+  // node); each copy is scoped from `base`, so a copy is never visited with names pushed by
+  // the chain. A name not in scope is a catalog reference and is resolved and checked.
+  void VisitNodeWithin(duckdb::QueryNode& node, size_t base) {
     if (failed()) return;
-    std::set<std::string> ctes;
-    for (auto& [name, info] : node.cte_map.map) {
-      ctes.insert(Lower(name));
-      cte_scope_.push_back(Lower(name));
-    }
+    const std::vector<std::string> saved(cte_scope_.begin() + static_cast<ptrdiff_t>(base),
+                                         cte_scope_.end());
+    cte_scope_.resize(base);
     for (auto& [name, info] : node.cte_map.map) {
       if (info && info->query) VisitStatement(*info->query);
+      cte_scope_.push_back(Lower(name));
     }
     switch (node.type) {
       case duckdb::QueryNodeType::SELECT_NODE:
@@ -85,27 +92,37 @@ class Rewriter {
       }
       case duckdb::QueryNodeType::RECURSIVE_CTE_NODE: {
         auto& cte = node.Cast<duckdb::RecursiveCTENode>();
+        if (cte.left) VisitNode(*cte.left);  // the anchor does not see the CTE itself
         cte_scope_.push_back(Lower(cte.ctename));
-        if (cte.left) VisitNode(*cte.left);
         if (cte.right) VisitNode(*cte.right);
         cte_scope_.pop_back();
         break;
       }
-      case duckdb::QueryNodeType::CTE_NODE: {
-        auto& cte = node.Cast<duckdb::CTENode>();
-        if (cte.query) VisitNode(*cte.query);
-        cte_scope_.push_back(Lower(cte.ctename));
-        if (cte.child) VisitNode(*cte.child);
-        cte_scope_.pop_back();
+      case duckdb::QueryNodeType::CTE_NODE:
+        VisitCteChainLink(node.Cast<duckdb::CTENode>(), node.cte_map, base);
         break;
-      }
       default:
         Fail(Status::InvalidArgument("unsupported query form"));
     }
     duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(
         node,
         [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) { VisitExpression(child); });
-    cte_scope_.resize(cte_scope_.size() - ctes.size());
+    cte_scope_.resize(base);
+    cte_scope_.insert(cte_scope_.end(), saved.begin(), saved.end());
+  }
+
+  // One CTE of a chain: its body sees the CTEs listed before it; the rest of the chain is
+  // scoped from `base` again.
+  void VisitCteChainLink(duckdb::CTENode& cte, const duckdb::CommonTableExpressionMap& ctes,
+                         size_t base) {
+    cte_scope_.resize(base);
+    for (auto& [name, info] : ctes.map) {
+      if (Lower(name) == Lower(cte.ctename)) break;
+      cte_scope_.push_back(Lower(name));
+    }
+    if (cte.query) VisitNode(*cte.query);
+    cte_scope_.resize(base);
+    if (cte.child) VisitNodeWithin(*cte.child, base);
   }
 
   void VisitSelect(duckdb::SelectNode& select) {
@@ -121,6 +138,10 @@ class Rewriter {
 
   void VisitExpression(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
     if (failed() || !expression) return;
+    if (expression->GetExpressionClass() == duckdb::ExpressionClass::FUNCTION) {
+      CheckScalarFunction(expression->Cast<duckdb::FunctionExpression>());
+      if (failed()) return;
+    }
     if (expression->GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
       auto& subquery = expression->Cast<duckdb::SubqueryExpression>();
       if (subquery.subquery) VisitStatement(*subquery.subquery);
@@ -162,6 +183,29 @@ class Rewriter {
         return;
       default:
         Fail(Status::InvalidArgument("this kind of FROM clause is not supported"));
+    }
+  }
+
+  // Functions that read DuckDB's configuration, catalog or session state (settings hold
+  // the data directory; the pg_* and has_* macros read duckdb_*() internally, out of the
+  // rewriter's sight; json_serialize_plan binds SQL given as text) are refused, as is any
+  // schema-qualified call (pg_catalog.…, main.…).
+  void CheckScalarFunction(const duckdb::FunctionExpression& function) {
+    static const std::set<std::string> kDenied = {
+        "current_setting", "getvariable",     "current_query",         "current_query_id",
+        "current_schema",  "current_schemas", "current_catalog",       "current_database",
+        "current_role",    "in_search_path",  "current_connection_id", "current_transaction_id",
+        "txid_current",    "col_description", "obj_description",       "shobj_description",
+        "format_type",     "format_pg_type",  "map_to_pg_oid",         "get_block_size",
+        "stats",           "write_log",       "json_serialize_plan",   "which_secret",
+        "getenv"};
+    const std::string name = Lower(function.function_name);
+    const bool internal =
+        name.starts_with("pg_") && name != "pg_typeof" && name != "pg_size_pretty";
+    if (!function.schema.empty() || !function.catalog.empty() || internal ||
+        name.starts_with("has_") || name.starts_with("duckdb_") || name.starts_with("__internal") ||
+        kDenied.contains(name)) {
+      Fail(Status::PermissionDenied("function '" + function.function_name + "' is not allowed"));
     }
   }
 

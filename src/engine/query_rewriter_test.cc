@@ -85,5 +85,53 @@ TEST(QueryRewriterTest, RefusesWhatIsNotAllowed) {
   EXPECT_EQ(RewriteError("SELECT * FROM nope.x"), Status::NotFound("Table nope.x not found"));
 }
 
+// Regression: every CTE name was treated as in scope inside every CTE body, so a CTE named
+// after a DuckDB catalog view could read that view from inside itself.
+TEST(QueryRewriterTest, CteBodiesSeeOnlyTheCtesBeforeThem) {
+  for (const char* name :
+       {"pg_settings", "duckdb_tables", "duckdb_databases", "pg_namespace", "sqlite_master"}) {
+    const std::string sql =
+        std::string("WITH ") + name + " AS (SELECT * FROM " + name + ") SELECT * FROM " + name;
+    EXPECT_EQ(RewriteError(sql),
+              Status::NotFound("Table default." + std::string(name) + " not found"))
+        << sql;
+  }
+  EXPECT_EQ(RewriteError("WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a"),
+            Status::NotFound("Table default.b not found"));
+  EXPECT_EQ(RewriteError("WITH a AS MATERIALIZED (SELECT * FROM a) SELECT * FROM a"),
+            Status::NotFound("Table default.a not found"));
+  const std::string chained =
+      Rewrite("WITH a AS (SELECT * FROM system.users), b AS (SELECT * FROM a) SELECT * FROM b, a");
+  EXPECT_THAT(chained, HasSubstr("kalam_system('system.users')"));
+  EXPECT_THAT(chained, Not(HasSubstr("FROM system.users")));
+  EXPECT_THAT(Rewrite("WITH RECURSIVE r AS (SELECT 1 AS x UNION ALL SELECT x + 1 FROM r "
+                      "WHERE x < 3) SELECT * FROM r"),
+              Not(HasSubstr("not found")));
+  EXPECT_EQ(RewriteError("WITH RECURSIVE r AS (SELECT * FROM r UNION ALL SELECT 1) "
+                         "SELECT * FROM r"),
+            Status::NotFound("Table default.r not found"));  // the anchor is not recursive
+  // A CTE inside a subquery is visible there, not outside it.
+  EXPECT_THAT(Rewrite("SELECT * FROM (WITH t AS (SELECT 1 AS x) SELECT * FROM t) s, t", "app"),
+              HasSubstr("scan_t() AS t"));
+}
+
+TEST(QueryRewriterTest, FunctionsThatExposeSettingsOrCatalogsAreRefused) {
+  for (const char* sql :
+       {"SELECT current_setting('allowed_directories')", "SELECT CURRENT_SETTING('threads')",
+        "SELECT pg_catalog.current_setting('threads')", "SELECT main.lower('x')",
+        "SELECT pg_get_viewdef(1)", "SELECT has_table_privilege('t', 'select')",
+        "SELECT current_schemas(true)", "SELECT getvariable('v')", "SELECT current_query()",
+        "SELECT json_serialize_plan('SELECT 1')", "SELECT 1 WHERE current_setting('x') = ''",
+        "SELECT 1 ORDER BY current_setting('x')", "SELECT (SELECT current_setting('x'))",
+        "WITH c AS (SELECT current_setting('x')) "
+        "SELECT * FROM c",
+        "SELECT * FROM range(length(current_setting('x')))"}) {
+    EXPECT_EQ(RewriteError(sql).code(), StatusCode::kPermissionDenied) << sql;
+  }
+  EXPECT_EQ(RewriteError("SELECT current_setting('threads')").message(),
+            "function 'current_setting' is not allowed");
+  EXPECT_OK(RewriteSelect("SELECT version(), pg_typeof(1), lower('A'), now()", Resolve, {}));
+}
+
 }  // namespace
 }  // namespace kalam::engine

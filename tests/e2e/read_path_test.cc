@@ -106,5 +106,45 @@ TEST_F(ReadPathTest, ListParametersOfAnyShapeNeverCrashTheServer) {
   EXPECT_EQ(Rows(alice_, "SELECT 1").at(0).at(0), 1);  // the server is still there
 }
 
+// Regression: a CTE named after a DuckDB catalog view read that view from inside itself, and
+// current_setting() showed DuckDB's settings (the data directory among them).
+TEST_F(ReadPathTest, CtesAndFunctionsDoNotReachDuckDbSettingsOrCatalogs) {
+  const std::string data_dir = server_->data_dir().string();
+  for (const char* name : {"pg_settings", "duckdb_tables", "duckdb_databases", "pg_namespace",
+                           "sqlite_master", "duckdb_settings"}) {
+    const std::string sql =
+        std::string("WITH ") + name + " AS (SELECT * FROM " + name + ") SELECT * FROM " + name;
+    const SqlReply reply = Sql(alice_, sql);
+    EXPECT_NE(reply.http_status, 200) << sql << "\n" << boost::json::serialize(reply.body);
+    EXPECT_THAT(boost::json::serialize(reply.body),
+                Not(AnyOf(HasSubstr("allowed_directories"), HasSubstr(data_dir))));
+  }
+  for (const char* sql : {"SELECT current_setting('allowed_directories')",
+                          "SELECT current_setting('secret_directory')",
+                          "SELECT pg_catalog.current_setting('temp_directory')",
+                          "WITH s AS (SELECT current_setting('allowed_directories') AS v) "
+                          "SELECT * FROM s"}) {
+    const SqlReply reply = Sql(alice_, sql);
+    EXPECT_EQ(reply.http_status, 403) << sql;
+    EXPECT_THAT(reply.ErrorMessage(), HasSubstr("is not allowed")) << sql;
+    EXPECT_THAT(boost::json::serialize(reply.body), Not(HasSubstr(data_dir)));
+  }
+  // CTEs keep working within their scoping rules.
+  ASSERT_TRUE(Sql(kRoot, "CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY)").ok());
+  ASSERT_TRUE(Sql(alice_, "INSERT INTO " + ns_ + ".t VALUES (1), (2)").ok());
+  EXPECT_EQ(Rows(alice_, "WITH a AS (SELECT * FROM " + ns_ +
+                             ".t), b AS (SELECT * FROM a) "
+                             "SELECT count(*) FROM b")
+                .at(0)
+                .at(0),
+            "2");
+  EXPECT_EQ(Rows(alice_,
+                 "WITH RECURSIVE r AS (SELECT 1 AS x UNION ALL SELECT x + 1 FROM r "
+                 "WHERE x < 5) SELECT max(x) FROM r")
+                .at(0)
+                .at(0),
+            5);
+}
+
 }  // namespace
 }  // namespace kalam::e2e
