@@ -40,6 +40,69 @@ std::string Lower(std::string text) {
   return text;
 }
 
+using NamePaths = std::vector<std::vector<std::string>>;
+
+bool IsSystemColumn(const std::string& name) {
+  return name == "_seq" || name == "_deleted";
+}
+
+void CollectSystemColumnRefs(duckdb::ParsedExpression& expression, NamePaths& out);
+
+// Every system column reference in `node` and below it (a subquery expression may refer
+// to the tables of the block it sits in).
+void CollectSystemColumnRefs(duckdb::QueryNode& node, NamePaths& out) {
+  duckdb::ParsedExpressionIterator::EnumerateQueryNodeChildren(
+      node, [&](duckdb::unique_ptr<duckdb::ParsedExpression>& child) {
+        if (child) CollectSystemColumnRefs(*child, out);
+      });
+}
+
+void CollectSystemColumnRefs(duckdb::ParsedExpression& expression, NamePaths& out) {
+  if (expression.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF) {
+    std::vector<std::string> path;
+    for (const std::string& part : expression.Cast<duckdb::ColumnRefExpression>().column_names)
+      path.push_back(Lower(part));
+    if (!path.empty() && IsSystemColumn(path.back())) out.push_back(std::move(path));
+  }
+  if (expression.GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
+    auto& subquery = expression.Cast<duckdb::SubqueryExpression>();
+    if (subquery.subquery && subquery.subquery->node) {
+      CollectSystemColumnRefs(*subquery.subquery->node, out);
+    }
+  }
+  duckdb::ParsedExpressionIterator::EnumerateChildren(
+      expression, [&](duckdb::ParsedExpression& child) { CollectSystemColumnRefs(child, out); });
+}
+
+// Join conditions of a FROM clause; derived tables are blocks of their own.
+void CollectJoinConditionRefs(duckdb::TableRef& ref, NamePaths& out) {
+  if (ref.type != duckdb::TableReferenceType::JOIN) return;
+  auto& join = ref.Cast<duckdb::JoinRef>();
+  if (join.left) CollectJoinConditionRefs(*join.left, out);
+  if (join.right) CollectJoinConditionRefs(*join.right, out);
+  if (join.condition) CollectSystemColumnRefs(*join.condition, out);
+}
+
+// The system column references of one SELECT block: its select list, WHERE, GROUP BY,
+// HAVING, QUALIFY, ORDER BY/LIMIT, join conditions and the subqueries inside them — the
+// places that can name a column of the block's own tables.
+NamePaths SystemColumnRefs(duckdb::SelectNode& select) {
+  NamePaths refs;
+  const auto collect = [&](duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
+    if (expression) CollectSystemColumnRefs(*expression, refs);
+  };
+  for (auto& expression : select.select_list)
+    collect(expression);
+  collect(select.where_clause);
+  for (auto& expression : select.groups.group_expressions)
+    collect(expression);
+  collect(select.having);
+  collect(select.qualify);
+  duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(select, collect);
+  if (select.from_table) CollectJoinConditionRefs(*select.from_table, refs);
+  return refs;
+}
+
 // Walks one statement, replacing table references in place. The first error stops the
 // walk (later visits return immediately) and is reported by Run().
 class Rewriter {
@@ -125,8 +188,20 @@ class Rewriter {
     if (cte.child) VisitNodeWithin(*cte.child, base);
   }
 
+  // What one SELECT block names of its tables' system columns, and what they expose.
+  struct SelectScope {
+    std::vector<std::vector<std::string>> system_column_refs;  // lower-cased name paths
+    std::vector<std::pair<std::string, std::string>> exposed;  // (alias, system column)
+  };
+
   void VisitSelect(duckdb::SelectNode& select) {
+    SelectScope scope{SystemColumnRefs(select), {}};
+    SelectScope* const outer = select_scope_;
+    select_scope_ = &scope;
     if (select.from_table) VisitRef(select.from_table);
+    select_scope_ = outer;
+    for (auto& expression : select.select_list)
+      ExcludeFromStars(*expression, scope.exposed);
     for (auto& expression : select.select_list)
       VisitExpression(expression);
     VisitExpression(select.where_clause);
@@ -134,6 +209,29 @@ class Rewriter {
       VisitExpression(expression);
     VisitExpression(select.having);
     VisitExpression(select.qualify);
+  }
+
+  // `*` and `alias.*` never include system columns, even those the block names elsewhere
+  // (`SELECT *, _seq` has one _seq).
+  static void ExcludeFromStars(duckdb::ParsedExpression& expression,
+                               const std::vector<std::pair<std::string, std::string>>& exposed) {
+    if (exposed.empty() || expression.GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
+      return;
+    }
+    if (expression.GetExpressionClass() == duckdb::ExpressionClass::STAR) {
+      auto& star = expression.Cast<duckdb::StarExpression>();
+      if (star.expr) return;  // COLUMNS(<list or regex>) names its own columns
+      for (const auto& [alias, column] : exposed) {
+        if (star.relation_name.empty()) {
+          star.exclude_list.insert(duckdb::QualifiedColumnName(alias, column));
+        } else if (Lower(star.relation_name) == Lower(alias)) {
+          star.exclude_list.insert(duckdb::QualifiedColumnName(column));
+        }
+      }
+      return;
+    }
+    duckdb::ParsedExpressionIterator::EnumerateChildren(
+        expression, [&](duckdb::ParsedExpression& child) { ExcludeFromStars(child, exposed); });
   }
 
   void VisitExpression(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
@@ -239,9 +337,17 @@ class Rewriter {
         std::find(cte_scope_.begin(), cte_scope_.end(), name) != cte_scope_.end()) {
       return;  // a CTE, not a table
     }
-    Result<TableReplacement> replacement = resolver_(schema, name, default_schema_);
-    if (!replacement.ok()) return Fail(replacement.status());
     const std::string alias = table.alias.empty() ? table.table_name : table.alias;
+    Result<TableReplacement> replacement = resolver_({.schema = schema,
+                                                      .name = name,
+                                                      .default_schema = default_schema_,
+                                                      .names_seq = Names(alias, "_seq"),
+                                                      .names_deleted = Names(alias, "_deleted")});
+    if (!replacement.ok()) return Fail(replacement.status());
+    if (select_scope_ != nullptr) {
+      for (const std::string& column : replacement->system_columns)
+        select_scope_->exposed.emplace_back(alias, column);
+    }
     auto column_aliases = std::move(table.column_name_alias);
     if (replacement->view_sql.has_value()) {
       ref = ExpandView(*replacement, alias);
@@ -287,11 +393,24 @@ class Rewriter {
     return subquery;
   }
 
+  // Whether the current SELECT block names `column` of the table reference `alias`.
+  bool Names(const std::string& alias, std::string_view column) const {
+    if (select_scope_ == nullptr) return false;
+    const std::string lower_alias = Lower(alias);
+    for (const std::vector<std::string>& path : select_scope_->system_column_refs) {
+      if (path.back() == column && (path.size() == 1 || path[path.size() - 2] == lower_alias)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   const TableResolver& resolver_;
   const RewriteOptions& options_;
   const int depth_;
   std::string default_schema_;
   std::vector<std::string> cte_scope_;
+  SelectScope* select_scope_ = nullptr;  // the SELECT block whose FROM is being visited
   Status error_;
 };
 

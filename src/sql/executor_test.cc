@@ -46,10 +46,11 @@ class ExecutorTest : public ::testing::Test {
     return executor_->Execute(sql, context, sink);
   }
 
-  // Runs a query as `user` (role user) and returns its rows.
-  std::vector<std::vector<Value>> Query(const std::string& sql, const std::string& user) {
+  // Runs a query as `user` (role user unless given) and returns its rows.
+  std::vector<std::vector<Value>> Query(const std::string& sql, const std::string& user,
+                                        catalog::Role role = catalog::Role::kUser) {
     ExecutionContext context;
-    context.role = catalog::Role::kUser;
+    context.role = role;
     context.user_id = UserId(user);
     testing::CollectingSink sink;
     const Status status = executor_->Execute(sql, context, sink);
@@ -118,8 +119,12 @@ TEST_F(ScopedQueryTest, LatestVersionWinsAndTombstonesStayHiddenUnlessNamed) {
   ASSERT_EQ(rows.size(), 1u);
   ASSERT_EQ(rows[0].size(), 2u);  // SELECT * shows the table's columns, not _seq/_deleted
   EXPECT_EQ(rows[0][1].text, "a1 edited");
-  const auto with_deleted =
-      Query("SELECT id, _deleted, _seq FROM app.messages ORDER BY id", "alice");
+  // Role user may name _deleted but never gets a tombstone; dba sees them (DESIGN.md §10).
+  const auto live = Query("SELECT id, _deleted FROM app.messages ORDER BY id", "alice");
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_FALSE(live[0][1].boolean);
+  const auto with_deleted = Query("SELECT id, _deleted, _seq FROM app.messages ORDER BY id",
+                                  "alice", catalog::Role::kDba);
   ASSERT_EQ(with_deleted.size(), 2u);
   EXPECT_FALSE(with_deleted[0][1].boolean);
   EXPECT_TRUE(with_deleted[1][1].boolean);
@@ -194,7 +199,11 @@ TEST_F(ScopedQueryTest, PrimaryKeyFastPathMatchesTheGeneralPathAndKeepsScopes) {
   EXPECT_EQ(Query("SELECT body FROM app.messages WHERE id = 2", "alice")[0][0].text, "a2");
   ASSERT_OK(writer_->Delete(*messages_, "alice", {Value::Int64(2)}));
   EXPECT_TRUE(Query("SELECT body FROM app.messages WHERE id = 2", "alice").empty());
-  EXPECT_EQ(Query("SELECT body, _deleted FROM app.messages WHERE id = 2", "alice").size(), 1u);
+  EXPECT_TRUE(Query("SELECT body, _deleted FROM app.messages WHERE id = 2", "alice").empty());
+  EXPECT_EQ(
+      Query("SELECT body, _deleted FROM app.messages WHERE id = 2", "alice", catalog::Role::kDba)
+          .size(),
+      1u);
 }
 
 TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {

@@ -146,5 +146,78 @@ TEST_F(ReadPathTest, CtesAndFunctionsDoNotReachDuckDbSettingsOrCatalogs) {
             5);
 }
 
+// Regression: after root deleted a row of a SHARED PUBLIC table, any user saw its values
+// with SELECT *, _deleted.
+TEST_F(ReadPathTest, DeletedRowsStayHiddenFromTheRolesThatReadTheLiveTable) {
+  const std::string table = ns_ + ".shared_notes";
+  ASSERT_TRUE(Sql(kRoot, "CREATE SHARED TABLE " + table +
+                             " (id BIGINT PRIMARY KEY, body TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')")
+                  .ok());
+  ASSERT_TRUE(Sql(kRoot, "INSERT INTO " + table + " VALUES (1, 'kept'), (2, 'secret')").ok());
+  ASSERT_EQ(Sql(kRoot, "DELETE FROM " + table + " WHERE id = 2").Message(), "Deleted 1 row(s)");
+  for (const std::string& reader : {alice_, svc_}) {
+    const SqlReply reply = Sql(reader, "SELECT *, _deleted FROM " + table + " ORDER BY id");
+    ASSERT_EQ(reply.http_status, 200) << boost::json::serialize(reply.body);
+    EXPECT_EQ(ColumnNames(reply), (std::vector<std::string>{"id", "body", "_deleted"}));
+    ASSERT_EQ(reply.Rows().size(), 1u) << boost::json::serialize(reply.body);
+    EXPECT_EQ(reply.Rows().at(0).at(2), false);
+    EXPECT_THAT(boost::json::serialize(reply.body), Not(HasSubstr("secret")));
+    EXPECT_TRUE(Rows(reader, "SELECT body FROM " + table + " WHERE _deleted").empty());
+  }
+  // dba and system see tombstones when they name _deleted (audit and recovery).
+  const boost::json::array audit =
+      Rows(dana_, "SELECT id, body, _deleted FROM " + table + " ORDER BY id");
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit.at(1).at(1), "secret");
+  EXPECT_EQ(audit.at(1).at(2), true);
+  EXPECT_EQ(Rows(dana_, "SELECT count(*) FROM " + table).at(0).at(0), "1");
+}
+
+// Regression: naming _deleted anywhere in a query made the scans inside views include
+// tombstones.
+TEST_F(ReadPathTest, NamingDeletedOutsideAViewLeavesTheViewsScansAlone) {
+  const std::string table = ns_ + ".t";
+  ASSERT_TRUE(Sql(kRoot, "CREATE SHARED TABLE " + table +
+                             " (id BIGINT PRIMARY KEY, body TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')")
+                  .ok());
+  ASSERT_TRUE(Sql(kRoot, "INSERT INTO " + table + " VALUES (1, 'kept'), (2, 'gone')").ok());
+  ASSERT_TRUE(Sql(kRoot, "CREATE VIEW " + ns_ + ".v AS SELECT id, body FROM " + table).ok());
+  ASSERT_TRUE(Sql(kRoot, "DELETE FROM " + table + " WHERE id = 2").ok());
+  for (const std::string& reader : {kRoot, alice_}) {
+    EXPECT_EQ(
+        Rows(reader, "SELECT count(*) FROM " + ns_ + ".v, (SELECT 1 AS _deleted) x").at(0).at(0),
+        "1");
+    const boost::json::array rows = Rows(reader, "SELECT v.*, 1 AS _deleted FROM " + ns_ + ".v v");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows.at(0).at(1), "kept");
+  }
+  // A view's own SQL decides: a view that names _deleted exposes it (without tombstones for
+  // role user).
+  ASSERT_TRUE(
+      Sql(kRoot, "CREATE VIEW " + ns_ + ".audit AS SELECT id, _deleted FROM " + table).ok());
+  EXPECT_EQ(Rows(kRoot, "SELECT count(*) FROM " + ns_ + ".audit").at(0).at(0), "2");
+  EXPECT_EQ(Rows(alice_, "SELECT count(*) FROM " + ns_ + ".audit").at(0).at(0), "1");
+}
+
+// Regression: SELECT *, _seq returned _seq twice.
+TEST_F(ReadPathTest, StarNeverIncludesSystemColumnsAndNoColumnIsDuplicated) {
+  const std::string table = ns_ + ".t";
+  ASSERT_TRUE(Sql(kRoot, "CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, body TEXT)").ok());
+  ASSERT_TRUE(Sql(alice_, "INSERT INTO " + table + " VALUES (1, 'a')").ok());
+  const auto columns = [&](const std::string& sql) {
+    const SqlReply reply = Sql(alice_, sql);
+    EXPECT_EQ(reply.http_status, 200) << sql << "\n" << boost::json::serialize(reply.body);
+    return reply.ok() ? ColumnNames(reply) : std::vector<std::string>{};
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(columns("SELECT *, _seq FROM " + table), (Names{"id", "body", "_seq"}));
+  EXPECT_EQ(columns("SELECT * FROM " + table + " WHERE _seq > 0 AND NOT _deleted"),
+            (Names{"id", "body"}));
+  EXPECT_EQ(columns("SELECT t.*, t._deleted, _seq FROM " + table + " t"),
+            (Names{"id", "body", "_deleted", "_seq"}));
+  EXPECT_EQ(columns("SELECT * FROM " + table + " a JOIN " + table + " b ON a._seq = b._seq"),
+            (Names{"id", "body", "id", "body"}));
+}
+
 }  // namespace
 }  // namespace kalam::e2e
