@@ -248,11 +248,15 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
              ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(stats.table, context, "table"));
   KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
-  KALAM_ASSIGN_OR_RETURN(const uint64_t versions,
-                         services.catalog.HotRowVersions(table->table.table_id));
+  // Stats describe what the caller could SELECT: the same check, and only their scope.
+  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
+  const std::string scope = ScopeOf(*table, context);
+  KALAM_ASSIGN_OR_RETURN(const uint64_t versions, services.writer.CountVersions(*table, scope));
   KALAM_ASSIGN_OR_RETURN(const auto live, services.catalog.ListLiveQueries());
+  const bool shared = table->table.table_type == catalog::TableType::kShared;
   const auto subscriptions = std::count_if(live.begin(), live.end(), [&](const auto& l) {
-    return l.namespace_id == name.first && l.table_name == name.second;
+    return l.namespace_id == name.first && l.table_name == name.second &&
+           (shared || l.user_id == scope);
   });
   const std::vector<ResultColumn> columns = {{"table_name", "TEXT"},
                                              {"namespace", "TEXT"},

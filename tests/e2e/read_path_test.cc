@@ -219,5 +219,35 @@ TEST_F(ReadPathTest, StarNeverIncludesSystemColumnsAndNoColumnIsDuplicated) {
             (Names{"id", "body", "id", "body"}));
 }
 
+// Regression: a user's hot_row_versions grew when another user inserted.
+TEST_F(ReadPathTest, ShowStatsCountsOnlyTheCallersScope) {
+  const std::string table = ns_ + ".notes";
+  ASSERT_TRUE(Sql(kRoot, "CREATE TABLE " + table + " (id BIGINT PRIMARY KEY, n INT)").ok());
+  ASSERT_TRUE(Sql(alice_, "INSERT INTO " + table + " VALUES (1, 1), (2, 2)").ok());
+  ASSERT_TRUE(Sql(alice_, "UPDATE " + table + " SET n = 3 WHERE id = 1").ok());  // 3 versions
+  ASSERT_TRUE(Sql(bob_, "INSERT INTO " + table + " VALUES (1, 1), (2, 2), (3, 3), (4, 4)").ok());
+  const auto versions = [&](const std::string& who) {
+    const boost::json::array rows = Rows(who, "SHOW STATS FOR TABLE " + table);
+    return rows.empty() ? std::string() : Text(rows.at(0).at(4));
+  };
+  EXPECT_EQ(versions(alice_), "3");
+  EXPECT_EQ(versions(bob_), "4");
+  EXPECT_EQ(versions(svc_), "0");
+  EXPECT_EQ(versions(kRoot), "0");  // root reads its own scope of a USER table, like SELECT
+}
+
+// Regression: a user got stats for a PRIVATE shared table they cannot SELECT.
+TEST_F(ReadPathTest, ShowStatsNeedsTheSameReadAccessAsSelect) {
+  const std::string table = ns_ + ".private_t";
+  ASSERT_TRUE(Sql(kRoot, "CREATE SHARED TABLE " + table +
+                             " (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PRIVATE')")
+                  .ok());
+  ASSERT_TRUE(Sql(kRoot, "INSERT INTO " + table + " VALUES (1), (2)").ok());
+  EXPECT_EQ(Sql(alice_, "SELECT * FROM " + table).http_status, 403);
+  const SqlReply stats = Sql(alice_, "SHOW STATS FOR TABLE " + table);
+  EXPECT_EQ(stats.http_status, 403) << boost::json::serialize(stats.body);
+  EXPECT_EQ(Text(Rows(dana_, "SHOW STATS FOR TABLE " + table).at(0).at(4)), "2");
+}
+
 }  // namespace
 }  // namespace kalam::e2e
