@@ -9,6 +9,7 @@
 #include "common/mutex.h"
 #include "duckdb.h"
 #include "engine/hot_scan.h"
+#include "engine/parameter_value.h"
 #include "engine/result_reader.h"
 #include "engine/statement_watchdog.h"
 
@@ -217,37 +218,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
 
 namespace {
 
-duckdb_value ToDuckDbValue(const Value& value) {
-  switch (value.kind) {
-    case Value::Kind::kNull:
-      return duckdb_create_null_value();
-    case Value::Kind::kBoolean:
-      return duckdb_create_bool(value.boolean);
-    case Value::Kind::kInt32:
-    case Value::Kind::kInt64:
-      return duckdb_create_int64(value.integer);
-    case Value::Kind::kDouble:
-      return duckdb_create_double(value.number);
-    case Value::Kind::kList: {
-      std::vector<duckdb_value> items;
-      for (const Value& child : value.children)
-        items.push_back(ToDuckDbValue(child));
-      duckdb_logical_type type = duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
-      duckdb_value list = duckdb_create_list_value(type, items.data(), items.size());
-      duckdb_destroy_logical_type(&type);
-      for (duckdb_value& item : items)
-        duckdb_destroy_value(&item);
-      return list;
-    }
-    case Value::Kind::kUInt64: {
-      const std::string text = std::to_string(value.unsigned_integer);
-      return duckdb_create_varchar_length(text.data(), text.size());
-    }
-    default:
-      return duckdb_create_varchar_length(value.text.data(), value.text.size());
-  }
-}
-
 // The C API gives a failed prepare only a message, but DuckDB starts every message with
 // its error type ("Permission Error: …"), which keeps refusals distinguishable.
 Status StatusFromPrepareError(std::string message) {
@@ -279,11 +249,13 @@ Status RunPrepared(duckdb_connection connection, const std::string& sql,
                                      " parameter(s) were given");
   } else {
     for (idx_t i = 0; i < duckdb_nparams(prepared) && status.ok(); ++i) {
-      duckdb_value value = ToDuckDbValue(params[i]);
-      if (duckdb_bind_value(prepared, i + 1, value) == DuckDBError) {
-        status = Status::InvalidArgument("cannot bind parameter $" + std::to_string(i + 1));
+      const std::string name = "parameter $" + std::to_string(i + 1);
+      const Result<DuckDbValue> value = ToDuckDbValue(params[i]);
+      if (!value.ok()) {
+        status = Status::InvalidArgument(name + ": " + std::string(value.status().message()));
+      } else if (duckdb_bind_value(prepared, i + 1, value->get()) == DuckDBError) {
+        status = Status::InvalidArgument("cannot bind " + name);
       }
-      duckdb_destroy_value(&value);
     }
     // DuckDB's planner and optimizer do not look for interrupts, and executing clears one
     // that arrived meanwhile: a statement whose time ran out while preparing stops here.

@@ -100,6 +100,54 @@ TEST_F(EngineTest, DecodesEveryResultType) {
   EXPECT_EQ(result.columns[15].data_type, "JSON");
 }
 
+// Regression: a list parameter was always built as DOUBLE[], so text or nested elements
+// made DuckDB return no value and binding it crashed the process.
+TEST_F(EngineTest, ListParametersAreTypedFromTheirElements) {
+  const auto list = [](std::vector<Value> children) {
+    return Value{.kind = Value::Kind::kList, .children = std::move(children)};
+  };
+  const auto select = [&](const Value& parameter) {
+    testing::CollectingSink sink;
+    const std::vector<Value> params = {parameter};
+    const Status status = engine_->Query("SELECT $1 AS p", "root", params, StopSignal{}, sink);
+    return std::make_pair(status, status.ok() ? sink.last() : testing::CollectingSink::Result{});
+  };
+  const auto [text_status, text] = select(list({Value::Text("a"), Value::Text("b")}));
+  ASSERT_OK(text_status);
+  EXPECT_EQ(text.columns[0].data_type, "TEXT[]");
+  EXPECT_EQ(text.rows[0][0].children[1].text, "b");
+  const auto [nested_status, nested] =
+      select(list({list({Value::Int64(1), Value::Int64(2)}), list({Value::Int64(3)})}));
+  ASSERT_OK(nested_status);
+  EXPECT_EQ(nested.columns[0].data_type, "BIGINT[][]");
+  EXPECT_EQ(nested.rows[0][0].children[1].children[0].integer, 3);
+  const auto [widened_status, widened] =
+      select(list({Value::Int64(1), Value::Null(), Value::Double(2.5)}));
+  ASSERT_OK(widened_status);
+  EXPECT_EQ(widened.columns[0].data_type, "DOUBLE[]");
+  EXPECT_EQ(widened.rows[0][0].children[1].kind, Value::Kind::kNull);
+  const auto [huge_status, huge] = select(list(
+      {Value::Int64(-1), Value{.kind = Value::Kind::kDecimal, .text = "18446744073709551615"}}));
+  ASSERT_OK(huge_status);
+  EXPECT_EQ(huge.rows[0][0].children[1].text, "18446744073709551615");
+  const auto [empty_status, empty] = select(list({}));
+  ASSERT_OK(empty_status);
+  EXPECT_TRUE(empty.rows[0][0].children.empty());
+  const auto [booleans_status, booleans] = select(list({Value::Boolean(true), Value::Null()}));
+  ASSERT_OK(booleans_status);
+  EXPECT_EQ(booleans.columns[0].data_type, "BOOLEAN[]");
+  // What has no single DuckDB type is refused, naming the parameter.
+  const Status mixed = select(list({Value::Text("a"), Value::Int64(1)})).first;
+  EXPECT_EQ(mixed.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(mixed.message()), HasSubstr("parameter $1"));
+  EXPECT_THAT(std::string(mixed.message()), HasSubstr("cannot mix string and number"));
+  EXPECT_EQ(select(list({list({Value::Int64(1)}), Value::Int64(2)})).first.code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(select(list({Value::Json("{\"a\":1}")})).first.message()),
+              HasSubstr("cannot contain objects"));
+  EXPECT_EQ(select(Value{.kind = Value::Kind::kStruct}).first.code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(EngineTest, LargeResultsStreamEveryRow) {
   const auto result = Run("SELECT i FROM range(100000) t(i)");
   EXPECT_EQ(result.row_count, 100000u);

@@ -1,11 +1,9 @@
 #include "engine/hot_scan.h"
 
-#include <unordered_map>
 #include <vector>
 
-#include "common/snowflake.h"
 #include "engine/result_reader.h"
-#include "tables/hot_layout.h"
+#include "tables/scope_scan.h"
 
 namespace kalam::engine {
 namespace {
@@ -19,9 +17,10 @@ struct ScanBind {
   int64_t now_millis = 0;
 };
 
+// One scan in progress: the stream over the scope and the rows of the current chunk.
 struct ScanState {
+  tables::ScopeScan scan;
   std::vector<tables::RowVersion> rows;
-  size_t next = 0;
 };
 
 std::string StringParameter(duckdb_bind_info info, idx_t index) {
@@ -81,79 +80,31 @@ void ScanBindFunction(duckdb_bind_info info) {
   duckdb_bind_set_bind_data(info, bind, [](void* data) { delete static_cast<ScanBind*>(data); });
 }
 
-// Reads the scope's row versions from one snapshot and keeps the latest version per
-// primary key (rows are ordered by _seq, so a later version replaces an earlier one).
-Result<std::vector<tables::RowVersion>> ReadScope(const ScanBind& bind, storage::KvStore& kv) {
-  const catalog::CachedTable& table = *bind.table;
-  const auto& columns = table.schema.columns;
-  const catalog::ColumnDefinition* pk = table.PrimaryKey();
-  const size_t pk_index = pk == nullptr ? 0 : static_cast<size_t>(pk - columns.data());
-  const std::optional<uint64_t> ttl = table.table.options.ttl_seconds;
-  std::vector<tables::RowVersion> rows;
-  std::unordered_map<std::string, size_t> by_key;
-  Status failure;
-  const auto snapshot = kv.GetSnapshot();
-  const auto visit = [&](std::string_view key, std::string_view value) {
-    Result<tables::RowVersion> version = tables::DecodeRowValue(key, value, columns);
-    if (!version.ok()) {
-      failure = version.status();
-      return false;
-    }
-    if (ttl.has_value() &&
-        DecodeSnowflake(version->seq).unix_millis + static_cast<int64_t>(*ttl) * 1000 <
-            bind.now_millis) {
-      return true;  // an expired stream event is never returned
-    }
-    if (pk == nullptr) {
-      rows.push_back(std::move(version).value());
-      return true;
-    }
-    Result<std::string> pk_key =
-        tables::PrimaryKeyKey(table.table.table_id, "", version->values[pk_index]);
-    if (!pk_key.ok()) {
-      failure = pk_key.status();
-      return false;
-    }
-    const auto [it, inserted] = by_key.try_emplace(*pk_key, rows.size());
-    if (inserted) {
-      rows.push_back(std::move(version).value());
-    } else {
-      rows[it->second] = std::move(version).value();
-    }
-    return true;
-  };
-  KALAM_RETURN_IF_ERROR(
-      kv.Scan(tables::RowPartition(table.table.table_type),
-              storage::KeyRange::Prefix(tables::ScopePrefix(table.table.table_id, bind.scope)),
-              visit, {.snapshot = snapshot.get()}));
-  KALAM_RETURN_IF_ERROR(failure);
-  if (!bind.include_deleted) {
-    std::erase_if(rows, [](const tables::RowVersion& row) { return row.deleted; });
-  }
-  return rows;
-}
-
 void ScanInitFunction(duckdb_init_info info) {
   const auto* bind = static_cast<const ScanBind*>(duckdb_init_get_bind_data(info));
   auto* sources = static_cast<ScanSources*>(duckdb_init_get_extra_info(info));
-  Result<std::vector<tables::RowVersion>> rows = ReadScope(*bind, sources->kv);
-  if (!rows.ok()) {
-    duckdb_init_set_error(info, std::string(rows.status().message()).c_str());
-    return;
-  }
-  auto* state = new ScanState{std::move(rows).value(), 0};
+  auto* state = new ScanState{
+      tables::ScopeScan(sources->kv, bind->table, bind->scope,
+                        {.include_deleted = bind->include_deleted, .now_millis = bind->now_millis}),
+      {}};
   duckdb_init_set_init_data(info, state, [](void* data) { delete static_cast<ScanState*>(data); });
 }
 
 void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
   auto* state = static_cast<ScanState*>(duckdb_function_get_init_data(info));
+  // One chunk at a time from the snapshot: memory per scan is O(chunk), not O(scope).
+  const Status read = state->scan.Next(duckdb_vector_size(), state->rows);
+  if (!read.ok()) {
+    duckdb_function_set_error(info, std::string(read.message()).c_str());
+    return;
+  }
   const idx_t columns = duckdb_data_chunk_get_column_count(output);
-  const idx_t count = std::min<idx_t>(duckdb_vector_size(), state->rows.size() - state->next);
+  const idx_t count = state->rows.size();
   for (idx_t c = 0; c < columns; ++c) {
     duckdb_vector vector = duckdb_data_chunk_get_vector(output, c);
     duckdb_logical_type type = duckdb_vector_get_column_type(vector);
     for (idx_t r = 0; r < count; ++r) {
-      const tables::RowVersion& row = state->rows[state->next + r];
+      const tables::RowVersion& row = state->rows[r];
       const Value value = c < row.values.size()    ? row.values[c]
                           : c == row.values.size() ? Value::Int64(row.seq)
                                                    : Value::Boolean(row.deleted);
@@ -161,7 +112,6 @@ void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
     }
     duckdb_destroy_logical_type(&type);
   }
-  state->next += count;
   duckdb_data_chunk_set_size(output, count);
 }
 

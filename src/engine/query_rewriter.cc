@@ -42,6 +42,69 @@ std::string Lower(std::string text) {
   return text;
 }
 
+using NamePaths = std::vector<std::vector<std::string>>;
+
+bool IsSystemColumn(const std::string& name) {
+  return name == "_seq" || name == "_deleted";
+}
+
+void CollectSystemColumnRefs(duckdb::ParsedExpression& expression, NamePaths& out);
+
+// Every system column reference in `node` and below it (a subquery expression may refer
+// to the tables of the block it sits in).
+void CollectSystemColumnRefs(duckdb::QueryNode& node, NamePaths& out) {
+  duckdb::ParsedExpressionIterator::EnumerateQueryNodeChildren(
+      node, [&](duckdb::unique_ptr<duckdb::ParsedExpression>& child) {
+        if (child) CollectSystemColumnRefs(*child, out);
+      });
+}
+
+void CollectSystemColumnRefs(duckdb::ParsedExpression& expression, NamePaths& out) {
+  if (expression.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF) {
+    std::vector<std::string> path;
+    for (const std::string& part : expression.Cast<duckdb::ColumnRefExpression>().column_names)
+      path.push_back(Lower(part));
+    if (!path.empty() && IsSystemColumn(path.back())) out.push_back(std::move(path));
+  }
+  if (expression.GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
+    auto& subquery = expression.Cast<duckdb::SubqueryExpression>();
+    if (subquery.subquery && subquery.subquery->node) {
+      CollectSystemColumnRefs(*subquery.subquery->node, out);
+    }
+  }
+  duckdb::ParsedExpressionIterator::EnumerateChildren(
+      expression, [&](duckdb::ParsedExpression& child) { CollectSystemColumnRefs(child, out); });
+}
+
+// Join conditions of a FROM clause; derived tables are blocks of their own.
+void CollectJoinConditionRefs(duckdb::TableRef& ref, NamePaths& out) {
+  if (ref.type != duckdb::TableReferenceType::JOIN) return;
+  auto& join = ref.Cast<duckdb::JoinRef>();
+  if (join.left) CollectJoinConditionRefs(*join.left, out);
+  if (join.right) CollectJoinConditionRefs(*join.right, out);
+  if (join.condition) CollectSystemColumnRefs(*join.condition, out);
+}
+
+// The system column references of one SELECT block: its select list, WHERE, GROUP BY,
+// HAVING, QUALIFY, ORDER BY/LIMIT, join conditions and the subqueries inside them — the
+// places that can name a column of the block's own tables.
+NamePaths SystemColumnRefs(duckdb::SelectNode& select) {
+  NamePaths refs;
+  const auto collect = [&](duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
+    if (expression) CollectSystemColumnRefs(*expression, refs);
+  };
+  for (auto& expression : select.select_list)
+    collect(expression);
+  collect(select.where_clause);
+  for (auto& expression : select.groups.group_expressions)
+    collect(expression);
+  collect(select.having);
+  collect(select.qualify);
+  duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(select, collect);
+  if (select.from_table) CollectJoinConditionRefs(*select.from_table, refs);
+  return refs;
+}
+
 // Walks one statement, replacing table references in place. The first error stops the
 // walk (later visits return immediately) and is reported by Run().
 class Rewriter {
@@ -77,15 +140,22 @@ class Rewriter {
     if (statement.node) VisitNode(*statement.node);
   }
 
-  void VisitNode(duckdb::QueryNode& node) {
+  void VisitNode(duckdb::QueryNode& node) { VisitNodeWithin(node, cte_scope_.size()); }
+
+  // Visits `node` with DuckDB's CTE scoping (DESIGN.md §6.2): a CTE's body sees only the
+  // CTEs listed before it, and its own name only in the recursive part of a RECURSIVE CTE;
+  // the node itself sees them all. `base` is the scope outside the node's WITH list. DuckDB
+  // keeps that list on every node of the chain it builds for it (CTENode → … → the main
+  // node); each copy is scoped from `base`, so a copy is never visited with names pushed by
+  // the chain. A name not in scope is a catalog reference and is resolved and checked.
+  void VisitNodeWithin(duckdb::QueryNode& node, size_t base) {
     if (failed()) return;
-    std::set<std::string> ctes;
-    for (auto& [name, info] : node.cte_map.map) {
-      ctes.insert(Lower(name));
-      cte_scope_.push_back(Lower(name));
-    }
+    const std::vector<std::string> saved(cte_scope_.begin() + static_cast<ptrdiff_t>(base),
+                                         cte_scope_.end());
+    cte_scope_.resize(base);
     for (auto& [name, info] : node.cte_map.map) {
       if (info && info->query) VisitStatement(*info->query);
+      cte_scope_.push_back(Lower(name));
     }
     switch (node.type) {
       case duckdb::QueryNodeType::SELECT_NODE:
@@ -99,31 +169,53 @@ class Rewriter {
       }
       case duckdb::QueryNodeType::RECURSIVE_CTE_NODE: {
         auto& cte = node.Cast<duckdb::RecursiveCTENode>();
+        if (cte.left) VisitNode(*cte.left);  // the anchor does not see the CTE itself
         cte_scope_.push_back(Lower(cte.ctename));
-        if (cte.left) VisitNode(*cte.left);
         if (cte.right) VisitNode(*cte.right);
         cte_scope_.pop_back();
         break;
       }
-      case duckdb::QueryNodeType::CTE_NODE: {
-        auto& cte = node.Cast<duckdb::CTENode>();
-        if (cte.query) VisitNode(*cte.query);
-        cte_scope_.push_back(Lower(cte.ctename));
-        if (cte.child) VisitNode(*cte.child);
-        cte_scope_.pop_back();
+      case duckdb::QueryNodeType::CTE_NODE:
+        VisitCteChainLink(node.Cast<duckdb::CTENode>(), node.cte_map, base);
         break;
-      }
       default:
         Fail(Status::InvalidArgument("unsupported query form"));
     }
     duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(
         node,
         [this](duckdb::unique_ptr<duckdb::ParsedExpression>& child) { VisitExpression(child); });
-    cte_scope_.resize(cte_scope_.size() - ctes.size());
+    cte_scope_.resize(base);
+    cte_scope_.insert(cte_scope_.end(), saved.begin(), saved.end());
   }
 
+  // One CTE of a chain: its body sees the CTEs listed before it; the rest of the chain is
+  // scoped from `base` again.
+  void VisitCteChainLink(duckdb::CTENode& cte, const duckdb::CommonTableExpressionMap& ctes,
+                         size_t base) {
+    cte_scope_.resize(base);
+    for (auto& [name, info] : ctes.map) {
+      if (Lower(name) == Lower(cte.ctename)) break;
+      cte_scope_.push_back(Lower(name));
+    }
+    if (cte.query) VisitNode(*cte.query);
+    cte_scope_.resize(base);
+    if (cte.child) VisitNodeWithin(*cte.child, base);
+  }
+
+  // What one SELECT block names of its tables' system columns, and what they expose.
+  struct SelectScope {
+    std::vector<std::vector<std::string>> system_column_refs;  // lower-cased name paths
+    std::vector<std::pair<std::string, std::string>> exposed;  // (alias, system column)
+  };
+
   void VisitSelect(duckdb::SelectNode& select) {
+    SelectScope scope{SystemColumnRefs(select), {}};
+    SelectScope* const outer = select_scope_;
+    select_scope_ = &scope;
     if (select.from_table) VisitRef(select.from_table);
+    select_scope_ = outer;
+    for (auto& expression : select.select_list)
+      ExcludeFromStars(*expression, scope.exposed);
     for (auto& expression : select.select_list)
       VisitExpression(expression);
     VisitExpression(select.where_clause);
@@ -133,8 +225,35 @@ class Rewriter {
     VisitExpression(select.qualify);
   }
 
+  // `*` and `alias.*` never include system columns, even those the block names elsewhere
+  // (`SELECT *, _seq` has one _seq).
+  static void ExcludeFromStars(duckdb::ParsedExpression& expression,
+                               const std::vector<std::pair<std::string, std::string>>& exposed) {
+    if (exposed.empty() || expression.GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
+      return;
+    }
+    if (expression.GetExpressionClass() == duckdb::ExpressionClass::STAR) {
+      auto& star = expression.Cast<duckdb::StarExpression>();
+      if (star.expr) return;  // COLUMNS(<list or regex>) names its own columns
+      for (const auto& [alias, column] : exposed) {
+        if (star.relation_name.empty()) {
+          star.exclude_list.insert(duckdb::QualifiedColumnName(alias, column));
+        } else if (Lower(star.relation_name) == Lower(alias)) {
+          star.exclude_list.insert(duckdb::QualifiedColumnName(column));
+        }
+      }
+      return;
+    }
+    duckdb::ParsedExpressionIterator::EnumerateChildren(
+        expression, [&](duckdb::ParsedExpression& child) { ExcludeFromStars(child, exposed); });
+  }
+
   void VisitExpression(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
     if (failed() || !expression || !CountNode()) return;
+    if (expression->GetExpressionClass() == duckdb::ExpressionClass::FUNCTION) {
+      CheckScalarFunction(expression->Cast<duckdb::FunctionExpression>());
+      if (failed()) return;
+    }
     if (expression->GetExpressionClass() == duckdb::ExpressionClass::SUBQUERY) {
       auto& subquery = expression->Cast<duckdb::SubqueryExpression>();
       if (subquery.subquery) VisitStatement(*subquery.subquery);
@@ -179,6 +298,29 @@ class Rewriter {
     }
   }
 
+  // Functions that read DuckDB's configuration, catalog or session state (settings hold
+  // the data directory; the pg_* and has_* macros read duckdb_*() internally, out of the
+  // rewriter's sight; json_serialize_plan binds SQL given as text) are refused, as is any
+  // schema-qualified call (pg_catalog.…, main.…).
+  void CheckScalarFunction(const duckdb::FunctionExpression& function) {
+    static const std::set<std::string> kDenied = {
+        "current_setting", "getvariable",     "current_query",         "current_query_id",
+        "current_schema",  "current_schemas", "current_catalog",       "current_database",
+        "current_role",    "in_search_path",  "current_connection_id", "current_transaction_id",
+        "txid_current",    "col_description", "obj_description",       "shobj_description",
+        "format_type",     "format_pg_type",  "map_to_pg_oid",         "get_block_size",
+        "stats",           "write_log",       "json_serialize_plan",   "which_secret",
+        "getenv"};
+    const std::string name = Lower(function.function_name);
+    const bool internal =
+        name.starts_with("pg_") && name != "pg_typeof" && name != "pg_size_pretty";
+    if (!function.schema.empty() || !function.catalog.empty() || internal ||
+        name.starts_with("has_") || name.starts_with("duckdb_") || name.starts_with("__internal") ||
+        kDenied.contains(name)) {
+      Fail(Status::PermissionDenied("function '" + function.function_name + "' is not allowed"));
+    }
+  }
+
   void CheckTableFunction(duckdb::TableFunctionRef& ref) {
     if (!ref.function || ref.function->GetExpressionClass() != duckdb::ExpressionClass::FUNCTION) {
       return Fail(Status::InvalidArgument("unsupported table function call"));
@@ -209,9 +351,17 @@ class Rewriter {
         std::find(cte_scope_.begin(), cte_scope_.end(), name) != cte_scope_.end()) {
       return;  // a CTE, not a table
     }
-    Result<TableReplacement> replacement = resolver_(schema, name, default_schema_);
-    if (!replacement.ok()) return Fail(replacement.status());
     const std::string alias = table.alias.empty() ? table.table_name : table.alias;
+    Result<TableReplacement> replacement = resolver_({.schema = schema,
+                                                      .name = name,
+                                                      .default_schema = default_schema_,
+                                                      .names_seq = Names(alias, "_seq"),
+                                                      .names_deleted = Names(alias, "_deleted")});
+    if (!replacement.ok()) return Fail(replacement.status());
+    if (select_scope_ != nullptr) {
+      for (const std::string& column : replacement->system_columns)
+        select_scope_->exposed.emplace_back(alias, column);
+    }
     auto column_aliases = std::move(table.column_name_alias);
     if (replacement->view_sql.has_value()) {
       ref = ExpandView(*replacement, alias);
@@ -257,12 +407,25 @@ class Rewriter {
     return subquery;
   }
 
+  // Whether the current SELECT block names `column` of the table reference `alias`.
+  bool Names(const std::string& alias, std::string_view column) const {
+    if (select_scope_ == nullptr) return false;
+    const std::string lower_alias = Lower(alias);
+    for (const std::vector<std::string>& path : select_scope_->system_column_refs) {
+      if (path.back() == column && (path.size() == 1 || path[path.size() - 2] == lower_alias)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   const TableResolver& resolver_;
   const RewriteOptions& options_;
   const int depth_;
   size_t& nodes_;
   std::string default_schema_;
   std::vector<std::string> cte_scope_;
+  SelectScope* select_scope_ = nullptr;  // the SELECT block whose FROM is being visited
   Status error_;
 };
 

@@ -18,13 +18,24 @@ struct TableReplacement {
   std::optional<std::string> view_sql;  // set for views: expanded, rewritten recursively
   std::string view_namespace;           // unqualified names inside the view resolve here
   bool trusted = false;  // SQL built by the server (may call kalam_scan), not a user's view
+  // System columns (_seq, _deleted) the replacement exposes: never part of its `*`.
+  std::vector<std::string> system_columns;
 };
 
-// Resolves `schema.name` (schema empty when the query did not qualify the name; names
-// lower-cased). `default_schema` is where unqualified names live. Errors (unknown table,
-// not allowed) abort the rewrite with that status.
-using TableResolver = std::function<Result<TableReplacement>(
-    const std::string& schema, const std::string& name, const std::string& default_schema)>;
+// One table reference of a query, as the parsed tree names it.
+struct TableReference {
+  std::string schema;          // empty when the query did not qualify the name
+  std::string name;            // lower-cased, like `schema`
+  std::string default_schema;  // where unqualified names live
+  // Whether the query block of this reference names `_seq` / `_deleted` of it (unqualified,
+  // or qualified by its alias): system columns are exposed per reference, only when named.
+  bool names_seq = false;
+  bool names_deleted = false;
+};
+
+// Resolves one table reference. Errors (unknown table, not allowed) abort the rewrite with
+// that status.
+using TableResolver = std::function<Result<TableReplacement>(const TableReference& reference)>;
 
 struct RewriteOptions {
   std::string default_schema = "default";
@@ -38,7 +49,8 @@ struct RewriteOptions {
 
 // Parses `sql` with DuckDB's parser, requires exactly one SELECT-type statement, replaces
 // every table reference (FROM, JOIN, CTE bodies, subqueries anywhere, views) through
-// `resolver`, and returns the SQL DuckDB should run. Fails closed: any kind of table
+// `resolver`, keeps the system columns a replacement exposes out of every `*` of its query
+// block, and returns the SQL DuckDB should run. Fails closed: any kind of table
 // reference it does not know is refused. Errors are kInvalidArgument (syntax, not a
 // SELECT, more than max_parse_tree_nodes), kPermissionDenied (table function not allowed) or
 // whatever `resolver` returned.

@@ -13,11 +13,21 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 // system.* → kalam_system; app.v is a view over app.t; app.t → scan_t; else not found.
-Result<TableReplacement> Resolve(const std::string& schema, const std::string& name,
-                                 const std::string& default_schema) {
-  const std::string ns = schema.empty() ? default_schema : schema;
+Result<TableReplacement> Resolve(const TableReference& reference) {
+  const std::string& name = reference.name;
+  const std::string ns = reference.schema.empty() ? reference.default_schema : reference.schema;
   if (ns == "system") return TableReplacement{"kalam_system", {"system." + name}};
   if (ns == "app" && name == "t") return TableReplacement{"scan_t", {}};
+  if (ns == "app" && name == "s") {  // a table with system columns: the flags become arguments
+    TableReplacement scan{"scan_s",
+                          {reference.names_seq ? "seq" : "", reference.names_deleted ? "del" : ""}};
+    if (reference.names_seq) scan.system_columns.emplace_back("_seq");
+    if (reference.names_deleted) scan.system_columns.emplace_back("_deleted");
+    return scan;
+  }
+  if (ns == "app" && name == "sv") {
+    return TableReplacement{.view_sql = "SELECT * FROM s", .view_namespace = "app"};
+  }
   if (ns == "app" && name == "v") {
     return TableReplacement{.view_sql = "SELECT * FROM t WHERE x > 1", .view_namespace = "app"};
   }
@@ -115,6 +125,79 @@ TEST(QueryRewriterTest, StatementsLargerThanTheNodeBoundAreRefusedBeforeDuckDbPl
   const auto update_started = std::chrono::steady_clock::now();
   EXPECT_THAT(std::string(AnalyzeUpdate(update).status().message()), HasSubstr("too large"));
   EXPECT_LT(std::chrono::steady_clock::now() - update_started, std::chrono::seconds(1));
+}
+
+// Regression: every CTE name was treated as in scope inside every CTE body, so a CTE named
+// after a DuckDB catalog view could read that view from inside itself.
+TEST(QueryRewriterTest, CteBodiesSeeOnlyTheCtesBeforeThem) {
+  for (const char* name :
+       {"pg_settings", "duckdb_tables", "duckdb_databases", "pg_namespace", "sqlite_master"}) {
+    const std::string sql =
+        std::string("WITH ") + name + " AS (SELECT * FROM " + name + ") SELECT * FROM " + name;
+    EXPECT_EQ(RewriteError(sql),
+              Status::NotFound("Table default." + std::string(name) + " not found"))
+        << sql;
+  }
+  EXPECT_EQ(RewriteError("WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a"),
+            Status::NotFound("Table default.b not found"));
+  EXPECT_EQ(RewriteError("WITH a AS MATERIALIZED (SELECT * FROM a) SELECT * FROM a"),
+            Status::NotFound("Table default.a not found"));
+  const std::string chained =
+      Rewrite("WITH a AS (SELECT * FROM system.users), b AS (SELECT * FROM a) SELECT * FROM b, a");
+  EXPECT_THAT(chained, HasSubstr("kalam_system('system.users')"));
+  EXPECT_THAT(chained, Not(HasSubstr("FROM system.users")));
+  EXPECT_THAT(Rewrite("WITH RECURSIVE r AS (SELECT 1 AS x UNION ALL SELECT x + 1 FROM r "
+                      "WHERE x < 3) SELECT * FROM r"),
+              Not(HasSubstr("not found")));
+  EXPECT_EQ(RewriteError("WITH RECURSIVE r AS (SELECT * FROM r UNION ALL SELECT 1) "
+                         "SELECT * FROM r"),
+            Status::NotFound("Table default.r not found"));  // the anchor is not recursive
+  // A CTE inside a subquery is visible there, not outside it.
+  EXPECT_THAT(Rewrite("SELECT * FROM (WITH t AS (SELECT 1 AS x) SELECT * FROM t) s, t", "app"),
+              HasSubstr("scan_t() AS t"));
+}
+
+TEST(QueryRewriterTest, FunctionsThatExposeSettingsOrCatalogsAreRefused) {
+  for (const char* sql :
+       {"SELECT current_setting('allowed_directories')", "SELECT CURRENT_SETTING('threads')",
+        "SELECT pg_catalog.current_setting('threads')", "SELECT main.lower('x')",
+        "SELECT pg_get_viewdef(1)", "SELECT has_table_privilege('t', 'select')",
+        "SELECT current_schemas(true)", "SELECT getvariable('v')", "SELECT current_query()",
+        "SELECT json_serialize_plan('SELECT 1')", "SELECT 1 WHERE current_setting('x') = ''",
+        "SELECT 1 ORDER BY current_setting('x')", "SELECT (SELECT current_setting('x'))",
+        "WITH c AS (SELECT current_setting('x')) "
+        "SELECT * FROM c",
+        "SELECT * FROM range(length(current_setting('x')))"}) {
+    EXPECT_EQ(RewriteError(sql).code(), StatusCode::kPermissionDenied) << sql;
+  }
+  EXPECT_EQ(RewriteError("SELECT current_setting('threads')").message(),
+            "function 'current_setting' is not allowed");
+  EXPECT_OK(RewriteSelect("SELECT version(), pg_typeof(1), lower('A'), now()", Resolve, {}));
+}
+
+// Regression: system columns were decided by scanning the whole SQL text, so naming
+// _deleted anywhere exposed tombstones in every scan (views included), and `*` repeated a
+// named _seq.
+TEST(QueryRewriterTest, SystemColumnsAreExposedPerReferenceAndNeverByStar) {
+  EXPECT_THAT(Rewrite("SELECT * FROM app.s"), HasSubstr("scan_s('', '')"));
+  const std::string both = Rewrite("SELECT *, _seq FROM app.s WHERE NOT _deleted");
+  EXPECT_THAT(both, HasSubstr("scan_s('seq', 'del')"));
+  EXPECT_THAT(both, HasSubstr("EXCLUDE"));
+  const std::string join =
+      Rewrite("SELECT a.*, b._seq FROM app.s a JOIN app.s b ON a.id = b.id ORDER BY b._deleted");
+  EXPECT_THAT(join, HasSubstr("scan_s('', '') AS a"));
+  EXPECT_THAT(join, HasSubstr("scan_s('seq', 'del') AS b"));
+  // A view's scans follow the view's own SQL, not the outer query.
+  EXPECT_THAT(Rewrite("SELECT *, 1 AS x FROM app.sv WHERE x = 1 AND '_deleted' <> ''"),
+              HasSubstr("scan_s('', '')"));
+  EXPECT_THAT(Rewrite("SELECT v.*, 1 AS _deleted FROM app.sv v"), HasSubstr("scan_s('', '')"));
+  // A derived table is its own block: its _seq is not the outer table's.
+  const std::string derived = Rewrite("SELECT * FROM (SELECT _seq FROM app.s) d, app.s outer_s");
+  EXPECT_THAT(derived, HasSubstr("scan_s('seq', '')"));
+  EXPECT_THAT(derived, HasSubstr("scan_s('', '') AS outer_s"));
+  // A correlated subquery may name the outer table's columns.
+  EXPECT_THAT(Rewrite("SELECT id FROM app.s o WHERE EXISTS (SELECT 1 WHERE o._seq > 0)"),
+              HasSubstr("scan_s('seq', '') AS o"));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
+#include <algorithm>
+
 #include "engine/dml_analysis.h"
 #include "engine/query_rewriter.h"
 #include "sql/handlers.h"
-#include "sql/lexer.h"
 #include "tables/coerce.h"
 
 namespace kalam::sql {
@@ -13,11 +14,14 @@ bool IsSystemSchema(const std::string& schema) {
 
 // A relation with the table's columns and no rows, so that a view body can be bound
 // (names, types) before the data path exists.
-std::string EmptyRelationSql(const catalog::CachedTable& table) {
+std::string EmptyRelationSql(const catalog::CachedTable& table,
+                             const std::vector<std::string>& exposed) {
   std::string sql = "SELECT ";
   bool first = true;
   for (const catalog::EngineColumn& column : table.engine_columns) {
-    if (column.system) continue;
+    if (column.system && std::find(exposed.begin(), exposed.end(), column.name) == exposed.end()) {
+      continue;
+    }
     sql += (first ? "" : ", ") + std::string("CAST(NULL AS ") + column.duckdb_type + ") AS \"";
     sql.append(column.name).append("\"");
     first = false;
@@ -25,50 +29,42 @@ std::string EmptyRelationSql(const catalog::CachedTable& table) {
   return sql + " WHERE false";
 }
 
-// Which system columns a query names (as whole tokens): only those are exposed, so that
-// SELECT * shows the table's own columns and tombstones stay hidden unless _deleted is named.
-struct NamedSystemColumns {
-  bool seq = false;
-  bool deleted = false;
-};
+// Tombstoned values are for dba and system only (DESIGN.md §10): the roles that read the
+// live table may select _deleted, but never get a deleted row.
+bool SeesTombstones(catalog::Role role) {
+  return role == catalog::Role::kDba || role == catalog::Role::kSystem;
+}
 
-NamedSystemColumns FindNamedSystemColumns(std::string_view sql) {
-  NamedSystemColumns named;
-  const Result<std::vector<Token>> tokens = Tokenize(sql);
-  if (!tokens.ok()) return named;
-  for (const Token& token : *tokens) {
-    if (token.kind != Token::Kind::kWord && token.kind != Token::Kind::kQuotedName) continue;
-    std::string lower = token.text;
-    for (char& c : lower)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    named.seq = named.seq || lower == "_seq";
-    named.deleted = named.deleted || lower == "_deleted";
-  }
-  return named;
+// The system columns a table reference exposes: those it names, nothing else.
+std::vector<std::string> ExposedSystemColumns(const engine::TableReference& reference) {
+  std::vector<std::string> columns;
+  if (reference.names_seq) columns.emplace_back("_seq");
+  if (reference.names_deleted) columns.emplace_back("_deleted");
+  return columns;
 }
 
 // The scan of a table's hot rows in the caller's scope, with the latest version per key.
-std::string ScanSql(const catalog::CachedTable& table, const NamedSystemColumns& named) {
+std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::string>& exposed,
+                    bool include_deleted) {
   std::string sql = "SELECT ";
   for (const catalog::ColumnDefinition& column : table.schema.columns) {
     sql += "\"" + column.name + "\", ";
   }
-  if (named.seq) sql += "_seq, ";
-  if (named.deleted) sql += "_deleted, ";
+  for (const std::string& column : exposed)
+    sql += column + ", ";
   sql.resize(sql.size() - 2);
   return sql + " FROM kalam_scan('" + table.qualified_name + "', " +
-         (named.deleted ? "true" : "false") + ")";
+         (include_deleted ? "true" : "false") + ")";
 }
 
 }  // namespace
 
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
                                      const ExecutionContext& context, bool validation_only) {
-  const NamedSystemColumns named = FindNamedSystemColumns(sql);
   const engine::TableResolver resolver =
-      [&](const std::string& schema, const std::string& name,
-          const std::string& default_schema) -> Result<engine::TableReplacement> {
-    const std::string ns = schema.empty() ? default_schema : schema;
+      [&](const engine::TableReference& reference) -> Result<engine::TableReplacement> {
+    const std::string& name = reference.name;
+    const std::string ns = reference.schema.empty() ? reference.default_schema : reference.schema;
     if (IsSystemSchema(ns)) {
       KALAM_RETURN_IF_ERROR(auth::Authorize(context.role, auth::Action::kReadSystemTables));
       if (context.impersonator.has_value()) {
@@ -85,10 +81,14 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
     }
     KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, name));
     KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
-    return engine::TableReplacement{
-        .view_sql = validation_only ? EmptyRelationSql(*table) : ScanSql(*table, named),
-        .view_namespace = ns,
-        .trusted = true};
+    std::vector<std::string> exposed = ExposedSystemColumns(reference);
+    const bool include_deleted = reference.names_deleted && SeesTombstones(context.role);
+    return engine::TableReplacement{.view_sql = validation_only
+                                                    ? EmptyRelationSql(*table, exposed)
+                                                    : ScanSql(*table, exposed, include_deleted),
+                                    .view_namespace = ns,
+                                    .trusted = true,
+                                    .system_columns = std::move(exposed)};
   };
   return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace});
 }
@@ -248,11 +248,15 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
              ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(stats.table, context, "table"));
   KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
-  KALAM_ASSIGN_OR_RETURN(const uint64_t versions,
-                         services.catalog.HotRowVersions(table->table.table_id));
+  // Stats describe what the caller could SELECT: the same check, and only their scope.
+  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
+  const std::string scope = ScopeOf(*table, context);
+  KALAM_ASSIGN_OR_RETURN(const uint64_t versions, services.writer.CountVersions(*table, scope));
   KALAM_ASSIGN_OR_RETURN(const auto live, services.catalog.ListLiveQueries());
+  const bool shared = table->table.table_type == catalog::TableType::kShared;
   const auto subscriptions = std::count_if(live.begin(), live.end(), [&](const auto& l) {
-    return l.namespace_id == name.first && l.table_name == name.second;
+    return l.namespace_id == name.first && l.table_name == name.second &&
+           (shared || l.user_id == scope);
   });
   const std::vector<ResultColumn> columns = {{"table_name", "TEXT"},
                                              {"namespace", "TEXT"},

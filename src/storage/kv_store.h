@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,12 @@ class KvStore {
   // Returns the value of `key`, std::nullopt if absent, or kIOError/kCorruption.
   virtual Result<std::optional<std::string>> Get(Partition partition, std::string_view key,
                                                  const Snapshot* snapshot = nullptr) const = 0;
+
+  // The values of `keys` (std::nullopt where absent), in order, read together: cheaper than
+  // one Get per key (RocksDB batches the lookups).
+  virtual Result<std::vector<std::optional<std::string>>> MultiGet(
+      Partition partition, std::span<const std::string> keys,
+      const Snapshot* snapshot = nullptr) const = 0;
 
   // Applies `batch` atomically: after OK every mutation is durable (per the configured
   // sync policy) and visible; after an error none is.

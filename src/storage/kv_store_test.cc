@@ -56,6 +56,17 @@ TEST_F(KvStoreTest, GetReturnsNulloptForMissingKey) {
   EXPECT_EQ(Get(Partition::kUserRows, "missing"), std::nullopt);
 }
 
+TEST_F(KvStoreTest, MultiGetReadsKeysInOrderAtASnapshot) {
+  Put(Partition::kPrimaryKey, "a", "1");
+  Put(Partition::kPrimaryKey, "c", "3");
+  const auto snapshot = store_->GetSnapshot();
+  Put(Partition::kPrimaryKey, "a", "changed");
+  const std::vector<std::string> keys = {"c", "b", "a"};
+  ASSERT_OK_AND_ASSIGN(const auto values,
+                       store_->MultiGet(Partition::kPrimaryKey, keys, snapshot.get()));
+  EXPECT_EQ(values, (std::vector<std::optional<std::string>>{"3", std::nullopt, "1"}));
+}
+
 TEST_F(KvStoreTest, PartitionsAreSeparateKeySpaces) {
   Put(Partition::kUserRows, "k", "user");
   Put(Partition::kSharedRows, "k", "shared");

@@ -121,6 +121,28 @@ class RocksKvStore final : public KvStore {
     return std::optional<std::string>(std::move(value));
   }
 
+  Result<std::vector<std::optional<std::string>>> MultiGet(
+      Partition partition, std::span<const std::string> keys,
+      const Snapshot* snapshot) const override {
+    rocksdb::ReadOptions read;
+    read.snapshot = Unwrap(snapshot);
+    std::vector<rocksdb::Slice> slices;
+    slices.reserve(keys.size());
+    for (const std::string& key : keys)
+      slices.emplace_back(key);
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(read, Family(partition), keys.size(), slices.data(), values.data(),
+                  statuses.data());
+    std::vector<std::optional<std::string>> result(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      KALAM_RETURN_IF_ERROR(FromRocks(statuses[i], "multi-get"));
+      result[i] = values[i].ToString();
+    }
+    return result;
+  }
+
   Status Write(const WriteBatch& batch) override {
     rocksdb::WriteBatch rocks_batch;
     for (const WriteBatch::Op& op : batch.ops()) {

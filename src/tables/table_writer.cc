@@ -182,6 +182,11 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
   return Commit(batch, changes);
 }
 
+Result<uint64_t> TableWriter::CountVersions(const CachedTable& table,
+                                            const std::string& scope) const {
+  return CountScopeVersions(kv_, table.table.table_type, table.table.table_id, scope);
+}
+
 Result<std::optional<RowVersion>> TableWriter::GetLatest(const CachedTable& table,
                                                          const std::string& scope,
                                                          const Value& primary_key) const {

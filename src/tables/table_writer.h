@@ -58,6 +58,9 @@ class TableWriter {
   Result<size_t> DeleteEvents(const catalog::CachedTable& table, const std::string& scope,
                               const std::vector<int64_t>& seqs) KALAM_EXCLUDES(commit_mu_);
 
+  // How many row versions (tombstones included) one scope of `table` holds in the hot store.
+  Result<uint64_t> CountVersions(const catalog::CachedTable& table, const std::string& scope) const;
+
   // The latest live version of the row with `primary_key`, or nullopt.
   Result<std::optional<RowVersion>> GetLatest(const catalog::CachedTable& table,
                                               const std::string& scope,
