@@ -26,17 +26,6 @@ std::unique_ptr<TestServer> StartServer(EnvVars env = {}) {
   return started.ok() ? std::move(started).value() : nullptr;
 }
 
-// The resident set of process `pid` in bytes (VmRSS of /proc/<pid>/status).
-int64_t ResidentBytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) return std::stoll(line.substr(6)) * 1024;
-  }
-  ADD_FAILURE() << "no VmRSS for pid " << pid;
-  return 0;
-}
-
 std::string ErrorCodeOf(const client::HttpResult& reply) {
   boost::system::error_code error;
   const boost::json::value body = boost::json::parse(reply.body, error);
@@ -60,7 +49,7 @@ TEST(RequestIntakeTest, HugeParamsBodiesAreRefusedWithoutGrowingMemory) {
   while (body.size() < 10'000'000)
     body += ",0";
   body += "]}";
-  const int64_t before = ResidentBytes(server->pid());
+  const int64_t before = ResidentMib(server->pid());
   for (int round = 0; round < 3; ++round) {
     client::HttpClient anonymous = server->AnonymousClient();
     ASSERT_OK_AND_ASSIGN(const client::HttpResult refused, anonymous.Post("/v1/api/sql", body));
@@ -72,9 +61,9 @@ TEST(RequestIntakeTest, HugeParamsBodiesAreRefusedWithoutGrowingMemory) {
     EXPECT_EQ(ErrorCodeOf(too_many), "INVALID_PARAMETER");
     EXPECT_THAT(too_many.body, HasSubstr("too many parameters"));
   }
-  const int64_t growth = ResidentBytes(server->pid()) - before;
-  std::cout << "RSS grew by " << (growth >> 20) << " MiB over six 10 MB bodies\n";
-  EXPECT_LT(growth, 100 << 20);
+  const int64_t growth = ResidentMib(server->pid()) - before;
+  std::cout << "RSS grew by " << growth << " MiB over six 10 MB bodies\n";
+  EXPECT_LT(growth, 100 * kMemoryBoundScale);
   client::HttpClient root = server->Client();
   ASSERT_OK_AND_ASSIGN(SqlReply alive, PostSql(root, "SELECT 1"));
   EXPECT_TRUE(alive.ok());

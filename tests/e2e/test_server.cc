@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -266,11 +267,28 @@ Result<std::string> RawConnection::ReadUntilClosed(std::chrono::milliseconds dea
   }
 }
 
-Result<int64_t> ResidentBytes(pid_t pid) {
-  const std::string status = testing::ReadFileOrEmpty("/proc/" + std::to_string(pid) + "/status");
-  const size_t at = status.find("VmRSS:");
-  if (at == std::string::npos) return Status::NotFound("no VmRSS for pid " + std::to_string(pid));
-  return int64_t{std::stoll(status.substr(at + 6))} * 1024;  // "VmRSS:  123456 kB"
+namespace {
+
+int64_t StatusFieldMib(pid_t pid, std::string_view field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with(field)) return std::stoll(line.substr(field.size())) / 1024;  // "… kB"
+  }
+  return -1;
+}
+
+}  // namespace
+
+int64_t ResidentMib(pid_t pid) {
+  return StatusFieldMib(pid, "VmRSS:");
+}
+
+int64_t PeakResidentMib(pid_t pid) {
+  return StatusFieldMib(pid, "VmHWM:");
+}
+
+void ResetPeakResident(pid_t pid) {
+  std::ofstream("/proc/" + std::to_string(pid) + "/clear_refs") << "5";
 }
 
 }  // namespace kalam::e2e

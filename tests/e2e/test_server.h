@@ -110,7 +110,19 @@ class RawConnection {
   int fd_ = -1;
 };
 
-// The server's resident memory in bytes (VmRSS of /proc/<pid>/status).
-Result<int64_t> ResidentBytes(pid_t pid);
+// Memory of process `pid` in MiB from /proc/<pid>/status: resident now (VmRSS) and the
+// peak since start or the last ResetPeakResident (VmHWM); -1 if unreadable.
+int64_t ResidentMib(pid_t pid);
+int64_t PeakResidentMib(pid_t pid);
+// Resets the peak to the current size (Linux clear_refs "5").
+void ResetPeakResident(pid_t pid);
+
+// Memory-growth bounds of tests are scaled by this: AddressSanitizer's shadow memory and
+// quarantine make every allocation of an instrumented server cost more.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr int64_t kMemoryBoundScale = 2;
+#else
+inline constexpr int64_t kMemoryBoundScale = 1;
+#endif
 
 }  // namespace kalam::e2e
