@@ -132,8 +132,7 @@ TEST(BodyFuzzTest, RandomBodiesGetAnEnvelopeAndTheServerStaysHealthy) {
   // uses a token issued before the fuzz.
   client::HttpClient anonymous = server.AnonymousClient();
   ASSERT_OK_AND_ASSIGN(const client::HttpResult login,
-                       anonymous.Post("/v1/api/auth/login",
-                                      R"({"user":"root","password":""})"));
+                       anonymous.Post("/v1/api/auth/login", R"({"user":"root","password":""})"));
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string token(boost::json::parse(login.body).at("access_token").as_string());
   RandomBodies bodies(20261201);
