@@ -197,17 +197,10 @@ AuthResult<Principal> Authenticator::AuthenticateBearer(std::string_view token) 
     }
     return Principal{user->user_id, user->username, user->role};
   }
-  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
-  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
-  const catalog::UserRecord& current = std::get<catalog::UserRecord>(user);
-  // The stored role applies: lowering a user's role takes effect on live tokens too.
-  return Principal{.user_id = current.user_id,
-                   .username = current.username,
-                   .role = current.role,
-                   .session_id = claims.token_id};
+  return SessionOf(claims);
 }
 
-AuthResult<catalog::UserRecord> Authenticator::CurrentUserOf(const TokenClaims& claims) const {
+AuthResult<Principal> Authenticator::SessionOf(const TokenClaims& claims) const {
   {
     MutexLock lock(mu_);
     if (!claims.token_id.empty() && revoked_.contains(claims.token_id)) {
@@ -222,7 +215,11 @@ AuthResult<catalog::UserRecord> Authenticator::CurrentUserOf(const TokenClaims& 
     return Fail(AuthErrorCode::kInvalidToken,
                 "the token was issued before the user's password or role changed; log in again");
   }
-  return *user;
+  // The stored role applies: lowering a user's role takes effect on live tokens too.
+  return Principal{.user_id = user->user_id,
+                   .username = user->username,
+                   .role = user->role,
+                   .session_id = claims.token_id};
 }
 
 // The per-name lockout (this name from this address) and the per-address one (any name
@@ -307,13 +304,7 @@ AuthResult<Principal> Authenticator::CheckRefreshToken(std::string_view refresh_
       claims.issuer != jwt_.issuer()) {
     return Fail(AuthErrorCode::kInvalidToken, "not a refresh token issued by this server");
   }
-  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
-  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
-  const catalog::UserRecord& current = std::get<catalog::UserRecord>(user);
-  return Principal{.user_id = current.user_id,
-                   .username = current.username,
-                   .role = current.role,
-                   .session_id = claims.token_id};
+  return SessionOf(claims);
 }
 
 AuthResult<std::monostate> Authenticator::Revoke(std::string_view token) {
@@ -323,8 +314,8 @@ AuthResult<std::monostate> Authenticator::Revoke(std::string_view token) {
   if (claims.token_id.empty() || claims.issuer != jwt_.issuer()) {
     return Fail(AuthErrorCode::kInvalidToken, "not a session token issued by this server");
   }
-  AuthResult<catalog::UserRecord> user = CurrentUserOf(claims);
-  if (auto* error = std::get_if<AuthError>(&user)) return *std::move(error);
+  AuthResult<Principal> session = SessionOf(claims);
+  if (auto* error = std::get_if<AuthError>(&session)) return *std::move(error);
   // Kept until the session's refresh token would have expired; access tokens expire sooner.
   const Status stored =
       catalog_.RevokeToken({.token_id = claims.token_id,

@@ -125,9 +125,9 @@ class Authenticator {
 
   AuthResult<Principal> AuthenticateBasic(std::string_view encoded, const ClientOrigin& origin);
   AuthResult<Principal> AuthenticateBearer(std::string_view token);
-  // The user of one of our tokens, unless it is revoked, outdated or its user is gone.
-  AuthResult<catalog::UserRecord> CurrentUserOf(const TokenClaims& claims) const
-      KALAM_EXCLUDES(mu_);
+  // The session of one of our tokens (its user as stored now), unless the token is revoked
+  // or outdated or its user is gone.
+  AuthResult<Principal> SessionOf(const TokenClaims& claims) const KALAM_EXCLUDES(mu_);
   AuthResult<Principal> Verified(const catalog::UserRecord& user, std::string_view password,
                                  const ClientOrigin& origin, const std::string& throttle_key);
   std::optional<AuthError> CheckThrottle(const std::string& key, uint32_t limit)

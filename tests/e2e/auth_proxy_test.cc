@@ -13,12 +13,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const EnvVars kCheapHashes = {{"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
-                              {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}};
-
 std::unique_ptr<TestServer> StartServer(EnvVars env) {
-  env.insert(env.end(), kCheapHashes.begin(), kCheapHashes.end());
-  Result<std::unique_ptr<TestServer>> started = TestServer::Start({.env = std::move(env)});
+  Result<std::unique_ptr<TestServer>> started =
+      TestServer::Start({.env = WithCheapPasswordHashes(std::move(env))});
   EXPECT_TRUE(started.ok()) << started.status().ToString();
   return started.ok() ? std::move(started).value() : nullptr;
 }

@@ -20,17 +20,11 @@ using ::testing::Not;
 
 const std::string kSecret(40, 'z');  // known, so tests can forge and tamper tokens
 
-std::string Basic(const std::string& user, const std::string& password) {
-  return "Basic " + Base64Encode(user + ":" + password);
-}
-
 class AuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     Result<std::unique_ptr<TestServer>> started =
-        TestServer::Start({.env = {{"KALAMDB_JWT_SECRET", kSecret},
-                                   {"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
-                                   {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}}});
+        TestServer::Start({.env = WithCheapPasswordHashes({{"KALAMDB_JWT_SECRET", kSecret}})});
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     server_ = std::move(started).value().release();
     client::HttpClient root = server_->Client();
@@ -93,8 +87,8 @@ TEST_F(AuthTest, EveryAuthErrorHasItsCodeAndStatus) {
   expect("", 401, "MISSING_AUTHORIZATION");
   expect("Token abc", 400, "MALFORMED_AUTHORIZATION");
   expect("Basic %%%", 400, "MALFORMED_AUTHORIZATION");
-  expect(Basic("alice", "wrong-password"), 401, "INVALID_CREDENTIALS");
-  expect(Basic("nobody", "alice-secret-1"), 401, "INVALID_CREDENTIALS");
+  expect(BasicAuthorization("alice", "wrong-password"), 401, "INVALID_CREDENTIALS");
+  expect(BasicAuthorization("nobody", "alice-secret-1"), 401, "INVALID_CREDENTIALS");
   expect("Bearer not-a-jwt", 400, "MALFORMED_AUTHORIZATION");
   expect("Bearer " + SignedToken({.subject = "root",
                                   .issuer = "kalamdb",
@@ -153,7 +147,7 @@ TEST_F(AuthTest, LoginRefreshLogout) {
 // The data-path issue's isolation scenario with two real users.
 TEST_F(AuthTest, RootAndAUserEachSeeOnlyTheirOwnRows) {
   const std::string root = "Basic cm9vdDo=";
-  const std::string alice = Basic("alice", "alice-secret-1");
+  const std::string alice = BasicAuthorization("alice", "alice-secret-1");
   ASSERT_TRUE(Sql(root, "CREATE NAMESPACE iso").ok());
   ASSERT_TRUE(Sql(root, "CREATE TABLE iso.notes (id BIGINT PRIMARY KEY, n INT)").ok());
   ASSERT_TRUE(Sql(root, "INSERT INTO iso.notes VALUES (1, 10), (2, 20), (3, 30)").ok());
@@ -170,7 +164,8 @@ TEST_F(AuthTest, RootAndAUserEachSeeOnlyTheirOwnRows) {
   EXPECT_EQ(alice_rows.Rows().at(0).at(1), 101);
   EXPECT_EQ(alice_rows.Rows().at(1).at(0), "4");
   EXPECT_EQ(Sql(alice, "SELECT n FROM iso.notes WHERE id = 2").Rows().size(), 0u);  // fast path
-  EXPECT_EQ(Sql(Basic("bob", "bob-secret-1"), "SELECT * FROM iso.notes").Rows().size(), 0u);
+  EXPECT_EQ(Sql(BasicAuthorization("bob", "bob-secret-1"), "SELECT * FROM iso.notes").Rows().size(),
+            0u);
   // A user may not reach system tables or another scope's scan.
   EXPECT_EQ(Sql(alice, "SELECT * FROM system.users").http_status, 403);
   EXPECT_EQ(Sql(alice, "CREATE NAMESPACE nope").http_status, 403);
@@ -178,7 +173,7 @@ TEST_F(AuthTest, RootAndAUserEachSeeOnlyTheirOwnRows) {
 
 TEST_F(AuthTest, UserStatementsFollowTheRules) {
   const std::string root = "Basic cm9vdDo=";
-  const std::string svc = Basic("svc", "svc-secret-1");
+  const std::string svc = BasicAuthorization("svc", "svc-secret-1");
   EXPECT_EQ(Sql(svc, "CREATE USER x WITH PASSWORD 'x-secret-1' ROLE user").http_status, 403);
   EXPECT_THAT(Sql(root, "CREATE USER weak WITH PASSWORD 'short' ROLE user").ErrorMessage(),
               HasSubstr("at least 8"));
@@ -189,11 +184,11 @@ TEST_F(AuthTest, UserStatementsFollowTheRules) {
               HasSubstr("Invalid role"));
   // Anyone may change their own password; not their role.
   ASSERT_TRUE(Sql(root, "CREATE USER carol WITH PASSWORD 'carol-secret-1' ROLE user").ok());
-  const std::string carol = Basic("carol", "carol-secret-1");
+  const std::string carol = BasicAuthorization("carol", "carol-secret-1");
   EXPECT_EQ(Sql(carol, "ALTER USER carol SET ROLE dba").http_status, 403);
   EXPECT_TRUE(Sql(carol, "ALTER USER carol SET PASSWORD 'carol-secret-2'").ok());
   EXPECT_EQ(Sql(carol, "SELECT 1").http_status, 401);  // the old password is gone
-  const std::string carol2 = Basic("carol", "carol-secret-2");
+  const std::string carol2 = BasicAuthorization("carol", "carol-secret-2");
   const boost::json::value login = Login("carol", "carol-secret-2");
   const std::string token(login.at("access_token").as_string());
   // system.users masks hashes.
@@ -222,7 +217,7 @@ TEST_F(AuthTest, LimitsAndAuditAndNoSecretsInLogs) {
   Login("bob", "bob-wrong-pass", 401);
   Login("bob", "bob-secret-1");
   // A wrong Basic password on any route is a failed login too.
-  EXPECT_EQ(Sql(Basic("alice", "alice-wrong-pass"), "SELECT 1").http_status, 401);
+  EXPECT_EQ(Sql(BasicAuthorization("alice", "alice-wrong-pass"), "SELECT 1").http_status, 401);
   const SqlReply audit = Sql("Basic cm9vdDo=",
                              "SELECT action, actor_username FROM system.audit_logs WHERE "
                              "action IN ('LOGIN', 'LOGIN_FAILED', 'CREATE') ORDER BY audit_id");
@@ -243,10 +238,11 @@ TEST_F(AuthTest, ImpersonationFollowsTheRolePairs) {
   ASSERT_TRUE(Sql(root, "CREATE USER svc2 WITH PASSWORD 'svc2-secret-1' ROLE service").ok());
   ASSERT_TRUE(Sql(root, "CREATE NAMESPACE pairs").ok());
   ASSERT_TRUE(Sql(root, "CREATE TABLE pairs.t (id BIGINT PRIMARY KEY)").ok());
-  const std::map<std::string, std::string> actors = {{"user", Basic("alice", "alice-secret-1")},
-                                                     {"service", Basic("svc", "svc-secret-1")},
-                                                     {"dba", Basic("ops", "ops-secret-1")},
-                                                     {"system", root}};
+  const std::map<std::string, std::string> actors = {
+      {"user", BasicAuthorization("alice", "alice-secret-1")},
+      {"service", BasicAuthorization("svc", "svc-secret-1")},
+      {"dba", BasicAuthorization("ops", "ops-secret-1")},
+      {"system", root}};
   const std::map<std::string, std::string> subjects = {
       {"user", "bob"}, {"service", "svc2"}, {"dba", "ops"}, {"system", "root"}};
   // Reference §7.5: system → any; dba → dba, service, user; service → service, user.
@@ -272,8 +268,8 @@ TEST_F(AuthTest, ImpersonationFollowsTheRolePairs) {
 
 TEST_F(AuthTest, ImpersonatedStatementsRunInTheSubjectsScope) {
   const std::string root = "Basic cm9vdDo=";
-  const std::string svc = Basic("svc", "svc-secret-1");
-  const std::string alice = Basic("alice", "alice-secret-1");
+  const std::string svc = BasicAuthorization("svc", "svc-secret-1");
+  const std::string alice = BasicAuthorization("alice", "alice-secret-1");
   ASSERT_TRUE(Sql(root, "CREATE NAMESPACE imp").ok());
   ASSERT_TRUE(Sql(root, "CREATE TABLE imp.items (id BIGINT PRIMARY KEY, name TEXT)").ok());
   ASSERT_TRUE(Sql(root,
@@ -305,7 +301,8 @@ TEST_F(AuthTest, ImpersonatedStatementsRunInTheSubjectsScope) {
   ASSERT_EQ(mine.Rows().size(), 1u);
   EXPECT_EQ(Text(mine.Rows().at(0).at(1)), "renamed");
   EXPECT_FALSE(mine.body.at("results").at(0).as_object().contains("as_user"));
-  EXPECT_EQ(Sql(Basic("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(), 0u);
+  EXPECT_EQ(Sql(BasicAuthorization("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(),
+            0u);
   EXPECT_EQ(Sql(svc, "SELECT * FROM imp.items").Rows().size(), 0u);
 
   // Refusals, each with a clear message, changing nothing.
@@ -331,10 +328,11 @@ TEST_F(AuthTest, ImpersonatedStatementsRunInTheSubjectsScope) {
 
   // An internal user (no password) never logs in, but services may act for it.
   ASSERT_TRUE(Sql(root, "CREATE USER worker WITH INTERNAL ROLE user").ok());
-  EXPECT_EQ(Sql(Basic("worker", ""), "SELECT 1").http_status, 401);
+  EXPECT_EQ(Sql(BasicAuthorization("worker", ""), "SELECT 1").http_status, 401);
   EXPECT_TRUE(Sql(svc, "INSERT INTO imp.items VALUES (7, 'job') AS USER 'worker'").ok());
   EXPECT_EQ(Sql(svc, "SELECT name FROM imp.items AS USER 'worker'").Rows().size(), 1u);
-  EXPECT_EQ(Sql(Basic("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(), 0u);
+  EXPECT_EQ(Sql(BasicAuthorization("bob", "bob-secret-1"), "SELECT * FROM imp.items").Rows().size(),
+            0u);
   EXPECT_EQ(Sql(alice, "SELECT * FROM imp.items").Rows().size(), 1u);
 
   // The audit log names the actor and the subject of each impersonated write, and every

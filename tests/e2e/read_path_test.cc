@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/base64.h"
 #include "tests/e2e/sql_client.h"
 #include "tests/e2e/test_server.h"
 #include "tests/testing/test_util.h"
@@ -19,18 +18,13 @@ using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string Basic(const std::string& user, const std::string& password) {
-  return "Basic " + Base64Encode(user + ":" + password);
-}
-
 const std::string kRoot = "Basic cm9vdDo=";
 
 class ReadPathTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     Result<std::unique_ptr<TestServer>> started =
-        TestServer::Start({.env = {{"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
-                                   {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}}});
+        TestServer::Start({.env = WithCheapPasswordHashes()});
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     server_ = std::move(started).value().release();
     client::HttpClient root = server_->Client();
@@ -78,10 +72,10 @@ class ReadPathTest : public ::testing::Test {
 
   static inline TestServer* server_ = nullptr;
   static inline int next_namespace_ = 0;
-  const std::string alice_ = Basic("alice", "alice-secret-1");
-  const std::string bob_ = Basic("bob", "bob-secret-1");
-  const std::string svc_ = Basic("svc", "svc-secret-1");
-  const std::string dana_ = Basic("dana", "dana-secret-1");
+  const std::string alice_ = BasicAuthorization("alice", "alice-secret-1");
+  const std::string bob_ = BasicAuthorization("bob", "bob-secret-1");
+  const std::string svc_ = BasicAuthorization("svc", "svc-secret-1");
+  const std::string dana_ = BasicAuthorization("dana", "dana-secret-1");
   std::string ns_;
 };
 

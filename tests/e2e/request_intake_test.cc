@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/base64.h"
 #include "tests/e2e/sql_client.h"
 #include "tests/e2e/test_server.h"
 
@@ -16,12 +15,9 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const EnvVars kCheapHashes = {{"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
-                              {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}};
-
 std::unique_ptr<TestServer> StartServer(EnvVars env = {}) {
-  env.insert(env.end(), kCheapHashes.begin(), kCheapHashes.end());
-  Result<std::unique_ptr<TestServer>> started = TestServer::Start({.env = std::move(env)});
+  Result<std::unique_ptr<TestServer>> started =
+      TestServer::Start({.env = WithCheapPasswordHashes(std::move(env))});
   EXPECT_TRUE(started.ok()) << started.status().ToString();
   return started.ok() ? std::move(started).value() : nullptr;
 }
@@ -119,8 +115,7 @@ TEST(RequestIntakeTest, AFloodOfHugeLoginNamesLeavesTheAuditLogAndDiskSmall) {
   }
   // The Basic path takes its name from the header and obeys the same rule.
   client::HttpClient basic = server->AnonymousClient();
-  basic.SetDefaultHeaders(
-      {{"Authorization", "Basic " + Base64Encode(std::string(2000, 'b') + ":pw")}});
+  basic.SetDefaultHeaders({{"Authorization", BasicAuthorization(std::string(2000, 'b'), "pw")}});
   ASSERT_OK_AND_ASSIGN(SqlReply long_basic, PostSql(basic, "SELECT 1"));
   EXPECT_EQ(long_basic.http_status, 400);
   // A name at the limit is still an ordinary failed login, audited in full.
@@ -153,7 +148,7 @@ TEST(RequestIntakeTest, AnAddressFailingWithManyNamesIsLockedOut) {
   EXPECT_EQ(ErrorCodeOf(locked), "TOO_MANY_FAILED_LOGINS");
   EXPECT_EQ(Login(*server, "erin", "erin-secret-1").status, 429);
   client::HttpClient erin = server->AnonymousClient();
-  erin.SetDefaultHeaders({{"Authorization", "Basic " + Base64Encode("erin:erin-secret-1")}});
+  erin.SetDefaultHeaders({{"Authorization", BasicAuthorization("erin", "erin-secret-1")}});
   ASSERT_OK_AND_ASSIGN(SqlReply basic, PostSql(erin, "SELECT 1"));
   EXPECT_EQ(basic.http_status, 429);
 }

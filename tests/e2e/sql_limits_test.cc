@@ -6,7 +6,6 @@
 #include <future>
 #include <thread>
 
-#include "common/base64.h"
 #include "tests/e2e/sql_fixture.h"
 
 namespace kalam::e2e {
@@ -206,8 +205,8 @@ TEST_F(ConcurrentStatementsTest, ExtraStatementOfOneUserIsRefusedWhileOthersRun)
   EXPECT_EQ(refusal.ErrorCode(), "TOO_MANY_CONCURRENT_STATEMENTS");
   EXPECT_THAT(refusal.ErrorMessage(), HasSubstr("2 statements"));
   // Another user still gets a worker while the two statements run.
-  const SqlReply other = Sql("SELECT 7 AS n", std::chrono::seconds(3),
-                             "Basic " + Base64Encode("alice:alice-secret-1"));
+  const SqlReply other =
+      Sql("SELECT 7 AS n", std::chrono::seconds(3), BasicAuthorization("alice", "alice-secret-1"));
   EXPECT_EQ(other.http_status, 200) << boost::json::serialize(other.body);
   for (size_t i = 0; i < runaways.size(); ++i) {
     if (i == refused) continue;

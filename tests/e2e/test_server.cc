@@ -15,6 +15,8 @@
 #include <regex>
 #include <thread>
 
+#include "common/base64.h"
+
 extern char** environ;  // NOLINT: POSIX
 
 namespace kalam::e2e {
@@ -131,6 +133,16 @@ TestServer::~TestServer() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+}
+
+EnvVars WithCheapPasswordHashes(EnvVars more) {
+  more.emplace_back("KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024");
+  more.emplace_back("KALAMDB_AUTH_ARGON2_ITERATIONS", "1");
+  return more;
+}
+
+std::string BasicAuthorization(const std::string& user, const std::string& password) {
+  return "Basic " + Base64Encode(user + ":" + password);
 }
 
 std::string TestServer::Log() const {

@@ -18,6 +18,13 @@ namespace kalam::e2e {
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
+// `more` plus the settings that make password hashing cheap (Argon2 with 1 MiB and one pass),
+// for servers whose tests create users or log in many times.
+EnvVars WithCheapPasswordHashes(EnvVars more = {});
+
+// The Authorization header value of HTTP Basic for `user` and `password`.
+std::string BasicAuthorization(const std::string& user, const std::string& password);
+
 struct TestServerOptions {
   std::vector<std::string> extra_args;  // appended after --data-dir and --port
   EnvVars env;                          // added to the parent's environment minus KALAMDB_*

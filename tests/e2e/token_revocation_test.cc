@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/base64.h"
 #include "tests/e2e/sql_client.h"
 #include "tests/e2e/test_server.h"
 
@@ -22,8 +21,7 @@ class TokenRevocationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     Result<std::unique_ptr<TestServer>> started =
-        TestServer::Start({.env = {{"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
-                                   {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}}});
+        TestServer::Start({.env = WithCheapPasswordHashes()});
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     server_ = std::move(started).value().release();
   }
@@ -43,9 +41,6 @@ class TokenRevocationTest : public ::testing::Test {
     return reply.ok() ? *reply : SqlReply{};
   }
   static SqlReply AsRoot(const std::string& sql) { return Sql("Basic cm9vdDo=", sql); }
-  static std::string Basic(const std::string& user, const std::string& password) {
-    return "Basic " + Base64Encode(user + ":" + password);
-  }
   static void CreateUser(const std::string& name, const std::string& password) {
     ASSERT_TRUE(AsRoot("CREATE USER " + name + " WITH PASSWORD '" + password + "' ROLE user").ok());
   }
@@ -137,12 +132,13 @@ TEST_F(TokenRevocationTest, ChangingOnesOwnPasswordNeedsTheCurrentOne) {
   EXPECT_THAT(refused.ErrorMessage(), HasSubstr("Basic credentials"));
   EXPECT_THAT(refused.ErrorMessage(), HasSubstr("/v1/api/auth/password"));
   // Nothing changed: the owner still gets in, the token still works.
-  EXPECT_TRUE(Sql(Basic("dave", "dave-secret-1"), "SELECT 1").ok());
+  EXPECT_TRUE(Sql(BasicAuthorization("dave", "dave-secret-1"), "SELECT 1").ok());
   EXPECT_TRUE(Sql("Bearer " + stolen.access, "SELECT 1").ok());
   // With the current password (Basic) the change goes through and ends the old tokens.
-  EXPECT_TRUE(
-      Sql(Basic("dave", "dave-secret-1"), "ALTER USER dave SET PASSWORD 'dave-secret-2'").ok());
-  EXPECT_EQ(Sql(Basic("dave", "dave-secret-1"), "SELECT 1").http_status, 401);
+  EXPECT_TRUE(Sql(BasicAuthorization("dave", "dave-secret-1"),
+                  "ALTER USER dave SET PASSWORD 'dave-secret-2'")
+                  .ok());
+  EXPECT_EQ(Sql(BasicAuthorization("dave", "dave-secret-1"), "SELECT 1").http_status, 401);
   EXPECT_EQ(Sql("Bearer " + stolen.access, "SELECT 1").http_status, 401);
   // With a token, the password endpoint takes the current password as its proof.
   client::HttpClient token_client = server_->AnonymousClient();
@@ -159,11 +155,11 @@ TEST_F(TokenRevocationTest, ChangingOnesOwnPasswordNeedsTheCurrentOne) {
   EXPECT_EQ(change("not-the-password", "owned-12345"), 401);
   EXPECT_EQ(change("dave-secret-2", "dave-secret-4"), 200);
   EXPECT_EQ(Sql("Bearer " + current.access, "SELECT 1").http_status, 401);
-  EXPECT_TRUE(Sql(Basic("dave", "dave-secret-4"), "SELECT 1").ok());
+  EXPECT_TRUE(Sql(BasicAuthorization("dave", "dave-secret-4"), "SELECT 1").ok());
   // An admin changing another user's password with a token needs no more than before.
   const Tokens admin = Login("root", "");  // root without a password, from this machine
   EXPECT_TRUE(Sql("Bearer " + admin.access, "ALTER USER dave SET PASSWORD 'dave-secret-3'").ok());
-  EXPECT_TRUE(Sql(Basic("dave", "dave-secret-3"), "SELECT 1").ok());
+  EXPECT_TRUE(Sql(BasicAuthorization("dave", "dave-secret-3"), "SELECT 1").ok());
 }
 
 }  // namespace
