@@ -117,7 +117,7 @@ void BM_Startup_CatalogSystemTablesAndEngine(benchmark::State& state) {
                                                   .memory_limit_mb = 256,
                                                   .connections = 8,
                                                   .allowed_directory = setup.dir.str() + "/st"},
-                                                 tables, *catalog, *setup.kv, setup.clock))
+                                                 tables))
                       .value();
     benchmark::DoNotOptimize(engine);
   }

@@ -116,15 +116,11 @@ Status RegisterSystemFunction(duckdb_connection connection, const SystemTables& 
 
 struct PooledConnection {
   duckdb_connection connection = nullptr;
-  idx_t id = 0;  // DuckDB's connection id, the key of ConnectionScopes
+  idx_t id = 0;  // DuckDB's connection id, the key of ConnectionReads
 };
 
 struct Engine::Impl {
-  Impl(catalog::Catalog& catalog, storage::KvStore& kv, const Clock& clock)
-      : sources{catalog, kv, clock, scopes} {}
-
-  ConnectionScopes scopes;
-  ScanSources sources;  // kalam_scan's extra info: lives as long as the database
+  ConnectionReads reads;  // kalam_scan's extra info: lives as long as the database
   StatementWatchdog watchdog;
   duckdb_database database = nullptr;
   Mutex mu;
@@ -164,10 +160,8 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 
 Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
-                                             const SystemTables& system_tables,
-                                             catalog::Catalog& catalog, storage::KvStore& kv,
-                                             const Clock& clock) {
-  auto impl = std::make_unique<Impl>(catalog, kv, clock);
+                                             const SystemTables& system_tables) {
+  auto impl = std::make_unique<Impl>();
   duckdb_config config = nullptr;
   duckdb_create_config(&config);
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
@@ -189,7 +183,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   }
   impl->all.push_back(admin);
   KALAM_RETURN_IF_ERROR(RegisterSystemFunction(admin, system_tables));
-  KALAM_RETURN_IF_ERROR(RegisterHotScan(admin, &impl->sources));
+  KALAM_RETURN_IF_ERROR(RegisterHotScan(admin, &impl->reads));
   // The lockdown of DESIGN.md §6, in the order DuckDB requires (reference/deps.md §5).
   std::error_code ignored;
   std::filesystem::create_directories(options.allowed_directory, ignored);
@@ -271,11 +265,11 @@ Status RunPrepared(duckdb_connection connection, const std::string& sql,
 
 }  // namespace
 
-Status Engine::Query(const std::string& sql, const std::string& user_id,
+Status Engine::Query(const std::string& sql, const StatementReads& reads,
                      std::span<const Value> params, const StopSignal& stop, ResultSink& sink) {
   KALAM_RETURN_IF_ERROR(stop.Check());
   KALAM_ASSIGN_OR_RETURN(const PooledConnection pooled, impl_->Acquire(stop));
-  impl_->scopes.Set(pooled.id, user_id);
+  impl_->reads.Set(pooled.id, &reads);
   Status status;
   {
     duckdb_connection connection = pooled.connection;
@@ -285,7 +279,7 @@ Status Engine::Query(const std::string& sql, const std::string& user_id,
     status = RunPrepared(connection, sql, params, stop, result.get());
     if (status.ok()) status = StreamResult(result.get(), sink);
   }
-  impl_->scopes.Clear(pooled.id);
+  impl_->reads.Clear(pooled.id);
   impl_->Release(pooled);
   // An interrupted query fails with whatever DuckDB was doing; report why it was stopped.
   if (!status.ok()) {

@@ -4,13 +4,11 @@
 #include <span>
 #include <string>
 
-#include "catalog/catalog.h"
-#include "common/clock.h"
 #include "common/result.h"
 #include "common/stop_signal.h"
 #include "common/value.h"
+#include "engine/statement_reads.h"
 #include "engine/system_tables.h"
-#include "storage/kv_store.h"
 
 namespace kalam::engine {
 
@@ -24,29 +22,28 @@ struct EngineOptions {
 // The only user of DuckDB's C API: an in-memory database locked down at open (no
 // extension installs or autoloads, explicit threads and memory, file access limited to
 // `allowed_directory`, configuration locked), a pool of connections, and the table
-// functions kalam_system('<schema>.<table>') (SystemTables) and kalam_scan (hot rows of
-// the scope bound to the calling connection; see hot_scan.h).
+// functions kalam_system('<schema>.<table>') (SystemTables) and kalam_scan(<handle>) (a scan
+// of the running statement's StatementReads; see hot_scan.h).
 //
 // Queries given to Query() must come from RewriteSelect(): user SQL never reaches DuckDB
 // unrewritten. Thread-safety: all methods may be called concurrently.
 class Engine {
  public:
-  // `catalog`, `kv` and `clock` serve kalam_scan and must outlive the engine.
+  // `system_tables` must outlive the engine.
   static Result<std::unique_ptr<Engine>> Open(const EngineOptions& options,
-                                              const SystemTables& system_tables,
-                                              catalog::Catalog& catalog, storage::KvStore& kv,
-                                              const Clock& clock);
+                                              const SystemTables& system_tables);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   // Runs `sql` and streams its result to `sink`. DuckDB errors become kInvalidArgument
   // (parse/bind/conversion), kPermissionDenied, kResourceExhausted (memory) or kInternal.
-  // `user_id` is the scope kalam_scan reads USER/STREAM rows for. `params` bind $1, $2, …
+  // `reads` holds the scans `kalam_scan(<handle>)` in `sql` refers to and the one view they
+  // all read; it must outlive the call. `params` bind $1, $2, …
   // as values (never spliced into the SQL text). DuckDB is interrupted once `stop` fires:
   // kDeadlineExceeded past its deadline, kUnavailable once cancelled; the connection is then
   // free for the next query. A sink that stops (ResultSink::Stopped) ends it with its status.
-  Status Query(const std::string& sql, const std::string& user_id, std::span<const Value> params,
+  Status Query(const std::string& sql, const StatementReads& reads, std::span<const Value> params,
                const StopSignal& stop, ResultSink& sink);
 
   // Binds `sql` without running it (checks names, types and columns).

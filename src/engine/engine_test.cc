@@ -24,23 +24,24 @@ class EngineTest : public ::testing::Test {
                                                 .memory_limit_mb = 256,
                                                 .connections = 2,
                                                 .allowed_directory = (dir_.path() / "st").string()},
-                                               *system_tables_, *catalog_, *kv_, clock_));
+                                               *system_tables_));
   }
 
   testing::CollectingSink::Result Run(const std::string& sql) {
     testing::CollectingSink sink;
-    const Status status = engine_->Query(sql, "root", {}, StopSignal{}, sink);
+    const Status status = engine_->Query(sql, reads_, {}, StopSignal{}, sink);
     EXPECT_OK(status);
     return status.ok() ? sink.last() : testing::CollectingSink::Result{};
   }
 
   Status RunError(const std::string& sql) {
     testing::CollectingSink sink;
-    return engine_->Query(sql, "root", {}, StopSignal{}, sink);
+    return engine_->Query(sql, reads_, {}, StopSignal{}, sink);
   }
 
   testing::TempDir dir_;
   SystemClock clock_;
+  const StatementReads reads_;  // these queries read no table
   std::unique_ptr<storage::KvStore> kv_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<SystemTables> system_tables_;
@@ -109,7 +110,7 @@ TEST_F(EngineTest, ListParametersAreTypedFromTheirElements) {
   const auto select = [&](const Value& parameter) {
     testing::CollectingSink sink;
     const std::vector<Value> params = {parameter};
-    const Status status = engine_->Query("SELECT $1 AS p", "root", params, StopSignal{}, sink);
+    const Status status = engine_->Query("SELECT $1 AS p", reads_, params, StopSignal{}, sink);
     return std::make_pair(status, status.ok() ? sink.last() : testing::CollectingSink::Result{});
   };
   const auto [text_status, text] = select(list({Value::Text("a"), Value::Text("b")}));
@@ -200,7 +201,7 @@ TEST_F(EngineTest, QueryPastItsDeadlineIsInterruptedAndFreesItsConnection) {
   for (int i = 0; i < 3; ++i) {
     runaways.push_back(std::async(std::launch::async, [this] {
       testing::CollectingSink sink;
-      return engine_->Query(kRunaway, "root", {},
+      return engine_->Query(kRunaway, reads_, {},
                             StopSignal::Within(std::chrono::milliseconds(300), nullptr), sink);
     }));
   }
@@ -219,7 +220,7 @@ TEST_F(EngineTest, RaisedCancelFlagInterruptsTheRunningQuery) {
   HangUpOnFirstRow sink(gone);
   const StopSignal stop = StopSignal::Within(std::chrono::seconds(60), gone);
   const Status status =
-      engine_->Query("SELECT range FROM range(10000000000000)", "root", {}, stop, sink);
+      engine_->Query("SELECT range FROM range(10000000000000)", reads_, {}, stop, sink);
   EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.ToString();
   EXPECT_THAT(std::string(status.message()), HasSubstr("client went away"));
   EXPECT_LT(std::chrono::steady_clock::now() - sink.hung_up_at, std::chrono::seconds(1));
@@ -230,7 +231,7 @@ TEST_F(EngineTest, StatementThatAlreadyExpiredDoesNotRun) {
   testing::CollectingSink sink;
   StopSignal expired = StopSignal::Within(std::chrono::milliseconds(1), nullptr);
   expired.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-  EXPECT_EQ(engine_->Query("SELECT 1", "root", {}, expired, sink).code(),
+  EXPECT_EQ(engine_->Query("SELECT 1", reads_, {}, expired, sink).code(),
             StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(sink.results.empty());
 }
@@ -258,14 +259,14 @@ class BoundedSink final : public ResultSink {
 
 TEST_F(EngineTest, CellLargerThanTheSinksRoomIsRefusedBeforeItIsCopied) {
   BoundedSink sink(1000);
-  const Status status = engine_->Query("SELECT 'small' AS a, repeat('x', 100000000) AS b", "root",
+  const Status status = engine_->Query("SELECT 'small' AS a, repeat('x', 100000000) AS b", reads_,
                                        {}, StopSignal{}, sink);
   EXPECT_EQ(status.code(), StatusCode::kLimitExceeded) << status.ToString();
   EXPECT_EQ(sink.rows, 0u);
   // Rows that fit are delivered until the one that does not.
   BoundedSink rows(1000);
   EXPECT_EQ(
-      engine_->Query("SELECT repeat('y', 100) FROM range(100)", "root", {}, StopSignal{}, rows)
+      engine_->Query("SELECT repeat('y', 100) FROM range(100)", reads_, {}, StopSignal{}, rows)
           .code(),
       StatusCode::kLimitExceeded);
   EXPECT_EQ(rows.rows, 10u);

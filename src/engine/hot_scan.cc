@@ -3,97 +3,70 @@
 #include <vector>
 
 #include "engine/result_reader.h"
-#include "tables/scope_scan.h"
+#include "tables/table_reader.h"
 
 namespace kalam::engine {
 namespace {
 
 using catalog::TableType;
 
+// What a bound kalam_scan reads: the spec resolved and authorised when the statement was
+// analysed, and the statement's one view.
 struct ScanBind {
-  std::shared_ptr<const catalog::CachedTable> table;
-  std::string scope;
-  bool include_deleted = false;
-  int64_t now_millis = 0;
+  std::shared_ptr<const tables::ReadView> view;
+  tables::ScanSpec spec;
 };
 
 // One scan in progress: the stream over the scope and the rows of the current chunk.
 struct ScanState {
-  tables::ScopeScan scan;
+  tables::TableReader reader;
   std::vector<tables::RowVersion> rows;
 };
 
-std::string StringParameter(duckdb_bind_info info, idx_t index) {
-  duckdb_value value = duckdb_bind_get_parameter(info, index);
-  char* text = duckdb_get_varchar(value);
-  std::string result = text != nullptr ? text : "";
-  duckdb_free(text);
-  duckdb_destroy_value(&value);
-  return result;
-}
-
-bool BoolParameter(duckdb_bind_info info, idx_t index) {
-  duckdb_value value = duckdb_bind_get_parameter(info, index);
-  const bool result = duckdb_get_bool(value);
-  duckdb_destroy_value(&value);
-  return result;
-}
-
-std::optional<std::string> CallerScope(duckdb_bind_info info, const ScanSources& sources) {
+const StatementReads* CallerReads(duckdb_bind_info info, const ConnectionReads& reads) {
   duckdb_client_context context = nullptr;
   duckdb_table_function_get_client_context(info, &context);
   const idx_t connection_id = duckdb_client_context_get_connection_id(context);
   duckdb_destroy_client_context(&context);
-  return sources.scopes.Get(connection_id);
+  return reads.Get(connection_id);
+}
+
+void AddResultColumn(duckdb_bind_info info, const char* name, duckdb_logical_type type) {
+  duckdb_bind_add_result_column(info, name, type);
+  duckdb_destroy_logical_type(&type);
 }
 
 void ScanBindFunction(duckdb_bind_info info) {
-  auto* sources = static_cast<ScanSources*>(duckdb_bind_get_extra_info(info));
-  const std::string qualified = StringParameter(info, 0);
-  const size_t dot = qualified.find('.');
-  Result<std::shared_ptr<const catalog::CachedTable>> table =
-      dot == std::string::npos
-          ? Result<std::shared_ptr<const catalog::CachedTable>>(Status::NotFound("bad table name"))
-          : sources->catalog.GetTable(qualified.substr(0, dot), qualified.substr(dot + 1));
-  if (!table.ok()) {
-    duckdb_bind_set_error(info, std::string(table.status().message()).c_str());
+  const auto* connections = static_cast<const ConnectionReads*>(duckdb_bind_get_extra_info(info));
+  const StatementReads* reads = CallerReads(info, *connections);
+  duckdb_value parameter = duckdb_bind_get_parameter(info, 0);
+  const int64_t handle = duckdb_get_int64(parameter);
+  duckdb_destroy_value(&parameter);
+  const tables::ScanSpec* spec =
+      reads == nullptr || handle < 0 ? nullptr : reads->Find(static_cast<uint64_t>(handle));
+  if (spec == nullptr || reads->view() == nullptr) {
+    duckdb_bind_set_error(info, "no such scan in the running statement");
     return;
   }
-  const std::optional<std::string> user = CallerScope(info, *sources);
-  if (!user.has_value()) {
-    duckdb_bind_set_error(info, "no caller scope is bound to this connection");
-    return;
+  auto* bind = new ScanBind{reads->view(), *spec};
+  for (const catalog::ColumnDefinition& column : spec->table->schema.columns) {
+    AddResultColumn(info, column.name.c_str(), LogicalTypeOf(column.type));
   }
-  auto* bind = new ScanBind{*table, (*table)->table.table_type == TableType::kShared ? "" : *user,
-                            BoolParameter(info, 1), sources->clock.NowMillis()};
-  for (const catalog::ColumnDefinition& column : bind->table->schema.columns) {
-    duckdb_logical_type type = LogicalTypeOf(column.type);
-    duckdb_bind_add_result_column(info, column.name.c_str(), type);
-    duckdb_destroy_logical_type(&type);
-  }
-  duckdb_logical_type bigint = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
-  duckdb_logical_type boolean = duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
-  duckdb_bind_add_result_column(info, "_seq", bigint);
-  duckdb_bind_add_result_column(info, "_deleted", boolean);
-  duckdb_destroy_logical_type(&bigint);
-  duckdb_destroy_logical_type(&boolean);
+  AddResultColumn(info, "_seq", duckdb_create_logical_type(DUCKDB_TYPE_BIGINT));
+  AddResultColumn(info, "_deleted", duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN));
   duckdb_bind_set_bind_data(info, bind, [](void* data) { delete static_cast<ScanBind*>(data); });
 }
 
 void ScanInitFunction(duckdb_init_info info) {
   const auto* bind = static_cast<const ScanBind*>(duckdb_init_get_bind_data(info));
-  auto* sources = static_cast<ScanSources*>(duckdb_init_get_extra_info(info));
-  auto* state = new ScanState{
-      tables::ScopeScan(sources->kv, bind->table, bind->scope,
-                        {.include_deleted = bind->include_deleted, .now_millis = bind->now_millis}),
-      {}};
+  auto* state = new ScanState{tables::TableReader(bind->view, bind->spec), {}};
   duckdb_init_set_init_data(info, state, [](void* data) { delete static_cast<ScanState*>(data); });
 }
 
 void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
   auto* state = static_cast<ScanState*>(duckdb_function_get_init_data(info));
-  // One chunk at a time from the snapshot: memory per scan is O(chunk), not O(scope).
-  const Status read = state->scan.Next(duckdb_vector_size(), state->rows);
+  // One chunk at a time from the statement's view: memory per scan is O(chunk), not O(scope).
+  const Status read = state->reader.Next(duckdb_vector_size(), state->rows);
   if (!read.ok()) {
     duckdb_function_set_error(info, std::string(read.message()).c_str());
     return;
@@ -117,21 +90,20 @@ void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
 
 }  // namespace
 
-void ConnectionScopes::Set(idx_t connection_id, std::string user_id) {
+void ConnectionReads::Set(idx_t connection_id, const StatementReads* reads) {
   MutexLock lock(mu_);
-  user_by_connection_[connection_id] = std::move(user_id);
+  reads_by_connection_[connection_id] = reads;
 }
 
-void ConnectionScopes::Clear(idx_t connection_id) {
+void ConnectionReads::Clear(idx_t connection_id) {
   MutexLock lock(mu_);
-  user_by_connection_.erase(connection_id);
+  reads_by_connection_.erase(connection_id);
 }
 
-std::optional<std::string> ConnectionScopes::Get(idx_t connection_id) const {
+const StatementReads* ConnectionReads::Get(idx_t connection_id) const {
   MutexLock lock(mu_);
-  const auto it = user_by_connection_.find(connection_id);
-  if (it == user_by_connection_.end()) return std::nullopt;
-  return it->second;
+  const auto it = reads_by_connection_.find(connection_id);
+  return it == reads_by_connection_.end() ? nullptr : it->second;
 }
 
 duckdb_logical_type LogicalTypeOf(const catalog::DataType& type) {
@@ -176,16 +148,13 @@ duckdb_logical_type LogicalTypeOf(const catalog::DataType& type) {
   return duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
 }
 
-Status RegisterHotScan(duckdb_connection connection, ScanSources* sources) {
+Status RegisterHotScan(duckdb_connection connection, ConnectionReads* reads) {
   duckdb_table_function function = duckdb_create_table_function();
   duckdb_table_function_set_name(function, "kalam_scan");
-  duckdb_logical_type varchar = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-  duckdb_logical_type boolean = duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
-  duckdb_table_function_add_parameter(function, varchar);
-  duckdb_table_function_add_parameter(function, boolean);
-  duckdb_destroy_logical_type(&varchar);
-  duckdb_destroy_logical_type(&boolean);
-  duckdb_table_function_set_extra_info(function, sources, nullptr);
+  duckdb_logical_type bigint = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_table_function_add_parameter(function, bigint);
+  duckdb_destroy_logical_type(&bigint);
+  duckdb_table_function_set_extra_info(function, reads, nullptr);
   duckdb_table_function_set_bind(function, ScanBindFunction);
   duckdb_table_function_set_init(function, ScanInitFunction);
   duckdb_table_function_set_function(function, ScanFunction);

@@ -1,41 +1,32 @@
 #pragma once
 
-// Internal to engine/: kalam_scan('<ns>.<table>', include_deleted), the table function that
-// reads one table's hot rows for the scope bound to the calling DuckDB connection.
+// Internal to engine/: kalam_scan(<handle>), the table function that streams the scan
+// registered under <handle> in the StatementReads of the calling DuckDB connection.
 #include <map>
-#include <optional>
-#include <string>
 
-#include "catalog/catalog.h"
-#include "common/clock.h"
+#include "catalog/types.h"
 #include "common/mutex.h"
 #include "duckdb.h"
-#include "storage/kv_store.h"
+#include "engine/statement_reads.h"
 
 namespace kalam::engine {
 
-// Who a pooled connection is running a query for. Set by Engine::Query before the query
-// and cleared after; user SQL cannot change it (it is not a DuckDB setting or variable).
-class ConnectionScopes {
+// The statement a pooled connection is running. Set by Engine::Query before the query and
+// cleared after; user SQL cannot change it (it is not a DuckDB setting or variable).
+class ConnectionReads {
  public:
-  void Set(idx_t connection_id, std::string user_id) KALAM_EXCLUDES(mu_);
+  void Set(idx_t connection_id, const StatementReads* reads) KALAM_EXCLUDES(mu_);
   void Clear(idx_t connection_id) KALAM_EXCLUDES(mu_);
-  std::optional<std::string> Get(idx_t connection_id) const KALAM_EXCLUDES(mu_);
+  const StatementReads* Get(idx_t connection_id) const KALAM_EXCLUDES(mu_);
 
  private:
   mutable Mutex mu_;
-  std::map<idx_t, std::string> user_by_connection_ KALAM_GUARDED_BY(mu_);
+  std::map<idx_t, const StatementReads*> reads_by_connection_ KALAM_GUARDED_BY(mu_);
 };
 
-struct ScanSources {
-  catalog::Catalog& catalog;
-  storage::KvStore& kv;
-  const Clock& clock;
-  ConnectionScopes& scopes;
-};
-
-// Registers kalam_scan on `connection` (and so on the whole database).
-Status RegisterHotScan(duckdb_connection connection, ScanSources* sources);
+// Registers kalam_scan on `connection` (and so on the whole database). `reads` is its extra
+// info and must live as long as the database.
+Status RegisterHotScan(duckdb_connection connection, ConnectionReads* reads);
 
 // The DuckDB type of a column type (the caller destroys it).
 duckdb_logical_type LogicalTypeOf(const catalog::DataType& type);

@@ -86,12 +86,11 @@ Status AppContext::OpenQueryPath() {
       *catalog_, engine::ServerInfo{node_id_.value(), std::string(ServerVersion()), started_at_});
   const config::EngineSection& engine = config_.engine;
   const size_t query_workers = QueryWorkers();
-  KALAM_ASSIGN_OR_RETURN(engine_,
-                         engine::Engine::Open({.threads = engine.threads,
-                                               .memory_limit_mb = engine.memory_limit_mb,
-                                               .connections = query_workers,
-                                               .allowed_directory = storage_dir},
-                                              *system_tables_, *catalog_, *kv_store_, clock_));
+  KALAM_ASSIGN_OR_RETURN(engine_, engine::Engine::Open({.threads = engine.threads,
+                                                        .memory_limit_mb = engine.memory_limit_mb,
+                                                        .connections = query_workers,
+                                                        .allowed_directory = storage_dir},
+                                                       *system_tables_));
   const auto elapsed = std::chrono::steady_clock::now() - catalog_started;
   KALAM_LOG_INFO("server", "catalog and engine ready ms={:.1f}",
                  std::chrono::duration<double, std::milli>(elapsed).count());

@@ -49,11 +49,12 @@ class RowsSink final : public ResultSink {
 Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql,
                                                          std::string_view verb, Services& services,
                                                          const ExecutionContext& context) {
+  engine::StatementReads reads(StatementView(services));
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
-                         RewriteForEngine(sql, services, context, false));
+                         RewriteForEngine(sql, services, context, &reads));
   RowsSink sink(verb, context.max_rows_per_statement);
-  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(),
-                                              context.parameters, context.stop, sink));
+  KALAM_RETURN_IF_ERROR(
+      services.engine.Query(rewritten, reads, context.parameters, context.stop, sink));
   return std::move(sink.rows);
 }
 
@@ -297,8 +298,9 @@ Result<std::optional<size_t>> TryPointUpdate(const engine::UpdatePlan& plan,
     if (!value.has_value()) return std::optional<size_t>();
     new_values.push_back(std::move(*value));
   }
-  KALAM_ASSIGN_OR_RETURN(std::optional<tables::RowVersion> current,
-                         services.writer.GetLatest(table, target.scope, *key));
+  KALAM_ASSIGN_OR_RETURN(
+      std::optional<tables::RowVersion> current,
+      tables::TableReader::Get(*StatementView(services), table, target.scope, *key));
   if (!current.has_value()) return std::optional<size_t>(0);
   for (size_t i = 0; i < assigned.size(); ++i) {
     const ColumnDefinition& column = table.schema.columns[assigned[i]];
@@ -385,8 +387,9 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
   if (!stream) {
     if (const std::optional<Value> key = FastPathKey(table, plan.key_equality, context)) {
       // PK fast path: one index read instead of a DuckDB query.
-      KALAM_ASSIGN_OR_RETURN(const std::optional<tables::RowVersion> current,
-                             services.writer.GetLatest(table, target.scope, *key));
+      KALAM_ASSIGN_OR_RETURN(
+          const std::optional<tables::RowVersion> current,
+          tables::TableReader::Get(*StatementView(services), table, target.scope, *key));
       size_t deleted = 0;
       if (current.has_value()) {
         KALAM_ASSIGN_OR_RETURN(deleted,

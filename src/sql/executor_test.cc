@@ -28,7 +28,7 @@ class ExecutorTest : public ::testing::Test {
                                                         .memory_limit_mb = 128,
                                                         .connections = 1,
                                                         .allowed_directory = dir_.str() + "/st"},
-                                                       *tables_, *catalog_, *kv_, clock_));
+                                                       *tables_));
     writer_ = std::make_unique<tables::TableWriter>(*kv_, snowflake_, bus_);
     executor_ =
         std::make_unique<SqlExecutor>(*catalog_, *engine_, *tables_, clock_, snowflake_, *writer_);

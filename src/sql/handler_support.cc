@@ -3,6 +3,10 @@
 
 namespace kalam::sql {
 
+std::shared_ptr<const tables::ReadView> StatementView(Services& services) {
+  return services.writer.OpenReadView(services.clock.NowMillis());
+}
+
 std::string ScopeOf(const catalog::CachedTable& table, const ExecutionContext& context) {
   return table.table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
 }

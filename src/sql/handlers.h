@@ -1,6 +1,7 @@
 #pragma once
 
 // Internal to sql/: the handlers SqlExecutor dispatches to, one per statement family.
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
 #include "sql/statements.h"
+#include "tables/table_reader.h"
 #include "tables/table_writer.h"
 
 namespace kalam::sql {
@@ -103,10 +105,15 @@ Status CheckTableAccess(const ExecutionContext& context, const catalog::CachedTa
 // How a table is described to auth::Authorize ("SHARED table app.t", type, level, creator).
 auth::Target TableTarget(const catalog::CachedTable& table, const ExecutionContext& context);
 
-// Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded. For
-// validation (CREATE VIEW), user tables become typed empty relations; for execution,
-// reading table data is refused until the data path exists.
+// The view one statement reads through: everything committed when it starts.
+std::shared_ptr<const tables::ReadView> StatementView(Services& services);
+
+// Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded, and each
+// table reference resolved once, checked, and registered in `reads` as a ScanSpec that the
+// SQL names by handle (kalam_scan(<handle>)). With `reads` null (validating a view body),
+// tables become typed empty relations.
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
-                                     const ExecutionContext& context, bool validation_only);
+                                     const ExecutionContext& context,
+                                     engine::StatementReads* reads);
 
 }  // namespace kalam::sql

@@ -43,9 +43,10 @@ std::vector<std::string> ExposedSystemColumns(const engine::TableReference& refe
   return columns;
 }
 
-// The scan of a table's hot rows in the caller's scope, with the latest version per key.
+// The scan of one registered table reference: the table's columns, then the system
+// columns the reference exposes.
 std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::string>& exposed,
-                    bool include_deleted) {
+                    uint64_t handle) {
   std::string sql = "SELECT ";
   for (const catalog::ColumnDefinition& column : table.schema.columns) {
     sql += "\"" + column.name + "\", ";
@@ -53,14 +54,14 @@ std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::st
   for (const std::string& column : exposed)
     sql += column + ", ";
   sql.resize(sql.size() - 2);
-  return sql + " FROM kalam_scan('" + table.qualified_name + "', " +
-         (include_deleted ? "true" : "false") + ")";
+  return sql + " FROM kalam_scan(" + std::to_string(handle) + ")";
 }
 
 }  // namespace
 
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
-                                     const ExecutionContext& context, bool validation_only) {
+                                     const ExecutionContext& context,
+                                     engine::StatementReads* reads) {
   const engine::TableResolver resolver =
       [&](const engine::TableReference& reference) -> Result<engine::TableReplacement> {
     const std::string& name = reference.name;
@@ -79,13 +80,19 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
     if (view.has_value()) {
       return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
     }
-    KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, name));
+    KALAM_ASSIGN_OR_RETURN(auto table, services.catalog.GetTable(ns, name));
     KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
     std::vector<std::string> exposed = ExposedSystemColumns(reference);
-    const bool include_deleted = reference.names_deleted && SeesTombstones(context.role);
-    return engine::TableReplacement{.view_sql = validation_only
-                                                    ? EmptyRelationSql(*table, exposed)
-                                                    : ScanSql(*table, exposed, include_deleted),
+    std::string scan_sql = EmptyRelationSql(*table, exposed);
+    if (reads != nullptr) {
+      std::string scope = ScopeOf(*table, context);
+      const uint64_t handle =
+          reads->Add({.table = table,
+                      .scope = std::move(scope),
+                      .include_deleted = reference.names_deleted && SeesTombstones(context.role)});
+      scan_sql = ScanSql(*table, exposed, handle);
+    }
+    return engine::TableReplacement{.view_sql = std::move(scan_sql),
                                     .view_namespace = ns,
                                     .trusted = true,
                                     .system_columns = std::move(exposed)};
@@ -130,8 +137,9 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
       picks.push_back(static_cast<int>(column - table.schema.columns.data()));
     }
   }
-  KALAM_ASSIGN_OR_RETURN(const std::optional<tables::RowVersion> row,
-                         services.writer.GetLatest(table, ScopeOf(table, context), *key));
+  KALAM_ASSIGN_OR_RETURN(
+      const std::optional<tables::RowVersion> row,
+      tables::TableReader::Get(*StatementView(services), table, ScopeOf(table, context), *key));
   std::vector<ResultColumn> columns;
   for (const int pick : picks) {
     if (pick < 0) {
@@ -159,10 +167,11 @@ Result<Handled> HandleQuery(const Query& query, Services& services, const Execut
                             ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const bool answered, TryPointSelect(query, services, context, sink));
   if (answered) return Handled{};
+  engine::StatementReads reads(StatementView(services));
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
-                         RewriteForEngine(query.sql, services, context, false));
-  KALAM_RETURN_IF_ERROR(services.engine.Query(rewritten, context.user_id.value(),
-                                              context.parameters, context.stop, sink));
+                         RewriteForEngine(query.sql, services, context, &reads));
+  KALAM_RETURN_IF_ERROR(
+      services.engine.Query(rewritten, reads, context.parameters, context.stop, sink));
   return Handled{};
 }
 
@@ -189,7 +198,7 @@ Result<Handled> HandleView(const Statement& statement, Services& services,
   ExecutionContext body_context = context;
   body_context.default_namespace = name.first;
   KALAM_ASSIGN_OR_RETURN(const std::string rewritten,
-                         RewriteForEngine(create.select_sql, services, body_context, true));
+                         RewriteForEngine(create.select_sql, services, body_context, nullptr));
   KALAM_RETURN_IF_ERROR(services.engine.Validate(rewritten).WithContext("invalid view body"));
   const std::string qualified = name.first + "." + name.second;
   KALAM_RETURN_IF_ERROR(services.catalog.CreateView({.namespace_id = name.first,
@@ -251,7 +260,8 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
   // Stats describe what the caller could SELECT: the same check, and only their scope.
   KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
   const std::string scope = ScopeOf(*table, context);
-  KALAM_ASSIGN_OR_RETURN(const uint64_t versions, services.writer.CountVersions(*table, scope));
+  KALAM_ASSIGN_OR_RETURN(const uint64_t versions, tables::TableReader::CountVersions(
+                                                      *StatementView(services), *table, scope));
   KALAM_ASSIGN_OR_RETURN(const auto live, services.catalog.ListLiveQueries());
   const bool shared = table->table.table_type == catalog::TableType::kShared;
   const auto subscriptions = std::count_if(live.begin(), live.end(), [&](const auto& l) {

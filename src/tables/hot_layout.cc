@@ -59,18 +59,6 @@ Result<std::string> PrimaryKeyKey(TableId table_id, std::string_view scope, cons
   return key;
 }
 
-Result<uint64_t> CountScopeVersions(const storage::KvStore& kv, catalog::TableType type,
-                                    TableId table_id, std::string_view scope) {
-  uint64_t count = 0;
-  KALAM_RETURN_IF_ERROR(kv.Scan(RowPartition(type),
-                                storage::KeyRange::Prefix(ScopePrefix(table_id, scope)),
-                                [&count](std::string_view, std::string_view) {
-                                  ++count;
-                                  return true;
-                                }));
-  return count;
-}
-
 std::string EncodeRowValue(bool deleted, std::span<const catalog::ColumnDefinition> columns,
                            std::span<const Value> values) {
   std::string value(1, static_cast<char>(deleted ? kDeletedFlag : 0));

@@ -38,10 +38,6 @@ std::string EncodeRowValue(bool deleted, std::span<const catalog::ColumnDefiniti
 Result<RowVersion> DecodeRowValue(std::string_view key, std::string_view value,
                                   std::span<const catalog::ColumnDefinition> columns);
 
-// Row versions (tombstones included) of one scope of a table in the hot store.
-Result<uint64_t> CountScopeVersions(const storage::KvStore& kv, catalog::TableType type,
-                                    TableId table_id, std::string_view scope);
-
 struct PrimaryKeyEntry {
   int64_t seq = 0;
   bool deleted = false;

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "tables/table_reader.h"
+
 namespace kalam::tables {
 namespace {
 
@@ -119,7 +121,7 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
   std::vector<ChangeRecord> changes;
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::vector<Value>& row = rows[i];
-    KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, GetLatest(table, scope, row[pk_index]));
+    KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, Latest(table, scope, row[pk_index]));
     const bool checked = i < expected_seqs.size();
     if (checked && (!old.has_value() || old->seq != expected_seqs[i]))
       return ChangedConcurrently(table);
@@ -147,7 +149,7 @@ Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& 
     const Value& key = primary_keys[i];
     KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, key));
     if (!statement_keys.insert(pk_key).second) continue;  // deleted once per statement
-    KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, GetLatest(table, scope, key));
+    KALAM_ASSIGN_OR_RETURN(std::optional<RowVersion> old, Latest(table, scope, key));
     const bool checked = i < expected_seqs.size();
     if (checked && (!old.has_value() || old->seq != expected_seqs[i]))
       return ChangedConcurrently(table);
@@ -182,27 +184,11 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
   return Commit(batch, changes);
 }
 
-Result<uint64_t> TableWriter::CountVersions(const CachedTable& table,
-                                            const std::string& scope) const {
-  return CountScopeVersions(kv_, table.table.table_type, table.table.table_id, scope);
-}
-
-Result<std::optional<RowVersion>> TableWriter::GetLatest(const CachedTable& table,
-                                                         const std::string& scope,
-                                                         const Value& primary_key) const {
-  const TableId id = table.table.table_id;
-  KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, primary_key));
-  KALAM_ASSIGN_OR_RETURN(const auto entry, LookUp(pk_key));
-  if (!entry.has_value() || entry->deleted) return std::optional<RowVersion>();
-  const std::string row_key = RowKey(id, scope, entry->seq);
-  KALAM_ASSIGN_OR_RETURN(const std::optional<std::string> bytes,
-                         kv_.Get(RowPartition(table.table.table_type), row_key));
-  if (!bytes.has_value()) {
-    return Status::Corruption("primary-key index points at a missing row version in " +
-                              table.qualified_name);
-  }
-  KALAM_ASSIGN_OR_RETURN(RowVersion version, DecodeRowValue(row_key, *bytes, table.schema.columns));
-  return std::optional<RowVersion>(std::move(version));
+Result<std::optional<RowVersion>> TableWriter::Latest(const CachedTable& table,
+                                                      const std::string& scope,
+                                                      const Value& primary_key) const {
+  // Under the commit lock the current state is what the next commit builds on.
+  return TableReader::Get(*ReadView::Current(kv_, 0), table, scope, primary_key);
 }
 
 }  // namespace kalam::tables

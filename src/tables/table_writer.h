@@ -10,6 +10,7 @@
 #include "storage/kv_store.h"
 #include "tables/change_bus.h"
 #include "tables/hot_layout.h"
+#include "tables/read_view.h"
 
 namespace kalam::tables {
 
@@ -58,15 +59,16 @@ class TableWriter {
   Result<size_t> DeleteEvents(const catalog::CachedTable& table, const std::string& scope,
                               const std::vector<int64_t>& seqs) KALAM_EXCLUDES(commit_mu_);
 
-  // How many row versions (tombstones included) one scope of `table` holds in the hot store.
-  Result<uint64_t> CountVersions(const catalog::CachedTable& table, const std::string& scope) const;
-
-  // The latest live version of the row with `primary_key`, or nullopt.
-  Result<std::optional<RowVersion>> GetLatest(const catalog::CachedTable& table,
-                                              const std::string& scope,
-                                              const Value& primary_key) const;
+  // A view of everything committed so far: what one statement reads through.
+  std::shared_ptr<const ReadView> OpenReadView(int64_t now_millis) const {
+    return ReadView::Open(kv_, now_millis);
+  }
 
  private:
+  // The latest live version of the row with `primary_key`, read now (not at a snapshot).
+  Result<std::optional<RowVersion>> Latest(const catalog::CachedTable& table,
+                                           const std::string& scope,
+                                           const Value& primary_key) const;
   Result<std::optional<PrimaryKeyEntry>> LookUp(const std::string& pk_key) const;
   Result<size_t> Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes)
       KALAM_REQUIRES(commit_mu_);

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tables/table_reader.h"
 #include "tests/testing/test_util.h"
 
 namespace kalam::tables {
@@ -83,7 +84,8 @@ TEST_F(TableWriterTest, MultiRowInsertIsOneStatementWithOneChangePerRow) {
       EXPECT_GT(statements[0][i].seq, statements[0][i - 1].seq);
     }
   }
-  ASSERT_OK_AND_ASSIGN(const auto latest, writer_->GetLatest(*table_, "alice", Value::Int64(2)));
+  ASSERT_OK_AND_ASSIGN(const auto latest, TableReader::Get(*ReadView::Open(*kv_, 0), *table_,
+                                                           "alice", Value::Int64(2)));
   ASSERT_TRUE(latest.has_value());
   EXPECT_EQ(latest->values[1].text, "b");
   EXPECT_EQ(latest->seq, statements[0][1].seq);
@@ -92,10 +94,12 @@ TEST_F(TableWriterTest, MultiRowInsertIsOneStatementWithOneChangePerRow) {
 TEST_F(TableWriterTest, ScopesAreSeparate) {
   ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "alice's")}));
   ASSERT_OK(writer_->Insert(*table_, "bob", {Row(1, "bob's")}));  // same key, other user
-  ASSERT_OK_AND_ASSIGN(const auto bob, writer_->GetLatest(*table_, "bob", Value::Int64(1)));
+  ASSERT_OK_AND_ASSIGN(const auto bob,
+                       TableReader::Get(*ReadView::Open(*kv_, 0), *table_, "bob", Value::Int64(1)));
   ASSERT_TRUE(bob.has_value());
   EXPECT_EQ(bob.value().values.at(1).text, "bob's");
-  ASSERT_OK_AND_ASSIGN(const auto carol, writer_->GetLatest(*table_, "carol", Value::Int64(1)));
+  ASSERT_OK_AND_ASSIGN(const auto carol, TableReader::Get(*ReadView::Open(*kv_, 0), *table_,
+                                                          "carol", Value::Int64(1)));
   EXPECT_FALSE(carol.has_value());
 }
 
@@ -111,7 +115,8 @@ TEST_F(TableWriterTest, FailingRowFailsTheWholeStatementAndWritesNothing) {
       writer_->Insert(*table_, "alice", {Row(6, "ok"), {Value::Int64(7), Value::Null()}}).status();
   EXPECT_EQ(null_body, Status::InvalidArgument("column 'body' cannot be NULL"));
   for (const int64_t key : {2, 5, 6, 7}) {
-    ASSERT_OK_AND_ASSIGN(const auto row, writer_->GetLatest(*table_, "alice", Value::Int64(key)));
+    ASSERT_OK_AND_ASSIGN(const auto row, TableReader::Get(*ReadView::Open(*kv_, 0), *table_,
+                                                          "alice", Value::Int64(key)));
     EXPECT_FALSE(row.has_value()) << key;
   }
   EXPECT_EQ(Statements().size(), 1u);  // only the first insert published anything
@@ -136,7 +141,8 @@ TEST_F(TableWriterTest, UpdateAndDeleteWriteVersionsAndTombstones) {
   EXPECT_EQ(removal.op, Op::kDelete);
   EXPECT_EQ(removal.old_row[1].text, "x");
   EXPECT_GT(removal.seq, update.seq);
-  ASSERT_OK_AND_ASSIGN(const auto gone, writer_->GetLatest(*table_, "alice", Value::Int64(2)));
+  ASSERT_OK_AND_ASSIGN(const auto gone, TableReader::Get(*ReadView::Open(*kv_, 0), *table_, "alice",
+                                                         Value::Int64(2)));
   EXPECT_FALSE(gone.has_value());
   // Versions are never overwritten: 2 inserts + 1 update + 1 tombstone = 4 row versions.
   size_t versions = 0;
@@ -181,8 +187,9 @@ TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {
   EXPECT_EQ(wins, kKeys);
   for (int t = 0; t < kThreads; ++t) {
     for (int key = 0; key < 50; ++key) {
-      ASSERT_OK_AND_ASSIGN(const auto row, writer_->GetLatest(*table_, "alice",
-                                                              Value::Int64(10000 + t * 100 + key)));
+      ASSERT_OK_AND_ASSIGN(const auto row,
+                           TableReader::Get(*ReadView::Open(*kv_, 0), *table_, "alice",
+                                            Value::Int64(10000 + t * 100 + key)));
       ASSERT_TRUE(row.has_value());
     }
   }

@@ -44,7 +44,10 @@ Result<pid_t> Spawn(const std::vector<std::string>& args, const EnvVars& env,
   }
   for (const auto& [name, value] : env)
     env_strings.push_back(name + "=" + value);
-  std::vector<std::string> argv_strings = {KALAM_SERVER_BINARY};
+  // KALAM_TEST_SERVER_BINARY runs the tests against another build (e.g. an older one, to
+  // see a regression test fail).
+  const char* binary = std::getenv("KALAM_TEST_SERVER_BINARY");  // NOLINT(concurrency-mt-unsafe)
+  std::vector<std::string> argv_strings = {binary != nullptr ? binary : KALAM_SERVER_BINARY};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
 
   std::vector<char*> argv;

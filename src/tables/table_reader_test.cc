@@ -1,4 +1,6 @@
-#include "tables/scope_scan.h"
+#include "tables/table_reader.h"
+
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -29,7 +31,7 @@ std::vector<Value> Row(int64_t id, std::string body) {
   return {Value::Int64(id), Value::Text(std::move(body))};
 }
 
-class ScopeScanTest : public ::testing::Test {
+class TableReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(kv_, storage::OpenRocksKvStore(dir_.str(), {}));
@@ -37,8 +39,10 @@ class ScopeScanTest : public ::testing::Test {
   }
 
   // Every row of alice's scope, read in batches of `batch`.
-  std::vector<RowVersion> ReadAll(ScopeScanOptions options, size_t batch = 3) {
-    ScopeScan scan(*kv_, table_, "alice", options);
+  std::vector<RowVersion> ReadAll(ScanSpec spec, size_t batch = 3) {
+    spec.table = table_;
+    spec.scope = "alice";
+    TableReader scan(ReadView::Open(*kv_, clock_.NowMillis()), std::move(spec));
     std::vector<RowVersion> all;
     std::vector<RowVersion> rows;
     do {
@@ -58,7 +62,7 @@ class ScopeScanTest : public ::testing::Test {
   std::shared_ptr<const catalog::CachedTable> table_ = KeyedTable();
 };
 
-TEST_F(ScopeScanTest, ReturnsTheLatestVersionPerKeyAndTombstonesOnlyWhenAsked) {
+TEST_F(TableReaderTest, ReturnsTheLatestVersionPerKeyAndTombstonesOnlyWhenAsked) {
   ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b"), Row(3, "c")}));
   ASSERT_OK(writer_->Insert(*table_, "bob", {Row(1, "bob's")}));
   for (int i = 0; i < 5; ++i)
@@ -74,12 +78,12 @@ TEST_F(ScopeScanTest, ReturnsTheLatestVersionPerKeyAndTombstonesOnlyWhenAsked) {
   EXPECT_EQ(with_deleted[2].values[0].integer, 2);
 }
 
-TEST_F(ScopeScanTest, ReadsOneBatchAtATimeFromOneSnapshot) {
+TEST_F(TableReaderTest, ReadsOneBatchAtATimeFromOneSnapshot) {
   std::vector<std::vector<Value>> rows;
   for (int64_t id = 0; id < 5000; ++id)
     rows.push_back(Row(id, "row"));
   ASSERT_OK(writer_->Insert(*table_, "alice", rows));
-  ScopeScan scan(*kv_, table_, "alice", {});
+  TableReader scan(ReadView::Open(*kv_, 0), {.table = table_, .scope = "alice"});
   std::vector<RowVersion> batch;
   ASSERT_OK(scan.Next(100, batch));
   EXPECT_EQ(batch.size(), 100u);
@@ -94,6 +98,58 @@ TEST_F(ScopeScanTest, ReadsOneBatchAtATimeFromOneSnapshot) {
   } while (!batch.empty());
   EXPECT_EQ(total, 5000u);
   EXPECT_EQ(scan.versions_read(), 5000u);
+}
+
+TEST_F(TableReaderTest, SeqBoundsNarrowTheRangeButNotWhichVersionIsLatest) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b"), Row(3, "c")}));
+  const std::vector<RowVersion> before = ReadAll({});
+  ASSERT_EQ(before.size(), 3u);
+  ASSERT_OK(writer_->Update(*table_, "alice", {Row(1, "a2")}));
+  // After the second row's _seq: row 3, and row 1's new version (its old one is older).
+  const std::vector<RowVersion> after = ReadAll({.min_seq = before[1].seq});
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].values[1].text, "c");
+  EXPECT_EQ(after[1].values[1].text, "a2");
+  // Up to the second row's _seq: row 2 only, since row 1's latest version is newer.
+  const std::vector<RowVersion> upto = ReadAll({.max_seq = before[1].seq});
+  ASSERT_EQ(upto.size(), 1u);
+  EXPECT_EQ(upto[0].values[1].text, "b");
+  EXPECT_TRUE(ReadAll({.min_seq = std::numeric_limits<int64_t>::max()}).empty());
+  EXPECT_TRUE(ReadAll({.min_seq = after[1].seq}).empty());
+}
+
+TEST_F(TableReaderTest, ReadsOfOneViewSeeOneState) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b")}));
+  const std::shared_ptr<const ReadView> view = ReadView::Open(*kv_, 0);
+  ASSERT_OK(writer_->Update(*table_, "alice", {Row(1, "changed")}));
+  ASSERT_OK(writer_->Delete(*table_, "alice", {Value::Int64(2)}));
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(3, "new")}));
+  // A scan, a point read and a count through the old view all see the state it was opened at.
+  TableReader scan(view, {.table = table_, .scope = "alice"});
+  std::vector<RowVersion> rows;
+  ASSERT_OK(scan.Next(10, rows));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].values[1].text, "a");
+  ASSERT_OK_AND_ASSIGN(const auto one, TableReader::Get(*view, *table_, "alice", Value::Int64(1)));
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->values[1].text, "a");
+  ASSERT_OK_AND_ASSIGN(const uint64_t versions,
+                       TableReader::CountVersions(*view, *table_, "alice"));
+  EXPECT_EQ(versions, 2u);
+  // A new view sees the writes; a deleted key reads as absent unless tombstones are asked for.
+  const std::shared_ptr<const ReadView> now = ReadView::Open(*kv_, 0);
+  ASSERT_OK_AND_ASSIGN(const auto gone, TableReader::Get(*now, *table_, "alice", Value::Int64(2)));
+  EXPECT_FALSE(gone.has_value());
+  ASSERT_OK_AND_ASSIGN(const auto tombstone,
+                       TableReader::Get(*now, *table_, "alice", Value::Int64(2), true));
+  ASSERT_TRUE(tombstone.has_value());
+  EXPECT_TRUE(tombstone->deleted);
+  EXPECT_EQ(tombstone->values[1].text, "b");
+  ASSERT_OK_AND_ASSIGN(const uint64_t now_versions,
+                       TableReader::CountVersions(*now, *table_, "alice"));
+  EXPECT_EQ(now_versions, 5u);
+  ASSERT_OK_AND_ASSIGN(const uint64_t bobs, TableReader::CountVersions(*now, *table_, "bob"));
+  EXPECT_EQ(bobs, 0u);
 }
 
 }  // namespace

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "tables/read_view.h"
+#include "tables/table_reader.h"
+
+namespace kalam::engine {
+
+// The reads of one statement (DESIGN.md §6.3–6.4): one ReadView that serves every scan, and
+// the ScanSpec of each table reference, registered while the statement is analysed. The
+// rewritten SQL names a scan only by its handle (`kalam_scan(<handle>)`), so what DuckDB
+// reads is exactly what was resolved and authorised: no table name is looked up again.
+//
+// Built by one thread, then read by the statement's DuckDB threads while Engine::Query
+// runs; it must outlive the query.
+class StatementReads {
+ public:
+  StatementReads() = default;  // a statement that reads no table
+  explicit StatementReads(std::shared_ptr<const tables::ReadView> view) : view_(std::move(view)) {}
+
+  // Registers a scan and returns its handle. REQUIRES: constructed with a view.
+  uint64_t Add(tables::ScanSpec spec) {
+    specs_.push_back(std::move(spec));
+    return specs_.size() - 1;
+  }
+  // The spec of `handle`, or null if no such scan was registered.
+  const tables::ScanSpec* Find(uint64_t handle) const {
+    return handle < specs_.size() ? &specs_[handle] : nullptr;
+  }
+  const std::shared_ptr<const tables::ReadView>& view() const { return view_; }
+
+ private:
+  std::shared_ptr<const tables::ReadView> view_;
+  std::vector<tables::ScanSpec> specs_;
+};
+
+}  // namespace kalam::engine
