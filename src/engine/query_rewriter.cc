@@ -301,7 +301,9 @@ class Rewriter {
   // Functions that read DuckDB's configuration, catalog or session state (settings hold
   // the data directory; the pg_* and has_* macros read duckdb_*() internally, out of the
   // rewriter's sight; json_serialize_plan binds SQL given as text) are refused, as is any
-  // schema-qualified call (pg_catalog.…, main.…).
+  // schema-qualified call (pg_catalog.…), except in `main`, where DuckDB's parser itself
+  // places the functions it generates (list literals are main.list_value, struct literals
+  // main.struct_pack) and where every name is still checked.
   void CheckScalarFunction(const duckdb::FunctionExpression& function) {
     static const std::set<std::string> kDenied = {
         "current_setting", "getvariable",     "current_query",         "current_query_id",
@@ -314,9 +316,10 @@ class Rewriter {
     const std::string name = Lower(function.function_name);
     const bool internal =
         name.starts_with("pg_") && name != "pg_typeof" && name != "pg_size_pretty";
-    if (!function.schema.empty() || !function.catalog.empty() || internal ||
-        name.starts_with("has_") || name.starts_with("duckdb_") || name.starts_with("__internal") ||
-        kDenied.contains(name)) {
+    const bool qualified =
+        !function.catalog.empty() || (!function.schema.empty() && function.schema != "main");
+    if (qualified || internal || name.starts_with("has_") || name.starts_with("duckdb_") ||
+        name.starts_with("__internal") || kDenied.contains(name)) {
       Fail(Status::PermissionDenied("function '" + function.function_name + "' is not allowed"));
     }
   }

@@ -160,9 +160,10 @@ TEST(QueryRewriterTest, CteBodiesSeeOnlyTheCtesBeforeThem) {
 TEST(QueryRewriterTest, FunctionsThatExposeSettingsOrCatalogsAreRefused) {
   for (const char* sql :
        {"SELECT current_setting('allowed_directories')", "SELECT CURRENT_SETTING('threads')",
-        "SELECT pg_catalog.current_setting('threads')", "SELECT main.lower('x')",
-        "SELECT pg_get_viewdef(1)", "SELECT has_table_privilege('t', 'select')",
-        "SELECT current_schemas(true)", "SELECT getvariable('v')", "SELECT current_query()",
+        "SELECT pg_catalog.current_setting('threads')", "SELECT system.main.lower('x')",
+        "SELECT main.current_setting('threads')", "SELECT pg_get_viewdef(1)",
+        "SELECT has_table_privilege('t', 'select')", "SELECT current_schemas(true)",
+        "SELECT getvariable('v')", "SELECT current_query()",
         "SELECT json_serialize_plan('SELECT 1')", "SELECT 1 WHERE current_setting('x') = ''",
         "SELECT 1 ORDER BY current_setting('x')", "SELECT (SELECT current_setting('x'))",
         "WITH c AS (SELECT current_setting('x')) "
@@ -173,6 +174,9 @@ TEST(QueryRewriterTest, FunctionsThatExposeSettingsOrCatalogsAreRefused) {
   EXPECT_EQ(RewriteError("SELECT current_setting('threads')").message(),
             "function 'current_setting' is not allowed");
   EXPECT_OK(RewriteSelect("SELECT version(), pg_typeof(1), lower('A'), now()", Resolve, {}));
+  // List and struct literals are functions the parser places in `main`.
+  EXPECT_OK(
+      RewriteSelect("SELECT [1, 2], {'a': 1}, 'x' = ANY (['x']), main.lower('A')", Resolve, {}));
 }
 
 // Regression: system columns were decided by scanning the whole SQL text, so naming
