@@ -45,7 +45,10 @@ std::optional<Value> FastPathKey(const catalog::CachedTable& table,
                                  const std::optional<engine::KeyEquality>& key,
                                  const ExecutionContext& context) {
   const catalog::ColumnDefinition* pk = table.PrimaryKey();
-  if (pk == nullptr || !key.has_value() || key->column != pk->name) return std::nullopt;
+  if (pk == nullptr || !tables::HasPrimaryKeyIndex(table.table.table_type) || !key.has_value() ||
+      key->column != pk->name) {
+    return std::nullopt;  // the general path reads it
+  }
   const std::optional<Value> value = CellValue(key->value, context);
   if (!value.has_value()) return std::nullopt;
   Result<Value> coerced = tables::CoerceValue(pk->type, *value, pk->name);

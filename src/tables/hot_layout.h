@@ -22,6 +22,12 @@ namespace kalam::tables {
 
 storage::Partition RowPartition(catalog::TableType type);
 
+// Whether a table's rows are versions of keys with a primary-key index. STREAM tables hold
+// events: no index, no versions, so no point reads by key.
+inline bool HasPrimaryKeyIndex(catalog::TableType type) {
+  return type != catalog::TableType::kStream;
+}
+
 std::string ScopePrefix(TableId table_id, std::string_view scope);
 std::string RowKey(TableId table_id, std::string_view scope, int64_t seq);
 // kInvalidArgument for a NULL key or a type that cannot be a primary key.

@@ -60,7 +60,7 @@ Status TableReader::ReadBatch(size_t max_rows, std::vector<RowVersion>& batch) {
 Status TableReader::KeepLatest(std::vector<RowVersion>& batch) const {
   const catalog::CachedTable& table = *spec_.table;
   const catalog::ColumnDefinition* pk = table.PrimaryKey();
-  if (table.table.table_type == catalog::TableType::kStream || pk == nullptr) {
+  if (!HasPrimaryKeyIndex(table.table.table_type) || pk == nullptr) {
     return Status();  // events, not versions of keyed rows
   }
   const size_t pk_index = static_cast<size_t>(pk - table.schema.columns.data());
@@ -91,6 +91,9 @@ Result<std::optional<RowVersion>> TableReader::Get(const ReadView& view,
                                                    const catalog::CachedTable& table,
                                                    std::string_view scope, const Value& primary_key,
                                                    bool include_deleted) {
+  if (!HasPrimaryKeyIndex(table.table.table_type)) {
+    return Status::Internal(table.qualified_name + " has no primary-key index to read by key");
+  }
   const TableId id = table.table.table_id;
   KALAM_ASSIGN_OR_RETURN(const std::string pk_key, PrimaryKeyKey(id, scope, primary_key));
   KALAM_ASSIGN_OR_RETURN(const std::optional<std::string> entry_bytes,

@@ -80,7 +80,7 @@ Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& 
   for (const std::vector<Value>& row : rows)
     KALAM_RETURN_IF_ERROR(CheckRow(table, row));
   const TableId id = table.table.table_id;
-  const bool keyed = table.table.table_type != catalog::TableType::kStream;
+  const bool keyed = HasPrimaryKeyIndex(table.table.table_type);
   std::optional<size_t> pk_index;
   if (keyed) {
     KALAM_ASSIGN_OR_RETURN(pk_index, PrimaryKeyIndex(table, "INSERT"));

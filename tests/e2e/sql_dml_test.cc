@@ -335,6 +335,33 @@ TEST_F(DmlTest, StreamTablesDeletePhysicallyAndRefuseUpdates) {
   EXPECT_EQ(left.Rows().at(0).at(0), "joined");
 }
 
+// A STREAM table has no primary-key index: an equality on its key is a filter like any
+// other. (The point-read fast path once answered it from the missing index: no rows.)
+TEST_F(DmlTest, StreamEventsAreFoundByTheirKey) {
+  for (const std::string type : {"TEXT", "BIGINT"}) {
+    SCOPED_TRACE(type);
+    const std::string t = ns_ + ".ev_" + (type == "TEXT" ? "t" : "b");
+    Ok("CREATE TABLE " + t + " (id " + type +
+       " PRIMARY KEY, kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 3600)");
+    const std::string two = type == "TEXT" ? "'evt-2'" : "2";
+    Ok("INSERT INTO " + t + " VALUES (" + (type == "TEXT" ? "'evt-1'" : "1") + ", 'a'), (" + two +
+       ", 'b')");
+    const SqlReply found = Ok("SELECT kind FROM " + t + " WHERE id = " + two);
+    ASSERT_EQ(found.Rows().size(), 1u);
+    EXPECT_EQ(found.Rows().at(0).at(0), "b");
+    EXPECT_EQ(Ok("SELECT * FROM " + t + " WHERE id = " + two).Rows().size(), 1u);
+    boost::json::object params;
+    params["params"] =
+        boost::json::array{type == "TEXT" ? boost::json::value("evt-2") : boost::json::value(2)};
+    Result<SqlReply> by_param =
+        PostSql(*client_, "SELECT kind FROM " + t + " WHERE id = $1", params);
+    ASSERT_OK(by_param);
+    EXPECT_EQ(by_param->Rows().size(), 1u) << boost::json::serialize(by_param->body);
+    EXPECT_EQ(Ok("DELETE FROM " + t + " WHERE id = " + two).Message(), "Deleted 1 row(s)");
+    EXPECT_TRUE(Ok("SELECT * FROM " + t + " WHERE id = " + two).Rows().empty());
+  }
+}
+
 TEST_F(DmlTest, ParameterisedSelect) {
   Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, body TEXT)");
   Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
