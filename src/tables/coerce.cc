@@ -247,10 +247,39 @@ std::optional<Value> FromTypedTemporal(const catalog::DataType& type, const Valu
   return std::nullopt;
 }
 
+// An integer given for a TIMESTAMP/DATETIME column is milliseconds since the Unix epoch (as
+// the original KalamDB and most JavaScript clients send them). nullopt for a non-integer.
+std::optional<Result<Value>> FromEpochMillis(const catalog::DataType& type, const Value& literal,
+                                             std::string_view column) {
+  if (type.kind != Kind::kTimestamp && type.kind != Kind::kDateTime) return std::nullopt;
+  int64_t millis = 0;
+  if (literal.kind == Value::Kind::kInt32 || literal.kind == Value::Kind::kInt64) {
+    millis = literal.integer;
+  } else if (literal.kind == Value::Kind::kDecimal) {
+    const std::string& text = literal.text;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), millis);
+    if (end != text.data() + text.size()) return std::nullopt;  // 1.5, 1e3: not an integer
+    if (error != std::errc()) return Result<Value>(Bad(column, type, "out of range"));
+  } else {
+    return std::nullopt;
+  }
+  constexpr int64_t kLimit = std::numeric_limits<int64_t>::max() / 1000;
+  if (millis > kLimit || millis < -kLimit) return Result<Value>(Bad(column, type, "out of range"));
+  return Result<Value>(Value{.kind = Value::Kind::kTimestamp, .integer = millis * 1000});
+}
+
 Result<Value> ToTemporal(const catalog::DataType& type, const Value& literal,
                          std::string_view column) {
   if (std::optional<Value> typed = FromTypedTemporal(type, literal)) return *typed;
-  if (literal.kind != Value::Kind::kText) return Bad(column, type, "expected an ISO-8601 string");
+  if (std::optional<Result<Value>> epoch = FromEpochMillis(type, literal, column)) {
+    return *std::move(epoch);
+  }
+  if (literal.kind != Value::Kind::kText) {
+    const bool timestamp = type.kind == Kind::kTimestamp || type.kind == Kind::kDateTime;
+    return Bad(column, type,
+               timestamp ? "expected an ISO-8601 string or integer epoch milliseconds"
+                         : "expected an ISO-8601 string");
+  }
   const std::string_view text = literal.text;
   size_t pos = 0;
   if (type.kind == Kind::kTime) {

@@ -1,5 +1,7 @@
 #include "tables/coerce.h"
 
+#include <limits>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -82,7 +84,17 @@ TEST(CoerceTest, DatesTimesAndTimestamps) {
                           "yesterday", "2026-11-22T10:00:00+25:00", ""}) {
     EXPECT_THAT(Error(ts, Value::Text(bad)), HasSubstr("ISO-8601")) << bad;
   }
-  EXPECT_THAT(Error(ts, Value::Int64(5)), HasSubstr("expected an ISO-8601 string"));
+  // Integers are epoch milliseconds (the original's convention, and JavaScript's Date.now()).
+  EXPECT_EQ(Coerced(ts, Value::Int64(1795341600123)).integer, 1795341600123000);
+  EXPECT_EQ(Coerced({.kind = Kind::kDateTime}, Value::Int64(-1)).integer, -1000);
+  EXPECT_EQ(Coerced(ts, {.kind = Value::Kind::kDecimal, .text = "1795341600123"}).integer,
+            1795341600123000);
+  EXPECT_THAT(Error(ts, {.kind = Value::Kind::kDecimal, .text = "1.5"}),
+              HasSubstr("ISO-8601 string or integer epoch milliseconds"));
+  EXPECT_THAT(Error(ts, Value::Int64(std::numeric_limits<int64_t>::max())), HasSubstr("range"));
+  EXPECT_THAT(Error(ts, {.kind = Value::Kind::kDecimal, .text = "99999999999999999999"}),
+              HasSubstr("range"));
+  EXPECT_EQ(Error({.kind = Kind::kDate}, Value::Int64(5)).find("epoch"), std::string::npos);
   // Already-typed values (now() evaluated by the engine) convert without text.
   const Value typed{.kind = Value::Kind::kTimestamp, .integer = 1795341600123456};
   EXPECT_EQ(Coerced(ts, typed).integer, 1795341600123456);

@@ -46,6 +46,24 @@ TEST_F(DmlTest, EveryTypeRoundTripsThroughInsertAndSelect) {
     EXPECT_TRUE(nulls.at(i).is_null()) << i;
 }
 
+// An integer for a TIMESTAMP or DATETIME column is epoch milliseconds, in a literal, a
+// parameter and an UPDATE (it used to be refused: "expected an ISO-8601 string").
+TEST_F(DmlTest, TimestampsAcceptIntegerEpochMilliseconds) {
+  Ok("CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, ts TIMESTAMP, dt DATETIME)");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 1767225600000, 1767225600123)");
+  boost::json::object params;
+  params["params"] = boost::json::array{2, 1767225600500};
+  ASSERT_OK(PostSql(*client_, "INSERT INTO " + ns_ + ".t (id, ts) VALUES ($1, $2)", params));
+  Ok("UPDATE " + ns_ + ".t SET dt = 0 WHERE id = 2");
+  const SqlReply rows = Ok("SELECT ts, dt FROM " + ns_ + ".t ORDER BY id");
+  EXPECT_EQ(rows.Rows().at(0).at(0), "2026-01-01T00:00:00.000000Z");
+  EXPECT_EQ(rows.Rows().at(0).at(1), "2026-01-01T00:00:00.123000Z");
+  EXPECT_EQ(rows.Rows().at(1).at(0), "2026-01-01T00:00:00.500000Z");
+  EXPECT_EQ(rows.Rows().at(1).at(1), "1970-01-01T00:00:00.000000Z");
+  EXPECT_THAT(Fails("INSERT INTO " + ns_ + ".t (id, ts) VALUES (3, 1.5)"),
+              HasSubstr("integer epoch milliseconds"));
+}
+
 TEST_F(DmlTest, DefaultFunctionsFillMissingColumns) {
   Ok("CREATE TABLE " + ns_ +
      ".t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT, "
