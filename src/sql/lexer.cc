@@ -1,5 +1,6 @@
 #include "sql/lexer.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace kalam::sql {
@@ -63,6 +64,37 @@ bool ReadQuoted(std::string_view sql, size_t& i, char quote, std::string* text) 
     }
   }
   return false;
+}
+
+// Characters DuckDB's scanner (PostgreSQL's) builds operators from, and the punctuation
+// that is always a token of its own.
+constexpr std::string_view kOperatorChars = "~!@#^&|`?+-*/%<>=";
+constexpr std::string_view kPunctuation = "(),;.[]{}:";
+
+bool IsOperatorChar(char c) {
+  return kOperatorChars.find(c) != std::string_view::npos;
+}
+
+// The length of the operator at the start of `rest` (REQUIRES: rest[0] is an operator
+// character), by the scanner's rules: the longest run of operator characters, ended before a
+// comment starts inside it; a trailing '+' or '-' belongs to the next token ("=-1" is "=",
+// "-1") unless the run holds a character only operators use.
+size_t OperatorLength(std::string_view rest) {
+  size_t length = 0;
+  while (length < rest.size() && IsOperatorChar(rest[length])) {
+    ++length;
+  }
+  for (const std::string_view comment : {std::string_view("--"), std::string_view("/*")}) {
+    length = std::min(length, rest.substr(0, length).find(comment));
+  }
+  const auto ends_in_sign = [&] { return rest[length - 1] == '+' || rest[length - 1] == '-'; };
+  if (length > 1 && ends_in_sign() &&
+      rest.substr(0, length).find_first_of("~!@#^&|`?%") == std::string_view::npos) {
+    do {
+      --length;
+    } while (length > 1 && ends_in_sign());
+  }
+  return length;
 }
 
 size_t ReadNumber(std::string_view sql, size_t i) {
@@ -142,20 +174,16 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
       }
       token.kind = Token::Kind::kParameter;
       token.text = std::string(sql.substr(start, i - start));
-    } else {
-      static constexpr std::string_view kTwoChar[] = {"<=", ">=", "<>", "!=", "||", "::"};
-      static constexpr std::string_view kOneChar = "(),;.=*+-/<>%[]{}:!";
+    } else if (IsOperatorChar(c)) {
+      i += OperatorLength(sql.substr(i));
+      token.kind = Token::Kind::kOperator;
+      token.text = std::string(sql.substr(start, i - start));
+    } else if (sql.substr(i, 2) == "::" || kPunctuation.find(c) != std::string_view::npos) {
       token.kind = Token::Kind::kSymbol;
-      for (const std::string_view two : kTwoChar) {
-        if (sql.substr(i, 2) == two) token.text = std::string(two);
-      }
-      if (token.text.empty() && kOneChar.find(c) != std::string_view::npos) {
-        token.text = std::string(1, c);
-      }
-      if (token.text.empty()) {
-        return ErrorAt(start, "unexpected character '" + std::string(CharacterAt(sql, i)) + "'");
-      }
+      token.text = std::string(sql.substr(i, sql.substr(i, 2) == "::" ? 2 : 1));
       i += token.text.size();
+    } else {
+      return ErrorAt(start, "unexpected character '" + std::string(CharacterAt(sql, i)) + "'");
     }
     tokens.push_back(std::move(token));
   }
