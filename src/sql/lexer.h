@@ -13,9 +13,9 @@ struct Token {
   enum class Kind : uint8_t {
     kWord,        // identifier or keyword (keywords are matched case-insensitively)
     kQuotedName,  // "quoted identifier" (text without quotes, "" unescaped)
-    kString,      // 'string literal' (text without quotes, '' unescaped)
+    kString,      // 'string literal' (text without quotes, '' unescaped) or $$dollar-quoted$$
     kNumber,      // 123, 1.5, 1e3
-    kParameter,   // $1
+    kParameter,   // $1 (positional; $name is refused)
     kSymbol,      // punctuation: ( ) , ; . [ ] { } : and ::
     kOperator,    // a run of operator characters as DuckDB reads it: = <> || ~ @> ->> !~~ …
     kEnd,
@@ -35,12 +35,13 @@ struct Token {
 
 // Splits SQL into tokens, skipping whitespace and -- / /* */ comments. Every operator
 // DuckDB's scanner reads is one kOperator token (what it means is DuckDB's to judge).
-// kInvalidArgument with the position for an unterminated string, quoted name or comment, or a
-// character no token starts with.
+// kInvalidArgument with the position for an unterminated string, quoted name or comment, a
+// named parameter ($name), or a character no token starts with.
 Result<std::vector<Token>> Tokenize(std::string_view sql);
 
-// Splits a batch on top-level ';' (not inside strings, quoted names or comments), dropping
-// empty statements. kInvalidArgument if a string or comment is unterminated.
+// Splits a batch on top-level ';' (not inside strings, dollar-quoted strings, quoted names or
+// comments), dropping empty statements. kInvalidArgument if a string or comment is
+// unterminated.
 Result<std::vector<std::string>> SplitStatements(std::string_view sql);
 
 }  // namespace kalam::sql

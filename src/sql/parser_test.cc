@@ -86,6 +86,33 @@ TEST(LexerTest, ReadsOperatorsAsDuckDbsScannerDoes) {
   EXPECT_EQ(tokens[2].kind, Token::Kind::kSymbol);
 }
 
+TEST(LexerTest, DollarStartsAParameterOrADollarQuotedString) {
+  ASSERT_OK_AND_ASSIGN(const auto tokens, Tokenize("$12 $$a;'b$$ $q$x$$y$q$ a$b$c"));
+  ASSERT_EQ(tokens.size(), 5u);
+  EXPECT_EQ(tokens[0].kind, Token::Kind::kParameter);
+  EXPECT_EQ(tokens[0].text, "$12");
+  EXPECT_EQ(tokens[1].kind, Token::Kind::kString);
+  EXPECT_EQ(tokens[1].text, "a;'b");
+  EXPECT_EQ(tokens[2].text, "x$$y");
+  EXPECT_EQ(tokens[3].kind, Token::Kind::kWord);
+  EXPECT_EQ(tokens[3].text, "a$b$c");
+  EXPECT_EQ(Tokenize("SELECT $abc1").status(),
+            Status::InvalidArgument("syntax error at position 8: named parameter $abc1 is not "
+                                    "supported; parameters are positional: $1, $2, …"));
+  EXPECT_EQ(Tokenize("SELECT $1abc").status(),
+            Status::InvalidArgument(
+                "syntax error at position 8: trailing characters after parameter $1"));
+  EXPECT_EQ(Tokenize("SELECT $ 1").status(),
+            Status::InvalidArgument("syntax error at position 8: unexpected character '$'"));
+  EXPECT_EQ(
+      Tokenize("SELECT $t$ open").status(),
+      Status::InvalidArgument("syntax error at position 8: unterminated dollar-quoted string"));
+  ASSERT_OK_AND_ASSIGN(const auto statements, SplitStatements("SELECT $$a;b$$; SELECT a$b$c;"));
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0], "SELECT $$a;b$$");
+  EXPECT_EQ(SplitStatements("SELECT $x$ ; ").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(ParserTest, Namespaces) {
   const auto create = ParseAs<CreateNamespace>("create namespace if not exists App;");
   EXPECT_EQ(create.name, "App");

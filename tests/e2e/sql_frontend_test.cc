@@ -28,5 +28,30 @@ TEST_F(FrontendTest, DuckDbOperatorsReachDuckDb) {
   EXPECT_EQ(boost::json::serialize(more.Rows()), R"([["ab",7,true,false,false,2,true]])");
 }
 
+// $1, $12 are parameters; $name is DuckDB's named parameter, which a request cannot bind: it
+// is refused by name, never read as another parameter, and nothing is written.
+TEST_F(FrontendTest, NamedParametersAreRefusedNotReadAsPositionalOnes) {
+  Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY, body TEXT)");
+  boost::json::object params;
+  params["params"] = boost::json::array{7, "seven"};
+  Result<SqlReply> positional = PostSql(*client_, "SELECT $1 + 1, $2", params);
+  ASSERT_OK(positional);
+  EXPECT_EQ(boost::json::serialize(positional->Rows()), R"([["8","seven"]])");
+  for (const std::string& sql :
+       {"INSERT INTO " + ns_ + ".t VALUES ($1, $abc1)", std::string("SELECT $abc1")}) {
+    Result<SqlReply> named = PostSql(*client_, sql, params);
+    ASSERT_OK(named);
+    EXPECT_EQ(named->http_status, 400) << sql;
+    EXPECT_THAT(named->ErrorMessage(), HasSubstr("named parameter $abc1 is not supported")) << sql;
+  }
+  EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".t").Rows().at(0).at(0), "0");
+}
+
+// Dollar-quoted strings are strings: their text is kept whole, ';' included.
+TEST_F(FrontendTest, DollarQuotedStringsAreStrings) {
+  const SqlReply reply = Ok("SELECT $$a;b$$, $tag$it's $$ here$tag$, length($$$$)");
+  EXPECT_EQ(boost::json::serialize(reply.Rows()), R"([["a;b","it's $$ here","0"]])");
+}
+
 }  // namespace
 }  // namespace kalam::e2e
