@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <set>
 
 #include <boost/json.hpp>
@@ -500,11 +501,13 @@ InsertCell CellOf(duckdb::ParsedExpression& expression) {
     case duckdb::ExpressionClass::DEFAULT:
       return {.kind = InsertCell::Kind::kDefault};
     case duckdb::ExpressionClass::PARAMETER: {
+      // Positional only when the identifier is all digits: $abc1 is a named parameter.
       const std::string& id = expression.Cast<duckdb::ParameterExpression>().identifier;
       size_t index = 0;
-      for (const char c : id)
-        index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : 0;
-      if (index > 0) return {.kind = InsertCell::Kind::kParameter, .parameter = index};
+      const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), index);
+      if (error == std::errc() && end == id.data() + id.size() && index > 0) {
+        return {.kind = InsertCell::Kind::kParameter, .parameter = index};
+      }
       break;  // a named parameter: evaluated (and refused) as an expression
     }
     default:

@@ -204,5 +204,16 @@ TEST(QueryRewriterTest, SystemColumnsAreExposedPerReferenceAndNeverByStar) {
               HasSubstr("scan_s('seq', '') AS o"));
 }
 
+// Only $<digits> is a positional parameter: $abc1 is DuckDB's named parameter, never $1.
+TEST(QueryRewriterTest, OnlyDigitsAfterTheDollarMakeAPositionalParameter) {
+  ASSERT_OK_AND_ASSIGN(const InsertPlan plan, AnalyzeInsert("INSERT INTO t VALUES ($12)"));
+  EXPECT_EQ(plan.rows.at(0).at(0).kind, InsertCell::Kind::kParameter);
+  EXPECT_EQ(plan.rows.at(0).at(0).parameter, 12u);
+  ASSERT_OK_AND_ASSIGN(const InsertPlan named, AnalyzeInsert("INSERT INTO t VALUES ($abc1)"));
+  EXPECT_NE(named.rows.at(0).at(0).kind, InsertCell::Kind::kParameter);
+  ASSERT_OK_AND_ASSIGN(const DeletePlan by_key, AnalyzeDelete("DELETE FROM t WHERE id = $x1"));
+  EXPECT_FALSE(by_key.key_equality.has_value());
+}
+
 }  // namespace
 }  // namespace kalam::engine

@@ -52,12 +52,65 @@ TEST(LexerTest, TokenizesStringsNumbersParametersAndSymbols) {
   EXPECT_EQ(tokens[4].kind, Token::Kind::kParameter);
   EXPECT_EQ(tokens[5].text, "<=");
   EXPECT_EQ(tokens[7].kind, Token::Kind::kEnd);
-  EXPECT_EQ(Tokenize("a # b").status(),
-            Status::InvalidArgument("syntax error at position 3: unexpected character '#'"));
+  EXPECT_EQ(Tokenize("a \\ b").status(),
+            Status::InvalidArgument("syntax error at position 3: unexpected character '\\'"));
   EXPECT_EQ(Tokenize("é漢").status(),
             Status::InvalidArgument("syntax error at position 1: unexpected character 'é'"));
   EXPECT_EQ(Tokenize("a 漢").status(),
             Status::InvalidArgument("syntax error at position 3: unexpected character '漢'"));
+}
+
+// The texts of the tokens of `sql`, space-separated, or its error.
+std::string TokenTexts(std::string_view sql) {
+  Result<std::vector<Token>> tokens = Tokenize(sql);
+  if (!tokens.ok()) return tokens.status().ToString();
+  std::string texts;
+  for (const Token& token : *tokens) {
+    if (token.kind == Token::Kind::kEnd) break;
+    texts += (texts.empty() ? "" : " ") + token.text;
+  }
+  return texts;
+}
+
+TEST(LexerTest, ReadsOperatorsAsDuckDbsScannerDoes) {
+  EXPECT_EQ(TokenTexts("a ~ b !~~ c ->> d @> e <@ f ? g # h"),
+            "a ~ b !~~ c ->> d @> e <@ f ? g # h");
+  EXPECT_EQ(TokenTexts("5&3|2^1**2//3<<1>>1||x::INT"),
+            "5 & 3 | 2 ^ 1 ** 2 // 3 << 1 >> 1 || x :: INT");
+  // A trailing sign is the next token's, unless the operator has an operator-only character.
+  EXPECT_EQ(TokenTexts("x=-1 y<>+2 z @- 3"), "x = - 1 y <> + 2 z @- 3");
+  // A comment inside a run of operator characters ends the operator.
+  EXPECT_EQ(TokenTexts("1 +-- c\n2 */* c */3"), "1 + 2 * 3");
+  ASSERT_OK_AND_ASSIGN(const auto tokens, Tokenize("a <= [1]"));
+  EXPECT_EQ(tokens[1].kind, Token::Kind::kOperator);
+  EXPECT_EQ(tokens[2].kind, Token::Kind::kSymbol);
+}
+
+TEST(LexerTest, DollarStartsAParameterOrADollarQuotedString) {
+  ASSERT_OK_AND_ASSIGN(const auto tokens, Tokenize("$12 $$a;'b$$ $q$x$$y$q$ a$b$c"));
+  ASSERT_EQ(tokens.size(), 5u);
+  EXPECT_EQ(tokens[0].kind, Token::Kind::kParameter);
+  EXPECT_EQ(tokens[0].text, "$12");
+  EXPECT_EQ(tokens[1].kind, Token::Kind::kString);
+  EXPECT_EQ(tokens[1].text, "a;'b");
+  EXPECT_EQ(tokens[2].text, "x$$y");
+  EXPECT_EQ(tokens[3].kind, Token::Kind::kWord);
+  EXPECT_EQ(tokens[3].text, "a$b$c");
+  EXPECT_EQ(Tokenize("SELECT $abc1").status(),
+            Status::InvalidArgument("syntax error at position 8: named parameter $abc1 is not "
+                                    "supported; parameters are positional: $1, $2, …"));
+  EXPECT_EQ(Tokenize("SELECT $1abc").status(),
+            Status::InvalidArgument(
+                "syntax error at position 8: trailing characters after parameter $1"));
+  EXPECT_EQ(Tokenize("SELECT $ 1").status(),
+            Status::InvalidArgument("syntax error at position 8: unexpected character '$'"));
+  EXPECT_EQ(
+      Tokenize("SELECT $t$ open").status(),
+      Status::InvalidArgument("syntax error at position 8: unterminated dollar-quoted string"));
+  ASSERT_OK_AND_ASSIGN(const auto statements, SplitStatements("SELECT $$a;b$$; SELECT a$b$c;"));
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0], "SELECT $$a;b$$");
+  EXPECT_EQ(SplitStatements("SELECT $x$ ; ").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(ParserTest, Namespaces) {

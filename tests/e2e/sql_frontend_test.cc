@@ -1,0 +1,57 @@
+// The SQL front end as a client sees it: lexing, statement classification, batch errors and
+// the request fields around the SQL (issue: lexer and error reporting).
+#include <boost/json.hpp>
+
+#include "tests/e2e/sql_fixture.h"
+
+namespace kalam::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FrontendTest : public SqlTest {};
+
+// The text of a SELECT is DuckDB's to judge: our lexer passes every operator DuckDB reads.
+TEST_F(FrontendTest, DuckDbOperatorsReachDuckDb) {
+  Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY, body TEXT)");
+  Ok("INSERT INTO " + ns_ + ".t VALUES (1, 'SF office'), (2, 'NYC office')");
+  const SqlReply regex =
+      Ok("SELECT id FROM " + ns_ + ".t WHERE body ~ 'SF.*'");  // ~ matches the whole text
+  EXPECT_EQ(boost::json::serialize(regex.Rows()), "[[1]]");
+  const SqlReply not_like = Ok("SELECT id FROM " + ns_ + ".t WHERE body !~~ 'SF%' ORDER BY #1");
+  EXPECT_EQ(boost::json::serialize(not_like.Rows()), "[[2]]");
+  const SqlReply bits = Ok("SELECT 5 & 3, 5 | 3, 2 ^ 3, 2 ** 3, 7 // 2, 1 << 4, 256 >> 2, ~5");
+  EXPECT_EQ(boost::json::serialize(bits.Rows()), "[[1,7,8,8,3,16,64,-6]]");
+  const SqlReply more =
+      Ok("SELECT 'a' || 'b', '7'::INT, string_split('a,b', ',') @> string_split('b', ','), "
+         "string_split('c', ',') <@ string_split('a,b', ','), 1=-1, 3-+1, 2 !=1");
+  EXPECT_EQ(boost::json::serialize(more.Rows()), R"([["ab",7,true,false,false,2,true]])");
+}
+
+// $1, $12 are parameters; $name is DuckDB's named parameter, which a request cannot bind: it
+// is refused by name, never read as another parameter, and nothing is written.
+TEST_F(FrontendTest, NamedParametersAreRefusedNotReadAsPositionalOnes) {
+  Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY, body TEXT)");
+  boost::json::object params;
+  params["params"] = boost::json::array{7, "seven"};
+  Result<SqlReply> positional = PostSql(*client_, "SELECT $1 + 1, $2", params);
+  ASSERT_OK(positional);
+  EXPECT_EQ(boost::json::serialize(positional->Rows()), R"([["8","seven"]])");
+  for (const std::string& sql :
+       {"INSERT INTO " + ns_ + ".t VALUES ($1, $abc1)", std::string("SELECT $abc1")}) {
+    Result<SqlReply> named = PostSql(*client_, sql, params);
+    ASSERT_OK(named);
+    EXPECT_EQ(named->http_status, 400) << sql;
+    EXPECT_THAT(named->ErrorMessage(), HasSubstr("named parameter $abc1 is not supported")) << sql;
+  }
+  EXPECT_EQ(Ok("SELECT count(*) FROM " + ns_ + ".t").Rows().at(0).at(0), "0");
+}
+
+// Dollar-quoted strings are strings: their text is kept whole, ';' included.
+TEST_F(FrontendTest, DollarQuotedStringsAreStrings) {
+  const SqlReply reply = Ok("SELECT $$a;b$$, $tag$it's $$ here$tag$, length($$$$)");
+  EXPECT_EQ(boost::json::serialize(reply.Rows()), R"([["a;b","it's $$ here","0"]])");
+}
+
+}  // namespace
+}  // namespace kalam::e2e
