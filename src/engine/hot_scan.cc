@@ -8,7 +8,6 @@
 namespace kalam::engine {
 namespace {
 
-
 // What a bound kalam_scan reads: the spec resolved and authorised when the statement was
 // analysed, and the statement's one view.
 struct ScanBind {
