@@ -19,6 +19,19 @@ std::string Upper(std::string text) {
   return text;
 }
 
+// Words that begin a statement of DuckDB or standard SQL which KalamDB does not run: these
+// are refused as unsupported; any other leading token is a syntax error.
+bool IsOtherStatement(const Token& first) {
+  static constexpr std::string_view kWords[] = {
+      "ABORT",  "ANALYZE",   "ATTACH",     "BEGIN",    "CALL",    "CHECKPOINT", "COMMENT",
+      "COMMIT", "COPY",      "DEALLOCATE", "DETACH",   "END",     "EXPLAIN",    "EXPORT",
+      "FORCE",  "FROM",      "GRANT",      "IMPORT",   "INSTALL", "LOAD",       "MERGE",
+      "PIVOT",  "PRAGMA",    "PREPARE",    "RESET",    "REVOKE",  "ROLLBACK",   "SET",
+      "START",  "SUMMARIZE", "TABLE",      "TRUNCATE", "UNPIVOT", "VACUUM"};
+  return std::any_of(std::begin(kWords), std::end(kWords),
+                     [&](std::string_view word) { return first.Is(word); });
+}
+
 class Parser {
  public:
   Parser(std::string_view sql, std::vector<Token> tokens) : sql_(sql), tokens_(std::move(tokens)) {}
@@ -47,7 +60,10 @@ class Parser {
       return Finish(UseNamespace{std::move(name)});
     }
     if (first.kind == Token::Kind::kEnd) return Status::InvalidArgument("empty statement");
-    return Status::InvalidArgument("unsupported statement starting with " + first.Describe());
+    if (IsOtherStatement(first)) {
+      return Status::InvalidArgument("unsupported statement starting with " + first.Describe());
+    }
+    return Error("a statement");
   }
 
  private:

@@ -225,6 +225,10 @@ TEST(ParserTest, ErrorsNamePositionAndExpectation) {
   EXPECT_THAT(ErrorOf("CREATE TABLE t (a INT UNIQUE)"), HasSubstr("UNIQUE constraints"));
   EXPECT_THAT(ErrorOf("CREATE MATERIALIZED VIEW v AS SELECT 1"), HasSubstr("not supported"));
   EXPECT_THAT(ErrorOf("GRANT ALL"), HasSubstr("unsupported statement starting with 'GRANT'"));
+  // A leading word that begins no statement is a mistake in the SQL, not a missing feature.
+  EXPECT_EQ(ErrorOf("SELEC * FROM t"),
+            "syntax error at position 1: expected a statement, found 'SELEC'");
+  EXPECT_EQ(ErrorOf("42"), "syntax error at position 1: expected a statement, found '42'");
   EXPECT_EQ(ErrorOf("   "), "empty statement");
   EXPECT_THAT(ErrorOf("CREATE TABLE t (a INT) WITH (X = )"), HasSubstr("expected a value"));
 }

@@ -53,5 +53,15 @@ TEST_F(FrontendTest, DollarQuotedStringsAreStrings) {
   EXPECT_EQ(boost::json::serialize(reply.Rows()), R"([["a;b","it's $$ here","0"]])");
 }
 
+// A misspelt statement is a syntax error at its first word; a statement DuckDB knows but
+// KalamDB does not run stays "unsupported".
+TEST_F(FrontendTest, AnUnknownLeadingWordIsASyntaxError) {
+  EXPECT_EQ(Fails("SELEC * FROM " + ns_ + ".t"),
+            "Statement 1 failed: syntax error at position 1: expected a statement, found 'SELEC'");
+  EXPECT_EQ(Fails("SELECT 1; INSRT INTO x VALUES (1)"),
+            "Statement 2 failed: syntax error at position 1: expected a statement, found 'INSRT'");
+  EXPECT_THAT(Fails("VACUUM"), HasSubstr("unsupported statement starting with 'VACUUM'"));
+}
+
 }  // namespace
 }  // namespace kalam::e2e
