@@ -125,9 +125,11 @@ int64_t PeakResidentMib(pid_t pid);
 void ResetPeakResident(pid_t pid);
 
 // Memory-growth bounds of tests are scaled by this: AddressSanitizer's shadow memory and
-// quarantine make every allocation of an instrumented server cost more.
+// its 256 MB quarantine of freed blocks make an instrumented server's peak about twice
+// the release one (a streaming 250k-row scan: ~45 MiB release, up to ~98 MiB under ASan).
+// Every bound stays well below what the defects it guards against used (several times more).
 #if defined(__SANITIZE_ADDRESS__)
-inline constexpr int64_t kMemoryBoundScale = 2;
+inline constexpr int64_t kMemoryBoundScale = 3;
 #else
 inline constexpr int64_t kMemoryBoundScale = 1;
 #endif
