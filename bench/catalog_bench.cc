@@ -1,4 +1,4 @@
-// Catalog seed targets (DESIGN.md §11): cached schema lookup < 2 µs with > 99% hits over
+// Catalog seed targets: cached schema lookup < 2 µs with > 99% hits over
 // repeated queries, 1,000 tables < 2 MB of cache, system-table initialisation at start
 // < 100 ms (catalog open + system tables + DuckDB open and lockdown).
 #include <benchmark/benchmark.h>

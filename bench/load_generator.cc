@@ -1,4 +1,4 @@
-// HTTP load generator for the data path (DESIGN.md §11 targets), built on client/.
+// HTTP load generator for the data path, built on client/.
 // Starts the real kalamdb-server (temp data dir, free port), then runs, each for a fixed
 // time with N keep-alive clients: single-row INSERTs, 1,000-row INSERTs, PK point SELECTs
 // and a 10k-row GROUP BY. Prints throughput and latency percentiles.

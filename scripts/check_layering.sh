@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Keeps heavy and security-sensitive third-party headers inside the components that own them
-# (DESIGN.md §2-3, STYLE.md §1). Prints every violation and exits non-zero if there is one.
+# Keeps heavy and security-sensitive third-party headers inside the components that own them.
+# Prints every violation and exits non-zero if there is one.
 set -uo pipefail
 root="${1:-$(dirname "$0")/..}"
 cd "$root" || exit 2

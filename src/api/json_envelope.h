@@ -16,7 +16,7 @@ double TookMillis(std::chrono::steady_clock::time_point received_at);
 // Boost.JSON's double formatting does not give).
 std::string AppendTook(std::string json_object, std::chrono::steady_clock::time_point received_at);
 
-// The error envelope of DESIGN.md §9:
+// The error envelope of the public API:
 // {"status":"error","error":{"code":…,"message":…},"results":[],"took":<ms>}
 HttpResponse ErrorResponse(std::chrono::steady_clock::time_point received_at, int http_status,
                            std::string_view code, std::string_view message);

@@ -7,7 +7,7 @@
 
 namespace kalam::api {
 
-// Encodes statement results as the "results" array of DESIGN.md §9, as rows arrive:
+// Encodes statement results as the "results" array of the public API, as rows arrive:
 // [{"schema":[{"name","data_type","index"}],"rows":[[…]],"row_count":N,"message"?,
 //   "as_user"?}, …]
 // Values: BIGINT/UBIGINT/DECIMAL/HUGEINT as strings, INT/DOUBLE as numbers, TIMESTAMP as

@@ -13,7 +13,7 @@
 
 namespace kalam::api {
 
-// Per-request limits of [limits] (DESIGN.md §10).
+// Per-request limits of [limits].
 struct SqlLimits {
   size_t max_sql_length = 1 << 20;
   size_t max_params = 1000;

@@ -10,7 +10,7 @@
 
 namespace kalam {
 
-// One cell of a query result, typed as the public API encodes it (DESIGN.md §9).
+// One cell of a query result, typed as the public API encodes it.
 // A plain recursive struct: lists and structs hold their children.
 struct Value {
   enum class Kind : uint8_t {

@@ -184,7 +184,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
   impl->all.push_back(admin);
   KALAM_RETURN_IF_ERROR(RegisterSystemFunction(admin, system_tables));
   KALAM_RETURN_IF_ERROR(RegisterHotScan(admin, &impl->reads));
-  // The lockdown of DESIGN.md §6, in the order DuckDB requires (reference/deps.md §5).
+  // The lockdown, in the order DuckDB requires.
   std::error_code ignored;
   std::filesystem::create_directories(options.allowed_directory, ignored);
   std::string directory = options.allowed_directory;
@@ -229,7 +229,7 @@ Status StatusFromPrepareError(std::string message) {
 }
 
 // Prepares `sql`, binds `params` and starts it as a streaming result. The prepare state is checked
-// before anything else is asked of the statement (reference/deps.md pitfall 11).
+// before anything else is asked of the statement.
 Status RunPrepared(duckdb_connection connection, const std::string& sql,
                    std::span<const Value> params, const StopSignal& stop, duckdb_result* result) {
   duckdb_prepared_statement prepared = nullptr;
@@ -294,7 +294,7 @@ Status Engine::Validate(const std::string& sql) {
   duckdb_prepared_statement prepared = nullptr;
   Status status;
   // Check the prepare state before anything else: asking a failed prepare for its type
-  // aborts the process (reference/deps.md pitfall 11).
+  // aborts the process.
   if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
     const char* error = duckdb_prepare_error(prepared);
     status = Status::InvalidArgument(error != nullptr ? error : "invalid query");

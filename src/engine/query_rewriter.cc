@@ -143,7 +143,7 @@ class Rewriter {
 
   void VisitNode(duckdb::QueryNode& node) { VisitNodeWithin(node, cte_scope_.size()); }
 
-  // Visits `node` with DuckDB's CTE scoping (DESIGN.md §6.2): a CTE's body sees only the
+  // Visits `node` with DuckDB's CTE scoping: a CTE's body sees only the
   // CTEs listed before it, and its own name only in the recursive part of a RECURSIVE CTE;
   // the node itself sees them all. `base` is the scope outside the node's WITH list. DuckDB
   // keeps that list on every node of the chain it builds for it (CTENode → … → the main

@@ -10,7 +10,7 @@
 
 namespace kalam::engine {
 
-// The reads of one statement (DESIGN.md §6.3–6.4): one ReadView that serves every scan, and
+// The reads of one statement: one ReadView that serves every scan, and
 // the ScanSpec of each table reference, registered while the statement is analysed. The
 // rewritten SQL names a scan only by its handle (`kalam_scan(<handle>)`), so what DuckDB
 // reads is exactly what was resolved and authorised: no table name is looked up again.

@@ -282,7 +282,7 @@ std::string WhereClause(const std::string& where_sql) {
   return where_sql.empty() ? "" : " WHERE " + where_sql;
 }
 
-// The PK fast path of UPDATE (DESIGN.md §7): `SET c = <literal | $n>, … WHERE <pk> = <literal
+// The PK fast path of UPDATE: `SET c = <literal | $n>, … WHERE <pk> = <literal
 // | $n>` reads the row from the PK index and writes its new version without DuckDB. nullopt
 // when the statement has another shape; the general path then runs.
 Result<std::optional<size_t>> TryPointUpdate(const engine::UpdatePlan& plan,

@@ -120,7 +120,7 @@ TEST_F(ScopedQueryTest, LatestVersionWinsAndTombstonesStayHiddenUnlessNamed) {
   ASSERT_EQ(rows.size(), 1u);
   ASSERT_EQ(rows[0].size(), 2u);  // SELECT * shows the table's columns, not _seq/_deleted
   EXPECT_EQ(rows[0][1].text, "a1 edited");
-  // Role user may name _deleted but never gets a tombstone; dba sees them (DESIGN.md §10).
+  // Role user may name _deleted but never gets a tombstone; dba sees them.
   const auto live = Query("SELECT id, _deleted FROM app.messages ORDER BY id", "alice");
   ASSERT_EQ(live.size(), 1u);
   EXPECT_FALSE(live[0][1].boolean);

@@ -29,7 +29,7 @@ std::string EmptyRelationSql(const catalog::CachedTable& table,
   return sql + " WHERE false";
 }
 
-// Tombstoned values are for dba and system only (DESIGN.md §10): the roles that read the
+// Tombstoned values are for dba and system only: the roles that read the
 // live table may select _deleted, but never get a deleted row.
 bool SeesTombstones(catalog::Role role) {
   return role == catalog::Role::kDba || role == catalog::Role::kSystem;
@@ -102,7 +102,7 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
 
 namespace {
 
-// The primary-key fast path (DESIGN.md §7): SELECT … FROM t WHERE <pk> = <value> read
+// The primary-key fast path: SELECT … FROM t WHERE <pk> = <value> read
 // through the PK index, without DuckDB. Returns false when the query is not of that exact
 // shape, and the general path (which also produces every error message) runs instead.
 Result<bool> TryPointSelect(const Query& query, Services& services, const ExecutionContext& context,

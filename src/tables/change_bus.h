@@ -13,7 +13,7 @@
 
 namespace kalam::tables {
 
-// One committed change of one row (DESIGN.md §5.5): what live queries receive.
+// One committed change of one row: what live queries receive.
 struct ChangeRecord {
   enum class Op : uint8_t { kInsert, kUpdate, kDelete };
   TableId table_id;

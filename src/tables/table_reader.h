@@ -14,7 +14,7 @@
 
 namespace kalam::tables {
 
-// What one table reference of a statement reads (DESIGN.md §6.3). The table is resolved
+// What one table reference of a statement reads. The table is resolved
 // once, by id, when the statement is analysed: what was authorised is what is read, at the
 // schema version that was checked.
 struct ScanSpec {

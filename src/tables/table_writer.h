@@ -14,7 +14,7 @@
 
 namespace kalam::tables {
 
-// The single commit point of user data (DESIGN.md §5 invariants 1, 2, 5 and §7). Each call
+// The single commit point of user data. Each call
 // writes one statement: every new row version, tombstone and primary-key index update in
 // one RocksDB batch (all or nothing), and then hands the statement's changes to the
 // ChangeBus. No write path bypasses it.
