@@ -34,7 +34,7 @@ bool IsLoopbackOrigin(const HttpRequest& request);
 auth::ClientOrigin OriginOf(const HttpRequest& request, const AuthSettings& settings);
 
 // The response for an authentication failure: the envelope with the code and HTTP status
-// of reference §5.4.
+// of the AuthErrorCode.
 HttpResponse AuthErrorResponse(const HttpRequest& request, const auth::AuthError& error);
 
 // Authenticates the request's Authorization header. A wrong password (Basic) is audited

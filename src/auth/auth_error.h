@@ -6,8 +6,8 @@
 
 namespace kalam::auth {
 
-// Why a request could not be authenticated, with the codes and HTTP statuses of
-// reference §5.4. Messages never say whether a user exists (no enumeration).
+// Why a request could not be authenticated, with its API code and HTTP status (jwt.cc maps
+// them; docs/security.md lists them). Messages never say whether a user exists (no enumeration).
 enum class AuthErrorCode : uint8_t {
   kMissingAuthorization,    // 401
   kMalformedAuthorization,  // 400

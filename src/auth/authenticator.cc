@@ -146,7 +146,7 @@ AuthResult<Principal> Authenticator::Verified(const catalog::UserRecord& user,
                             .proved_password = true};
   if (user.password_hash.empty()) {
     // Only a system user without a password (root before setup) gets in, and only from
-    // this machine, unforwarded (reference §7.4). Internal users never log in.
+    // this machine, unforwarded. Internal users never log in.
     if (user.role != catalog::Role::kSystem || user.auth_type == "internal") {
       (void)VerifyPassword(dummy_hash_, password);  // as slow as a wrong password
       RecordFailure(throttle_key, origin);

@@ -66,7 +66,7 @@ struct UserChanges {
   std::optional<std::string> email;
 };
 
-// Authentication and the user directory (reference §5.4, §7.2–7.4).
+// Authentication and the user directory.
 //
 // Users live in the catalog and, for every request's lookup, in a write-through in-memory
 // directory; every user change goes through this class so the two never disagree.

@@ -12,7 +12,7 @@ namespace kalam::auth {
 
 enum class TokenType : uint8_t { kAccess, kRefresh };
 
-// The claims KalamDB issues and reads (reference §7.3, HEAD shape).
+// The claims KalamDB issues and reads.
 struct TokenClaims {
   std::string subject;  // sub: the user id
   std::string issuer;   // iss

@@ -8,7 +8,7 @@
 
 namespace kalam::auth {
 
-// Password rules (reference §7.2, configurable in [auth]).
+// Password rules (configurable in [auth]).
 struct PasswordPolicy {
   uint32_t min_length = 8;
   uint32_t max_length = 256;

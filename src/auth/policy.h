@@ -9,7 +9,7 @@
 
 namespace kalam::auth {
 
-// Everything a role may or may not do (reference §7.1; the matrix is docs/security.md, and
+// Everything a role may or may not do (the matrix is docs/security.md, and
 // a test checks every cell of that document against Authorize).
 enum class Action : uint8_t {
   kManageNamespaces,  // CREATE/ALTER/DROP NAMESPACE
@@ -42,7 +42,7 @@ struct Target {
 // for them.
 Status Authorize(catalog::Role role, Action action, const Target& target = {});
 
-// Who may act as whom (reference §7.5, HEAD): system → any; dba → dba, service, user;
+// Who may act as whom: system → any; dba → dba, service, user;
 // service → service, user; user → nobody.
 Status AuthorizeImpersonation(catalog::Role actor, catalog::Role subject);
 

@@ -19,11 +19,11 @@ std::string_view TableTypeName(TableType type);       // "USER", "SHARED", "STRE
 std::string_view AccessLevelName(AccessLevel level);  // "PUBLIC", "PRIVATE", "RESTRICTED"
 std::string_view RoleName(Role role);                 // "user", "service", "dba", "system"
 std::optional<AccessLevel> ParseAccessLevel(std::string_view text);  // case-insensitive
-// Accepts the role words of reference §2.8 (dba|admin, service|developer|analyst,
+// Accepts the role words (dba|admin, service|developer|analyst,
 // user|viewer|readonly, system), case-insensitive.
 std::optional<Role> ParseRole(std::string_view text);
 
-// A column type (reference §2.10).
+// A column type.
 struct DataType {
   enum class Kind : uint8_t {
     kBoolean,
@@ -125,7 +125,7 @@ inline constexpr size_t kMaxNameLength = 64;
 // ("namespace", "table", "column").
 Result<std::string> NormalizeName(std::string_view name, std::string_view what);
 
-// Namespaces users may not create (reference §2.2).
+// Namespaces users may not create.
 bool IsReservedNamespace(std::string_view name);
 
 }  // namespace kalam::catalog

@@ -29,7 +29,7 @@ struct ServerInfo {
   std::chrono::steady_clock::time_point started_at;
 };
 
-// The system.* and information_schema.* tables (reference §3): definitions and row
+// The system.* and information_schema.* tables: definitions and row
 // producers reading the catalog at call time. Secrets are never exposed: password
 // hashes and storage credentials read "***".
 //

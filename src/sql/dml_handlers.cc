@@ -300,7 +300,7 @@ Result<std::optional<size_t>> TryPointUpdate(const engine::UpdatePlan& plan,
   }
   KALAM_ASSIGN_OR_RETURN(
       std::optional<tables::RowVersion> current,
-      tables::TableReader::Get(*StatementView(services), table, target.scope, *key));
+      tables::TableReader::Get(*services.writer.CurrentReadView(), table, target.scope, *key));
   if (!current.has_value()) return std::optional<size_t>(0);
   for (size_t i = 0; i < assigned.size(); ++i) {
     const ColumnDefinition& column = table.schema.columns[assigned[i]];
@@ -389,7 +389,7 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
       // PK fast path: one index read instead of a DuckDB query.
       KALAM_ASSIGN_OR_RETURN(
           const std::optional<tables::RowVersion> current,
-          tables::TableReader::Get(*StatementView(services), table, target.scope, *key));
+          tables::TableReader::Get(*services.writer.CurrentReadView(), table, target.scope, *key));
       size_t deleted = 0;
       if (current.has_value()) {
         KALAM_ASSIGN_OR_RETURN(deleted,

@@ -20,7 +20,7 @@ namespace kalam::sql {
 // are least privilege: no user (the executor refuses to run anything) and role user.
 struct ExecutionContext {
   // The caller who asked for an impersonated statement; the fields below are then the
-  // subject's (reference §7.5).
+  // subject's.
   struct Impersonator {
     UserId user_id;
     std::string username;

@@ -13,7 +13,7 @@ struct Overloaded : Ts... {
   using Ts::operator()...;
 };
 
-// The gate every statement passes before its handler (reference §7.1). Rules that depend
+// The gate every statement passes before its handler. Rules that depend
 // on a table's type, access level or creator are checked by the handlers once the table is
 // known (CheckTableAccess, table DDL).
 Status AuthorizeStatement(const ExecutionContext& context, const Statement& statement) {

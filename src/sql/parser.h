@@ -15,7 +15,7 @@ namespace kalam::sql {
 // Never crashes or hangs, whatever the input.
 Result<Statement> ParseStatement(std::string_view sql);
 
-// A statement to run as another user (reference §7.5), in either form:
+// A statement to run as another user, in either form:
 //   EXECUTE AS USER 'alice' (<statement>)
 //   <SELECT | INSERT | UPDATE | DELETE …> AS USER 'alice'
 struct AsUser {

@@ -137,9 +137,9 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
       picks.push_back(static_cast<int>(column - table.schema.columns.data()));
     }
   }
-  KALAM_ASSIGN_OR_RETURN(
-      const std::optional<tables::RowVersion> row,
-      tables::TableReader::Get(*StatementView(services), table, ScopeOf(table, context), *key));
+  KALAM_ASSIGN_OR_RETURN(const std::optional<tables::RowVersion> row,
+                         tables::TableReader::Get(*services.writer.CurrentReadView(), table,
+                                                  ScopeOf(table, context), *key));
   std::vector<ResultColumn> columns;
   for (const int pick : picks) {
     if (pick < 0) {

@@ -8,7 +8,7 @@
 
 #include "catalog/types.h"
 
-// The statements KalamDB parses itself (reference §2). Names are as written; handlers
+// The statements KalamDB parses itself. Names are as written; handlers
 // normalise them (catalog::NormalizeName).
 namespace kalam::sql {
 
@@ -113,7 +113,7 @@ struct DropView {
   QualifiedName view;
 };
 
-// CREATE USER 'name' WITH PASSWORD 'p' | WITH INTERNAL  ROLE r [EMAIL 'e'] (reference §2.8).
+// CREATE USER 'name' WITH PASSWORD 'p' | WITH INTERNAL  ROLE r [EMAIL 'e'].
 struct CreateUser {
   std::string username;
   std::optional<std::string> password;  // nullopt: WITH INTERNAL

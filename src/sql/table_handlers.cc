@@ -43,7 +43,7 @@ Result<bool> ParseBoolean(const OptionValue& value, std::string_view option) {
   return Status::InvalidArgument(std::string(option) + " must be TRUE or FALSE");
 }
 
-// 'rows:N' | 'interval:S' | 'rows:N,interval:S' (reference §2.4).
+// 'rows:N' | 'interval:S' | 'rows:N,interval:S'.
 Result<catalog::FlushPolicy> ParseFlushPolicy(const std::string& text) {
   catalog::FlushPolicy policy;
   size_t start = 0;
@@ -269,7 +269,7 @@ Result<std::vector<ColumnDefinition>> MakeColumns(const CreateTable& create, Tab
   return columns;
 }
 
-// Table DDL rights by role and table type (reference §7.1).
+// Table DDL rights by role and table type.
 Status CheckTableDdl(const ExecutionContext& context, auth::Action action, TableType type,
                      const std::string& qualified_name) {
   return auth::Authorize(

@@ -1,4 +1,4 @@
-// CREATE USER, ALTER USER, DROP USER (reference §2.8) over the authenticator's directory.
+// CREATE USER, ALTER USER, DROP USER over the authenticator's directory.
 #include "auth/policy.h"
 #include "sql/handlers.h"
 

@@ -21,7 +21,7 @@ class ReadView {
     return std::shared_ptr<const ReadView>(new ReadView(kv, kv.GetSnapshot(), now_millis));
   }
   // The latest committed state at each read, not a snapshot: for the commit point, which
-  // reads under its lock.
+  // reads under its lock, and for single point reads.
   static std::shared_ptr<const ReadView> Current(const storage::KvStore& kv, int64_t now_millis) {
     return std::shared_ptr<const ReadView>(new ReadView(kv, nullptr, now_millis));
   }

@@ -188,7 +188,7 @@ Result<std::optional<RowVersion>> TableWriter::Latest(const CachedTable& table,
                                                       const std::string& scope,
                                                       const Value& primary_key) const {
   // Under the commit lock the current state is what the next commit builds on.
-  return TableReader::Get(*ReadView::Current(kv_, 0), table, scope, primary_key);
+  return TableReader::Get(*CurrentReadView(), table, scope, primary_key);
 }
 
 }  // namespace kalam::tables

@@ -63,6 +63,10 @@ class TableWriter {
   std::shared_ptr<const ReadView> OpenReadView(int64_t now_millis) const {
     return ReadView::Open(kv_, now_millis);
   }
+  // The latest committed state at each read, without a snapshot: enough for one point read
+  // (an index entry, then the immutable row version it names), and cheaper than taking a
+  // snapshot on the primary-key fast paths.
+  std::shared_ptr<const ReadView> CurrentReadView() const { return ReadView::Current(kv_, 0); }
 
  private:
   // The latest live version of the row with `primary_key`, read now (not at a snapshot).

@@ -1,4 +1,4 @@
-// DDL over HTTP against the real server (reference §2.2-2.5, §2.9-2.11).
+// DDL over HTTP against the real server.
 #include "tests/e2e/sql_fixture.h"
 
 namespace kalam::e2e {
