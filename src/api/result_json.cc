@@ -110,6 +110,9 @@ void AppendJsonValue(std::string& out, const Value& value) {
 }
 
 void JsonResultWriter::BeginResult(std::span<const ResultColumn> columns) {
+  open_result_start_ = out_.size();
+  open_result_first_ = first_result_;
+  open_result_spilled_ = false;
   if (!first_result_) out_.push_back(',');
   first_result_ = false;
   first_row_ = true;
@@ -147,6 +150,7 @@ void JsonResultWriter::Row(std::span<const Value> values) {
   ++rows_in_result_;
   if (spill_ && !cancelled_ && out_.size() >= spill_bytes_) {
     spilled_ = true;
+    open_result_spilled_ = true;
     cancelled_ = !spill_(out_);
     out_.clear();
   }
@@ -181,8 +185,12 @@ Status JsonResultWriter::TooLarge() const {
       "; select fewer rows or columns (WHERE, LIMIT) or page through it");
 }
 
-void JsonResultWriter::CloseOpenResult() {
-  if (in_result_) EndResult(rows_in_result_, "");
+void JsonResultWriter::EndAtLastCompleteResult() {
+  if (!in_result_) return;
+  if (open_result_spilled_) return EndResult(rows_in_result_, "");
+  out_.resize(open_result_start_);
+  first_result_ = open_result_first_;
+  in_result_ = false;
 }
 
 std::string JsonResultWriter::TakeArray() {

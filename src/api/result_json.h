@@ -34,8 +34,10 @@ class JsonResultWriter final : public ResultSink {
 
   // True once some text went to the spill: the caller must finish through it too.
   bool spilled() const { return spilled_; }
-  // Closes a result cut short by an error, so the text stays valid JSON.
-  void CloseOpenResult();
+  // Ends the array at the last complete result after an error: a result cut short is
+  // dropped while all of it is still here, and closed (valid JSON, its rows so far) when
+  // part of it has already been spilled.
+  void EndAtLastCompleteResult();
   // What has not been spilled, ending the array (all of it, "[…]", when nothing was).
   std::string TakeArray();
 
@@ -51,6 +53,9 @@ class JsonResultWriter final : public ResultSink {
   bool first_result_ = true;
   bool first_row_ = true;
   bool in_result_ = false;
+  size_t open_result_start_ = 0;      // where the open result begins in out_
+  bool open_result_first_ = false;    // whether it is the first result
+  bool open_result_spilled_ = false;  // whether part of it has left out_
   uint64_t rows_in_result_ = 0;
   bool spilled_ = false;
   bool cancelled_ = false;

@@ -56,6 +56,34 @@ TEST(ResultJsonTest, WritesResultsArrayThatParses) {
   EXPECT_FALSE(results[0].as_object().contains("message"));
 }
 
+TEST(ResultJsonTest, AnErrorKeepsTheCompleteResultsAndDropsTheOneCutShort) {
+  JsonResultWriter writer;
+  const std::vector<ResultColumn> columns = {{"id", "BIGINT"}};
+  writer.BeginResult({});
+  writer.EndResult(1, "Inserted 1 row(s)");
+  writer.BeginResult(columns);
+  writer.Row(std::vector<Value>{Value::Int64(1)});
+  writer.EndAtLastCompleteResult();
+  const boost::json::value parsed = boost::json::parse(writer.TakeArray());
+  ASSERT_EQ(parsed.as_array().size(), 1u);
+  EXPECT_EQ(parsed.at(0).at("message"), "Inserted 1 row(s)");
+}
+
+TEST(ResultJsonTest, AnErrorClosesAResultOfWhichRowsHaveAlreadyBeenSent) {
+  std::string sent;
+  JsonResultWriter writer(10, [&](std::string_view text) {
+    sent += text;
+    return true;
+  });
+  writer.BeginResult(std::vector<ResultColumn>{{"id", "BIGINT"}});
+  writer.Row(std::vector<Value>{Value::Int64(1)});
+  writer.Row(std::vector<Value>{Value::Int64(2)});
+  writer.EndAtLastCompleteResult();
+  ASSERT_TRUE(writer.spilled());
+  const boost::json::value parsed = boost::json::parse(sent + writer.TakeArray());
+  EXPECT_EQ(parsed.at(0).at("row_count"), 2);
+}
+
 TEST(ResultJsonTest, AsUserIsReportedOnlyForTheResultsThatRanAsTheSubject) {
   JsonResultWriter writer;
   writer.SetAsUser("u_alice");

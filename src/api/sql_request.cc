@@ -410,9 +410,6 @@ bool SqlBodyHandler::Scalar(std::optional<char> kind, Value value, std::string_v
 std::variant<SqlRequest, BodyError> SqlBodyHandler::Finish() && {
   if (error_.has_value()) return *std::move(error_);
   if (!seen_sql_) return BodyError{400, "INVALID_REQUEST", "\"sql\" must be a string"};
-  if (request_.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
-    return BodyError{400, "EMPTY_SQL", "SQL is empty"};
-  }
   return std::move(request_);
 }
 

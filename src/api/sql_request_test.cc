@@ -140,7 +140,6 @@ TEST(SqlRequestTest, ShapesAndTypesHaveClearErrors) {
   expect(R"({"sql":1})", "INVALID_REQUEST", "\"sql\" must be a string");
   expect(R"({"sql":null})", "INVALID_REQUEST", "\"sql\" must be a string");
   expect(R"({"sql":["SELECT 1"]})", "INVALID_REQUEST", "\"sql\" must be a string");
-  expect(R"({"sql":" ; "})", "EMPTY_SQL", "SQL is empty");
   expect(R"({"sql":"x","params":{"a":1}})", "INVALID_PARAMETER", "\"params\" must be an array");
   expect(R"({"sql":"x","params":"1"})", "INVALID_PARAMETER", "\"params\" must be an array");
   expect(R"({"sql":"x","namespace_id":7})", "INVALID_REQUEST", "\"namespace_id\" must be a string");

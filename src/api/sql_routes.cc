@@ -23,12 +23,17 @@ std::variant<SqlRequest, HttpResponse> ParseBody(const HttpRequest& request,
   return std::get<SqlRequest>(std::move(parsed));
 }
 
-// Refuses batches beyond the configured limits before any work is done (the sizes were
-// checked while parsing).
-std::optional<HttpResponse> CheckLimits(const HttpRequest& request, const SqlRequest& parsed,
-                                        const SqlLimits& limits) {
-  const Result<std::vector<std::string>> statements = sql::SplitStatements(parsed.sql);
-  if (!statements.ok()) return std::nullopt;  // the executor reports the syntax error
+// The statements of the batch, or the response refusing it: an empty batch (only
+// whitespace, comments or semicolons), text that cannot be split, or more than the limits
+// allow. Nothing runs before this has passed.
+std::variant<std::vector<std::string>, HttpResponse> SplitBatch(const HttpRequest& request,
+                                                                const SqlRequest& parsed,
+                                                                const SqlLimits& limits) {
+  Result<std::vector<std::string>> statements = sql::SplitStatements(parsed.sql);
+  if (!statements.ok()) return ErrorResponse(request, statements.status());
+  if (statements->empty()) {
+    return ErrorResponse(request, 400, "EMPTY_SQL", "no SQL statement to run");
+  }
   if (!parsed.params.empty() && statements->size() > 1) {
     return ErrorResponse(request, 400, "PARAMS_WITH_BATCH",
                          "\"params\" can only be used with a single statement");
@@ -38,7 +43,7 @@ std::optional<HttpResponse> CheckLimits(const HttpRequest& request, const SqlReq
                          std::to_string(statements->size()) + " statements in one request; the " +
                              "limit is " + std::to_string(limits.max_statements_per_batch));
   }
-  return std::nullopt;
+  return *std::move(statements);
 }
 
 // Results up to this size are sent whole, with the batch's real HTTP status; beyond it
@@ -46,7 +51,7 @@ std::optional<HttpResponse> CheckLimits(const HttpRequest& request, const SqlReq
 constexpr size_t kStreamAfterBytes = 512 << 10;
 
 // The "error" object of the envelope for a failed batch, e.g.
-// {"code":"INVALID_SQL","message":"Statement 2 failed: …","details":"<statement>"}.
+// {"code":"COLUMN_NOT_FOUND","message":"Statement 2 failed: …","details":"<statement>"}.
 std::string BatchErrorObject(const sql::BatchOutcome& outcome) {
   const StatusCode code = outcome.status.code();
   std::string message = outcome.failed_statement > 0
@@ -75,7 +80,8 @@ int HttpStatusForBatch(const Status& status) {
 // `slot` is the user's concurrent-statement slot: it is given back just before the last of
 // the response leaves, so a client that sends its next request as soon as it has the answer
 // finds it free.
-void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::ExecutionContext context,
+void RunBatch(const HttpRequest& request, const SqlRequest& parsed,
+              const std::vector<std::string>& statements, sql::ExecutionContext context,
               std::optional<StatementSlots::Slot> slot, const SqlRouteServices& services,
               const Responder& respond) {
   context.parameters = parsed.params;
@@ -101,12 +107,12 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
       services.limits.max_result_bytes);
   sql::BatchOutcome outcome;
   try {
-    outcome = services.executor.ExecuteBatch(parsed.sql, context, writer);
+    outcome = services.executor.ExecuteBatch(statements, context, writer);
   } catch (const std::exception& e) {  // caught here: a stream may already be open
     outcome = {.status = Status::Internal(e.what())};
   }
+  if (!outcome.status.ok()) writer.EndAtLastCompleteResult();
   if (writer.spilled()) {
-    writer.CloseOpenResult();
     std::string tail = writer.TakeArray();
     tail += outcome.status.ok() ? R"(,"status":"success"})"
                                 : R"(,"status":"error","error":)" + BatchErrorObject(outcome) + "}";
@@ -116,8 +122,9 @@ void RunBatch(const HttpRequest& request, const SqlRequest& parsed, sql::Executi
   }
   slot.reset();
   if (!outcome.status.ok()) {
-    std::string body =
-        R"({"status":"error","error":)" + BatchErrorObject(outcome) + R"(,"results":[]})";
+    // The statements before the failed one are committed: their results are reported.
+    std::string body = R"({"status":"error","error":)" + BatchErrorObject(outcome) +
+                       R"(,"results":)" + writer.TakeArray() + "}";
     return respond({.status = HttpStatusForBatch(outcome.status),
                     .body = AppendTook(std::move(body), request.received_at)});
   }
@@ -142,9 +149,8 @@ void AuthenticateAndRun(const HttpRequest& request, SqlRouteServices& services,
   }
   auto parsed = ParseBody(request, services.limits);
   if (auto* error = std::get_if<HttpResponse>(&parsed)) return respond(std::move(*error));
-  if (auto limit_error = CheckLimits(request, std::get<SqlRequest>(parsed), services.limits)) {
-    return respond(std::move(*limit_error));
-  }
+  auto statements = SplitBatch(request, std::get<SqlRequest>(parsed), services.limits);
+  if (auto* error = std::get_if<HttpResponse>(&statements)) return respond(std::move(*error));
   // Held until the response is complete, streamed or not: one user's statements never
   // occupy more than their share of the workers.
   std::optional<StatementSlots::Slot> slot = services.statement_slots.TryAcquire(principal.user_id);
@@ -155,8 +161,8 @@ void AuthenticateAndRun(const HttpRequest& request, SqlRouteServices& services,
             std::to_string(services.statement_slots.per_user()) +
             " statements (max_concurrent_statements_per_user); wait for one to finish"));
   }
-  RunBatch(request, std::get<SqlRequest>(parsed), std::move(context), std::move(slot), services,
-           respond);
+  RunBatch(request, std::get<SqlRequest>(parsed), std::get<std::vector<std::string>>(statements),
+           std::move(context), std::move(slot), services, respond);
 }
 
 }  // namespace

@@ -32,10 +32,8 @@ TEST(JsonResultWriterTest, RowsPastTheByteLimitAreDroppedAndStopTheProducer) {
   writer.Row(row);  // 3 × 43 bytes > 100
   EXPECT_EQ(writer.Stopped().code(), StatusCode::kLimitExceeded);
   EXPECT_NE(writer.Stopped().message().find("max_result_bytes=100"), std::string_view::npos);
-  writer.CloseOpenResult();
-  const std::string text = writer.TakeArray();
-  EXPECT_LT(text.size(), 160u);
-  EXPECT_NE(text.find("\"row_count\":2"), std::string::npos);
+  writer.EndAtLastCompleteResult();
+  EXPECT_EQ(writer.TakeArray(), "[]");  // the result that failed is not reported
 }
 
 TEST(WorkerPoolTest, AllBusyOnlyWhileEveryThreadRunsALongTask) {

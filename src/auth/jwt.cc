@@ -136,18 +136,20 @@ std::string JwtCodec::Sign(const TokenClaims& claims) const {
   return token + "." + Base64Encode(Hmac(token), kUrl);
 }
 
+// A token that does not decode is a bad credential (401 INVALID_TOKEN), like one with a bad
+// signature; MALFORMED_AUTHORIZATION is for a header that is not "Basic …" or "Bearer …".
 AuthResult<TokenClaims> JwtCodec::Verify(std::string_view token, int64_t now_seconds) const {
   const size_t first_dot = token.find('.');
   const size_t second_dot =
       first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
   if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != token.npos) {
-    return Fail(AuthErrorCode::kMalformedAuthorization, "the bearer token is not a JWT");
+    return Fail(AuthErrorCode::kInvalidToken, "the bearer token is not a valid JWT");
   }
   const std::optional<boost::json::object> header = DecodeObject(token.substr(0, first_dot));
   const std::optional<boost::json::object> payload =
       DecodeObject(token.substr(first_dot + 1, second_dot - first_dot - 1));
   if (!header.has_value() || !payload.has_value()) {
-    return Fail(AuthErrorCode::kMalformedAuthorization, "the bearer token is not a JWT");
+    return Fail(AuthErrorCode::kInvalidToken, "the bearer token is not a valid JWT");
   }
   const boost::json::string* algorithm = StringField(*header, "alg");
   if (algorithm == nullptr || *algorithm != "HS256") {

@@ -171,7 +171,7 @@ Status Catalog::CreateNamespace(const std::string& name) {
 Status Catalog::DropNamespace(const std::string& name, bool cascade) {
   MutexLock lock(ddl_mu_);
   KALAM_ASSIGN_OR_RETURN(const auto existing, namespaces_.Get(NamespaceId(name)));
-  if (!existing.has_value()) return Status::NotFound("Namespace '" + name + "' not found");
+  if (!existing.has_value()) return Status::NamespaceNotFound("Namespace '" + name + "' not found");
   KALAM_ASSIGN_OR_RETURN(const std::vector<TableRecord> tables, ListTables());
   KALAM_ASSIGN_OR_RETURN(const std::vector<ViewRecord> views, ListViews());
   WriteBatch batch;
@@ -203,7 +203,7 @@ Status Catalog::SetNamespaceOptions(
     const std::string& name, const std::vector<std::pair<std::string, std::string>>& options) {
   MutexLock lock(ddl_mu_);
   KALAM_ASSIGN_OR_RETURN(std::optional<NamespaceRecord> record, namespaces_.Get(NamespaceId(name)));
-  if (!record.has_value()) return Status::NotFound("Namespace '" + name + "' not found");
+  if (!record.has_value()) return Status::NamespaceNotFound("Namespace '" + name + "' not found");
   for (const auto& [key, value] : options) {
     auto it = std::find_if(record->options.begin(), record->options.end(),
                            [&](const auto& option) { return option.first == key; });
@@ -297,7 +297,7 @@ Result<std::shared_ptr<const CachedTable>> Catalog::CreateTable(
   const std::string qualified = Qualified(table.namespace_id, table.table_name);
   KALAM_ASSIGN_OR_RETURN(const auto ns, namespaces_.Get(NamespaceId(table.namespace_id)));
   if (!ns.has_value()) {
-    return Status::NotFound("Namespace '" + table.namespace_id + "' not found");
+    return Status::NamespaceNotFound("Namespace '" + table.namespace_id + "' not found");
   }
   KALAM_ASSIGN_OR_RETURN(const auto storage, storages_.Get(table.options.storage_id));
   if (!storage.has_value()) {
@@ -388,7 +388,7 @@ Result<std::shared_ptr<const CachedTable>> Catalog::GetTable(const std::string& 
 Result<std::shared_ptr<const CachedTable>> Catalog::LoadTable(
     std::string_view qualified_name) const {
   const auto [namespace_id, table_name] = SplitQualified(qualified_name);
-  const Status not_found = Status::NotFound("Table " + std::string(qualified_name) + " not found");
+  const Status not_found = Status::TableNotFound("Table " + std::string(qualified_name) + " not found");
   KALAM_ASSIGN_OR_RETURN(const std::optional<TableId> id, FindTableId(namespace_id, table_name));
   if (!id.has_value()) return not_found;
   KALAM_ASSIGN_OR_RETURN(std::optional<TableRecord> table, tables_.Get(*id));
@@ -434,7 +434,7 @@ Status Catalog::CreateView(ViewRecord view, bool or_replace) {
   MutexLock lock(ddl_mu_);
   const std::string qualified = Qualified(view.namespace_id, view.view_name);
   KALAM_ASSIGN_OR_RETURN(const auto ns, namespaces_.Get(NamespaceId(view.namespace_id)));
-  if (!ns.has_value()) return Status::NotFound("Namespace '" + view.namespace_id + "' not found");
+  if (!ns.has_value()) return Status::NamespaceNotFound("Namespace '" + view.namespace_id + "' not found");
   KALAM_ASSIGN_OR_RETURN(const auto table, FindTableId(view.namespace_id, view.view_name));
   if (table.has_value()) return Status::AlreadyExists("Table " + qualified + " already exists");
   KALAM_ASSIGN_OR_RETURN(const auto existing, views_.Get({view.namespace_id, view.view_name}));
@@ -449,7 +449,7 @@ Status Catalog::DropView(const std::string& namespace_id, const std::string& vie
   MutexLock lock(ddl_mu_);
   KALAM_ASSIGN_OR_RETURN(const auto existing, views_.Get({namespace_id, view_name}));
   if (!existing.has_value()) {
-    return Status::NotFound("View " + Qualified(namespace_id, view_name) + " not found");
+    return Status::TableNotFound("View " + Qualified(namespace_id, view_name) + " not found");
   }
   return views_.Delete({namespace_id, view_name});
 }

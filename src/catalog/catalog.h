@@ -52,7 +52,7 @@ class Catalog {
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
-  // Namespaces. Errors: kAlreadyExists, kNotFound, kConflict (not empty, no cascade).
+  // Namespaces. Errors: kAlreadyExists, kNamespaceNotFound, kConflict (not empty, no cascade).
   Status CreateNamespace(const std::string& name);
   Status DropNamespace(const std::string& name, bool cascade);
   Status SetNamespaceOptions(const std::string& name,
@@ -77,7 +77,7 @@ class Catalog {
       const std::string& namespace_id, const std::string& table_name,
       const std::function<Result<TableChange>(const CachedTable&)>& change);
   Status DropTable(const std::string& namespace_id, const std::string& table_name);
-  // kNotFound "Table ns.t not found".
+  // kTableNotFound "Table ns.t not found".
   Result<std::shared_ptr<const CachedTable>> GetTable(const std::string& namespace_id,
                                                       const std::string& table_name);
   Result<std::vector<TableRecord>> ListTables() const;

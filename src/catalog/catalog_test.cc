@@ -76,7 +76,7 @@ TEST_F(CatalogTest, NamespaceLifecycle) {
   ASSERT_TRUE(app.has_value());
   EXPECT_EQ(app->options.size(), 1u);
   ASSERT_OK(catalog_->DropNamespace("app", false));
-  EXPECT_EQ(catalog_->DropNamespace("app", false), Status::NotFound("Namespace 'app' not found"));
+  EXPECT_EQ(catalog_->DropNamespace("app", false), Status::NamespaceNotFound("Namespace 'app' not found"));
 }
 
 TEST_F(CatalogTest, DropNonEmptyNamespaceNeedsCascadeWhichRemovesTablesAndRows) {
@@ -95,14 +95,14 @@ TEST_F(CatalogTest, DropNonEmptyNamespaceNeedsCascadeWhichRemovesTablesAndRows) 
   EXPECT_EQ(refused.code(), StatusCode::kConflict);
   EXPECT_THAT(std::string(refused.message()), HasSubstr("namespace contains 1 table(s)"));
   ASSERT_OK(catalog_->DropNamespace("app", true));
-  EXPECT_EQ(catalog_->GetTable("app", "messages").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->GetTable("app", "messages").status().code(), StatusCode::kTableNotFound);
   ASSERT_OK_AND_ASSIGN(const auto row, kv_->Get(storage::Partition::kUserRows, row_key));
   EXPECT_EQ(row, std::nullopt);
 }
 
 TEST_F(CatalogTest, CreateTableAssignsIdsAndChecksReferences) {
   EXPECT_EQ(catalog_->CreateTable(Table("app", "messages"), {}).status(),
-            Status::NotFound("Namespace 'app' not found"));
+            Status::NamespaceNotFound("Namespace 'app' not found"));
   ASSERT_OK(catalog_->CreateNamespace("app"));
   const auto first = CreateMessages();
   ASSERT_NE(first, nullptr);
@@ -187,7 +187,7 @@ TEST_F(CatalogTest, RegistryCachesAndIsInvalidatedByDdl) {
   EXPECT_GT(stats.approximate_bytes, 0u);
   ASSERT_OK(catalog_->DropTable("app", "messages"));
   EXPECT_EQ(catalog_->GetTable("app", "messages").status(),
-            Status::NotFound("Table app.messages not found"));
+            Status::TableNotFound("Table app.messages not found"));
   EXPECT_EQ(catalog_->CacheStats().entries, 0u);
 }
 
@@ -261,7 +261,7 @@ TEST_F(CatalogTest, ViewsAndTablesShareNames) {
   EXPECT_EQ(catalog_->CreateTable(Table("app", "v"), {}).status(),
             Status::AlreadyExists("Table app.v already exists"));
   ASSERT_OK(catalog_->DropView("app", "v"));
-  EXPECT_EQ(catalog_->DropView("app", "v").code(), StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->DropView("app", "v").code(), StatusCode::kTableNotFound);
 }
 
 TEST_F(CatalogTest, StorageRules) {

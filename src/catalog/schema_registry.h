@@ -58,7 +58,7 @@ class SchemaRegistry {
   using Loader = std::function<Result<std::shared_ptr<const CachedTable>>(std::string_view)>;
   explicit SchemaRegistry(const Loader& loader) : loader_(loader) {}
 
-  // The table named `qualified_name` ("ns.table"), or kNotFound.
+  // The table named `qualified_name` ("ns.table"), or kTableNotFound.
   Result<std::shared_ptr<const CachedTable>> Get(std::string_view qualified_name);
   void Invalidate(std::string_view qualified_name);
   // Caches `table` as the current version (after the DDL that wrote it), replacing any

@@ -14,6 +14,20 @@ std::string_view StatusCodeName(StatusCode code) {
       return "AlreadyExists";
     case StatusCode::kInvalidArgument:
       return "InvalidArgument";
+    case StatusCode::kSyntaxError:
+      return "SyntaxError";
+    case StatusCode::kTableNotFound:
+      return "TableNotFound";
+    case StatusCode::kNamespaceNotFound:
+      return "NamespaceNotFound";
+    case StatusCode::kColumnNotFound:
+      return "ColumnNotFound";
+    case StatusCode::kTypeMismatch:
+      return "TypeMismatch";
+    case StatusCode::kNotNullViolation:
+      return "NotNullViolation";
+    case StatusCode::kDuplicateKey:
+      return "DuplicateKey";
     case StatusCode::kUnauthenticated:
       return "Unauthenticated";
     case StatusCode::kPermissionDenied:

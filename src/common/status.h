@@ -13,6 +13,14 @@ enum class StatusCode : uint8_t {
   kNotFound,
   kAlreadyExists,
   kInvalidArgument,
+  // Specific kinds of invalid SQL, so that a client can act on them (docs/api.md).
+  kSyntaxError,    // the text does not parse; the message names the position
+  kTableNotFound,  // tables and views; the message suggests a near name if one exists
+  kNamespaceNotFound,
+  kColumnNotFound,
+  kTypeMismatch,      // a value or expression has the wrong type for where it is used
+  kNotNullViolation,  // NULL given for a NOT NULL column
+  kDuplicateKey,      // the primary key is already taken
   kUnauthenticated,
   kPermissionDenied,
   kConflict,
@@ -41,6 +49,27 @@ class [[nodiscard]] Status {
   }
   static Status InvalidArgument(std::string message) {
     return {StatusCode::kInvalidArgument, std::move(message)};
+  }
+  static Status SyntaxError(std::string message) {
+    return {StatusCode::kSyntaxError, std::move(message)};
+  }
+  static Status TableNotFound(std::string message) {
+    return {StatusCode::kTableNotFound, std::move(message)};
+  }
+  static Status NamespaceNotFound(std::string message) {
+    return {StatusCode::kNamespaceNotFound, std::move(message)};
+  }
+  static Status ColumnNotFound(std::string message) {
+    return {StatusCode::kColumnNotFound, std::move(message)};
+  }
+  static Status TypeMismatch(std::string message) {
+    return {StatusCode::kTypeMismatch, std::move(message)};
+  }
+  static Status NotNullViolation(std::string message) {
+    return {StatusCode::kNotNullViolation, std::move(message)};
+  }
+  static Status DuplicateKey(std::string message) {
+    return {StatusCode::kDuplicateKey, std::move(message)};
   }
   static Status Unauthenticated(std::string message) {
     return {StatusCode::kUnauthenticated, std::move(message)};

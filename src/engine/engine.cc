@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/mutex.h"
 #include "duckdb.h"
+#include "engine/duckdb_errors.h"
 #include "engine/hot_scan.h"
 #include "engine/parameter_value.h"
 #include "engine/result_reader.h"
@@ -212,22 +213,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
 
 namespace {
 
-// The C API gives a failed prepare only a message, but DuckDB starts every message with
-// its error type ("Permission Error: …"), which keeps refusals distinguishable.
-Status StatusFromPrepareError(std::string message) {
-  static constexpr std::pair<std::string_view, duckdb_error_type> kPrefixes[] = {
-      {"Permission Error", DUCKDB_ERROR_PERMISSION},
-      {"Out of Memory Error", DUCKDB_ERROR_OUT_OF_MEMORY},
-      {"IO Error", DUCKDB_ERROR_IO},
-      {"INTERNAL Error", DUCKDB_ERROR_INTERNAL},
-      {"Interrupt", DUCKDB_ERROR_INTERRUPT},
-  };
-  for (const auto& [prefix, type] : kPrefixes) {
-    if (message.starts_with(prefix)) return StatusFromDuckDbError(type, std::move(message));
-  }
-  return Status::InvalidArgument(std::move(message));
-}
-
 // Prepares `sql`, binds `params` and starts it as a streaming result. The prepare state is checked
 // before anything else is asked of the statement.
 Status RunPrepared(duckdb_connection connection, const std::string& sql,
@@ -236,7 +221,7 @@ Status RunPrepared(duckdb_connection connection, const std::string& sql,
   Status status;
   if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
     const char* error = duckdb_prepare_error(prepared);
-    status = StatusFromPrepareError(error != nullptr ? error : "invalid query");
+    status = StatusFromDuckDbMessage(error != nullptr ? error : "invalid query");
   } else if (duckdb_nparams(prepared) > params.size()) {
     status = Status::InvalidArgument("the query uses $" + std::to_string(duckdb_nparams(prepared)) +
                                      " but only " + std::to_string(params.size()) +
@@ -297,7 +282,7 @@ Status Engine::Validate(const std::string& sql) {
   // aborts the process.
   if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
     const char* error = duckdb_prepare_error(prepared);
-    status = Status::InvalidArgument(error != nullptr ? error : "invalid query");
+    status = StatusFromDuckDbMessage(error != nullptr ? error : "invalid query");
   }
   duckdb_destroy_prepare(&prepared);
   impl_->Release(pooled);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <set>
 
 #include <boost/json.hpp>
@@ -437,15 +438,33 @@ class Rewriter {
 
 namespace {
 
-// DuckDB's message without its JSON wrapping, if any.
-std::string ParserMessage(const std::exception& e) {
+// A DuckDB parser exception as a status. DuckDB wraps the message in JSON with its type
+// and, for syntax errors, the 0-based byte offset in the text it parsed (the user's own
+// statement, so the position is the user's).
+Status ParserError(const std::exception& e) {
   const std::string message = e.what();
-  if (!message.starts_with("{")) return message;
   boost::system::error_code error;
-  const boost::json::value parsed = boost::json::parse(message, error);
-  if (error || !parsed.is_object()) return message;
-  const boost::json::value* text = parsed.as_object().if_contains("exception_message");
-  return text != nullptr && text->is_string() ? std::string(text->as_string()) : message;
+  const boost::json::value parsed =
+      message.starts_with("{") ? boost::json::parse(message, error) : boost::json::value();
+  if (error || !parsed.is_object()) return Status::InvalidArgument(message);
+  const boost::json::object& fields = parsed.as_object();
+  const boost::json::value* text = fields.if_contains("exception_message");
+  std::string what =
+      text != nullptr && text->is_string() ? std::string(text->as_string()) : message;
+  const boost::json::value* type = fields.if_contains("exception_type");
+  const bool is_parser_error =
+      type != nullptr && type->is_string() && std::string_view(type->as_string()) == "Parser";
+  if (!is_parser_error) {
+    return Status::InvalidArgument(std::move(what));
+  }
+  const boost::json::value* position = fields.if_contains("position");
+  size_t offset = 0;
+  if (position != nullptr && position->is_string()) {
+    offset = std::strtoull(position->as_string().c_str(), nullptr, 10);
+  }
+  if (what.starts_with("syntax error ")) what.erase(0, std::string_view("syntax error ").size());
+  return Status::SyntaxError("syntax error at position " + std::to_string(offset + 1) + ": " +
+                             what);
 }
 
 // AND/OR operators one statement may hold. DuckDB's parser is quadratic in the length of a
@@ -582,7 +601,7 @@ Result<InsertPlan> AnalyzeInsert(std::string_view sql) {
     plan.select_sql = insert.select_statement->ToString();
     return plan;
   } catch (const std::exception& e) {
-    return Status::InvalidArgument(ParserMessage(e));
+    return ParserError(e);
   }
 }
 
@@ -640,7 +659,7 @@ Result<UpdatePlan> AnalyzeUpdate(std::string_view sql) {
     plan.key_equality = KeyEqualityOf(set.condition.get());
     return plan;
   } catch (const std::exception& e) {
-    return Status::InvalidArgument(ParserMessage(e));
+    return ParserError(e);
   }
 }
 
@@ -658,7 +677,7 @@ Result<DeletePlan> AnalyzeDelete(std::string_view sql) {
     plan.key_equality = KeyEqualityOf(remove->condition.get());
     return plan;
   } catch (const std::exception& e) {
-    return Status::InvalidArgument(ParserMessage(e));
+    return ParserError(e);
   }
 }
 
@@ -730,7 +749,7 @@ Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& res
     return statement->ToString();
   } catch (const std::exception& e) {
     // DuckDB's parser reports errors by throwing; its message names the problem.
-    return Status::InvalidArgument(ParserMessage(e));
+    return ParserError(e);
   }
 }
 

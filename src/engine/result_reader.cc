@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/duckdb_errors.h"
+
 namespace kalam::engine {
 namespace {
 
@@ -503,24 +505,6 @@ void WriteTypedCell(duckdb_vector vector, duckdb_logical_type type, idx_t row, c
       return PutFloatArray(vector, type, row, value);
     default:  // VARCHAR, JSON, BLOB
       duckdb_vector_assign_string_element_len(vector, row, value.text.data(), value.text.size());
-  }
-}
-
-Status StatusFromDuckDbError(duckdb_error_type type, std::string message) {
-  switch (type) {
-    case DUCKDB_ERROR_PERMISSION:
-      return Status::PermissionDenied(std::move(message));
-    case DUCKDB_ERROR_OUT_OF_MEMORY:
-      return Status::ResourceExhausted(std::move(message));
-    case DUCKDB_ERROR_INTERRUPT:
-      return Status::Unavailable(std::move(message));
-    case DUCKDB_ERROR_IO:
-      return Status::IOError(std::move(message));
-    case DUCKDB_ERROR_INTERNAL:
-    case DUCKDB_ERROR_FATAL:
-      return Status::Internal(std::move(message));
-    default:
-      return Status::InvalidArgument(std::move(message));  // parse, bind, conversion, …
   }
 }
 

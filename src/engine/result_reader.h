@@ -21,10 +21,6 @@ void WriteCell(duckdb_vector vector, idx_t row, const Value& value);
 // TIMESTAMP, FLOAT[n]). Values come from the row codec, already of the column's type.
 void WriteTypedCell(duckdb_vector vector, duckdb_logical_type type, idx_t row, const Value& value);
 
-// The Status for a DuckDB error of `type` (permission, memory, interrupt, I/O, internal;
-// everything else — parse, bind, conversion — is the caller's mistake: kInvalidArgument).
-Status StatusFromDuckDbError(duckdb_error_type type, std::string message);
-
 // Streams every row of a successful result to `sink`. An error raised while producing
 // chunks (streaming results) is returned after the rows sent so far. kInvalidArgument if a column
 // has a type the public API cannot encode (named in the message). Stops at the first row the

@@ -122,8 +122,8 @@ Result<std::vector<size_t>> TargetColumns(const engine::InsertPlan& plan,
     const auto it = std::find_if(columns.begin(), columns.end(),
                                  [&](const ColumnDefinition& c) { return c.name == name; });
     if (it == columns.end()) {
-      return Status::InvalidArgument("column '" + name + "' does not exist in table " +
-                                     table.qualified_name);
+      return Status::ColumnNotFound("column '" + name + "' does not exist in table " +
+                                    table.qualified_name);
     }
     if (!seen.insert(name).second) {
       return Status::InvalidArgument("column '" + name + "' is listed twice");
@@ -214,7 +214,7 @@ Result<Handled> HandleInsert(const Dml& insert, Services& services, const Execut
   if (ns == "system" || ns == "information_schema") {
     return Status::PermissionDenied("Cannot INSERT into SYSTEM tables");
   }
-  KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(ns, plan.table));
+  KALAM_ASSIGN_OR_RETURN(const auto table, FindTable(services, context, ns, plan.table));
   KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kWriteTable));
   KALAM_ASSIGN_OR_RETURN(const std::vector<size_t> targets, TargetColumns(plan, *table));
   KALAM_ASSIGN_OR_RETURN(const std::vector<SourceRow> sources,
@@ -264,7 +264,7 @@ Result<DmlTarget> ResolveTarget(const std::string& schema, const std::string& na
   if (ns == "system" || ns == "information_schema") {
     return Status::PermissionDenied("Cannot " + std::string(verb) + " SYSTEM tables");
   }
-  KALAM_ASSIGN_OR_RETURN(auto table, services.catalog.GetTable(ns, name));
+  KALAM_ASSIGN_OR_RETURN(auto table, FindTable(services, context, ns, name));
   KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kWriteTable));
   std::string scope = ScopeOf(*table, context);
   return DmlTarget{std::move(table), std::move(scope)};
@@ -330,8 +330,8 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
   for (const auto& [name, expression] : plan.assignments) {
     const ColumnDefinition* column = table.FindColumn(name);
     if (column == nullptr) {
-      return Status::InvalidArgument("column '" + name + "' does not exist in table " +
-                                     table.qualified_name);
+      return Status::ColumnNotFound("column '" + name + "' does not exist in table " +
+                                    table.qualified_name);
     }
     if (column->primary_key) {
       return Status::InvalidArgument("cannot UPDATE the primary key column '" + name +

@@ -192,15 +192,21 @@ void SqlExecutor::Audit(const ExecutionContext& context, const std::string& acti
   if (!status.ok()) KALAM_LOG_ERROR("sql", "audit write failed error={}", status.ToString());
 }
 
-BatchOutcome SqlExecutor::ExecuteBatch(std::string_view sql, ExecutionContext& context,
-                                       ResultSink& sink) {
-  Result<std::vector<std::string>> statements = SplitStatements(sql);
-  if (!statements.ok()) return {statements.status(), 1, std::string(sql)};
-  if (statements->empty()) return {Status::InvalidArgument("empty SQL"), 0, ""};
-  for (size_t i = 0; i < statements->size(); ++i) {
-    const std::string& statement = (*statements)[i];
-    Status status = Execute(statement, context, sink);
-    if (!status.ok()) return {std::move(status), i + 1, statement};
+BatchOutcome SqlExecutor::ExecuteBatch(std::span<const std::string> statements,
+                                       ExecutionContext& context, ResultSink& sink) {
+  // Unqualified names resolve in the default namespace: a request naming one that does not
+  // exist is refused before anything runs, rather than failing (or not) statement by statement.
+  const std::string& ns = context.default_namespace;
+  if (ns != "system" && ns != "information_schema") {
+    const Result<std::optional<catalog::NamespaceRecord>> found = catalog_.GetNamespace(ns);
+    if (!found.ok()) return {found.status()};
+    if (!found->has_value()) {
+      return {Status::NamespaceNotFound("namespace_id: namespace '" + ns + "' does not exist")};
+    }
+  }
+  for (size_t i = 0; i < statements.size(); ++i) {
+    Status status = Execute(statements[i], context, sink);
+    if (!status.ok()) return {std::move(status), i + 1, statements[i]};
   }
   return {};
 }

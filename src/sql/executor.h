@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,8 +52,10 @@ class SqlExecutor {
   // kDeadlineExceeded and writes nothing.
   Status Execute(std::string_view sql, ExecutionContext& context, ResultSink& sink);
 
-  // Splits `sql` on ';' and runs the statements in order, stopping at the first error.
-  BatchOutcome ExecuteBatch(std::string_view sql, ExecutionContext& context, ResultSink& sink);
+  // Runs the statements of a batch (SplitStatements) in order, stopping at the first error.
+  // The statements before it are committed and their results are already in `sink`.
+  BatchOutcome ExecuteBatch(std::span<const std::string> statements, ExecutionContext& context,
+                            ResultSink& sink);
 
   // Appends a system.audit_logs entry for the context's actor (logins, refusals, …). A
   // failed write is logged, never reported to the client.

@@ -1,3 +1,6 @@
+#include <algorithm>
+
+#include "common/nearest_name.h"
 #include "sql/handlers.h"
 #include "tables/coerce.h"
 
@@ -88,6 +91,64 @@ Result<std::pair<std::string, std::string>> ResolveName(const QualifiedName& nam
   }
   KALAM_ASSIGN_OR_RETURN(std::string object, catalog::NormalizeName(name.name, what));
   return std::make_pair(std::move(namespace_id), std::move(object));
+}
+
+namespace {
+
+// The readable table or view of `ns` whose name is nearest to `name`, if any is close.
+std::optional<std::string> NearestReadable(Services& services, const ExecutionContext& context,
+                                           const std::string& ns, const std::string& name) {
+  std::vector<std::string> names;
+  if (ns == "system" || ns == "information_schema") {
+    for (const engine::SystemTableDef& table : services.system_tables.All()) {
+      if (table.schema == ns) names.push_back(table.name);
+    }
+    return NearestName(name, names);
+  }
+  if (const auto tables = services.catalog.ListTables(); tables.ok()) {
+    for (const catalog::TableRecord& table : *tables) {
+      if (table.namespace_id == ns) names.push_back(table.table_name);
+    }
+  }
+  const size_t table_count = names.size();
+  if (const auto views = services.catalog.ListViews(); views.ok()) {
+    for (const catalog::ViewRecord& view : *views) {
+      if (view.namespace_id == ns) names.push_back(view.view_name);
+    }
+  }
+  // Never suggest a table the caller may not read: the suggestion would reveal it.
+  while (std::optional<std::string> nearest = NearestName(name, names)) {
+    const auto at = std::find(names.begin(), names.end(), *nearest);
+    if (static_cast<size_t>(at - names.begin()) >= table_count) return nearest;  // a view
+    const auto table = services.catalog.GetTable(ns, *nearest);
+    if (table.ok() && CheckTableAccess(context, **table, auth::Action::kReadTable).ok()) {
+      return nearest;
+    }
+    names.erase(at);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status TableNotFound(Services& services, const ExecutionContext& context, const std::string& ns,
+                     const std::string& name) {
+  std::string message = "Table " + ns + "." + name + " not found";
+  if (const auto nearest = NearestReadable(services, context, ns, name)) {
+    message += "; did you mean " + ns + "." + *nearest + "?";
+  }
+  return Status::TableNotFound(std::move(message));
+}
+
+Result<std::shared_ptr<const catalog::CachedTable>> FindTable(Services& services,
+                                                              const ExecutionContext& context,
+                                                              const std::string& ns,
+                                                              const std::string& name) {
+  Result<std::shared_ptr<const catalog::CachedTable>> table = services.catalog.GetTable(ns, name);
+  if (table.status().code() == StatusCode::kTableNotFound) {
+    return TableNotFound(services, context, ns, name);
+  }
+  return table;
 }
 
 }  // namespace kalam::sql

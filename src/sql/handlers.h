@@ -102,6 +102,15 @@ Result<Handled> HandleUser(const Statement& statement, Services& services,
 // always the caller's own; that is how scans and writes are built (ScopeOf), not a right.
 Status CheckTableAccess(const ExecutionContext& context, const catalog::CachedTable& table,
                         auth::Action action);
+// kTableNotFound for `ns.name`, suggesting the nearest table or view the caller may read
+// ("did you mean app.messages?"); a table the caller may not read is never named.
+Status TableNotFound(Services& services, const ExecutionContext& context, const std::string& ns,
+                     const std::string& name);
+// The table `ns.name`; when there is none, TableNotFound's error.
+Result<std::shared_ptr<const catalog::CachedTable>> FindTable(Services& services,
+                                                              const ExecutionContext& context,
+                                                              const std::string& ns,
+                                                              const std::string& name);
 // How a table is described to auth::Authorize ("SHARED table app.t", type, level, creator).
 auth::Target TableTarget(const catalog::CachedTable& table, const ExecutionContext& context);
 

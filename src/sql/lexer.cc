@@ -25,8 +25,8 @@ bool IsDigit(char c) {
 }
 
 Status ErrorAt(size_t position, std::string_view what) {
-  return Status::InvalidArgument("syntax error at position " + std::to_string(position + 1) + ": " +
-                                 std::string(what));
+  return Status::SyntaxError("syntax error at position " + std::to_string(position + 1) + ": " +
+                             std::string(what));
 }
 
 // Skips whitespace and comments from `i`; returns false on an unterminated block comment.

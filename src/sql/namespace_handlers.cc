@@ -30,7 +30,7 @@ Result<Handled> Drop(const DropNamespace& drop, Services& services, ResultSink& 
     return Status::PermissionDenied("Namespace 'default' is built in and cannot be dropped");
   }
   const Status dropped = services.catalog.DropNamespace(name, drop.cascade);
-  if (dropped.code() == StatusCode::kNotFound && drop.if_exists) {
+  if (dropped.code() == StatusCode::kNamespaceNotFound && drop.if_exists) {
     SendMessage(sink, "Namespace '" + name + "' does not exist (skipped)");
     return Handled{};
   }
@@ -57,7 +57,7 @@ Result<Handled> Use(const UseNamespace& use, Services& services, ExecutionContex
                     ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const std::string name, catalog::NormalizeName(use.name, "namespace"));
   KALAM_ASSIGN_OR_RETURN(const auto found, services.catalog.GetNamespace(name));
-  if (!found.has_value()) return Status::NotFound("Namespace '" + name + "' not found");
+  if (!found.has_value()) return Status::NamespaceNotFound("Namespace '" + name + "' not found");
   context.default_namespace = name;
   SendMessage(sink, "Using namespace '" + name + "'");
   return Handled{};

@@ -88,9 +88,9 @@ class Parser {
   }
   Status Error(std::string_view expected) const {
     const Token& found = Peek();
-    return Status::InvalidArgument("syntax error at position " +
-                                   std::to_string(found.position + 1) + ": expected " +
-                                   std::string(expected) + ", found " + found.Describe());
+    return Status::SyntaxError("syntax error at position " + std::to_string(found.position + 1) +
+                               ": expected " + std::string(expected) + ", found " +
+                               found.Describe());
   }
   Status Expect(std::string_view keyword) {
     return Accept(keyword) ? Status() : Error(std::string(keyword));
@@ -564,9 +564,8 @@ bool IsSubject(const Token& token) {
 }
 
 Status AsUserSyntaxError(const Token& found, std::string_view expected) {
-  return Status::InvalidArgument("syntax error at position " + std::to_string(found.position + 1) +
-                                 ": expected " + std::string(expected) + ", found " +
-                                 found.Describe());
+  return Status::SyntaxError("syntax error at position " + std::to_string(found.position + 1) +
+                             ": expected " + std::string(expected) + ", found " + found.Describe());
 }
 
 // EXECUTE AS USER '<subject>' ( <statement> ) [;]

@@ -39,8 +39,8 @@ TEST(LexerTest, SplitsBatchesRespectingQuotesAndComments) {
   EXPECT_EQ(statements[0], "SELECT 'a;b'");
   EXPECT_EQ(statements[1], "SELECT \"x;\" /* ; */");
   EXPECT_EQ(statements[2], "CREATE NAMESPACE n");
-  EXPECT_EQ(SplitStatements("SELECT 'oops").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(SplitStatements("SELECT 1 /* open").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SplitStatements("SELECT 'oops").status().code(), StatusCode::kSyntaxError);
+  EXPECT_EQ(SplitStatements("SELECT 1 /* open").status().code(), StatusCode::kSyntaxError);
 }
 
 TEST(LexerTest, TokenizesStringsNumbersParametersAndSymbols) {
@@ -53,11 +53,11 @@ TEST(LexerTest, TokenizesStringsNumbersParametersAndSymbols) {
   EXPECT_EQ(tokens[5].text, "<=");
   EXPECT_EQ(tokens[7].kind, Token::Kind::kEnd);
   EXPECT_EQ(Tokenize("a \\ b").status(),
-            Status::InvalidArgument("syntax error at position 3: unexpected character '\\'"));
+            Status::SyntaxError("syntax error at position 3: unexpected character '\\'"));
   EXPECT_EQ(Tokenize("é漢").status(),
-            Status::InvalidArgument("syntax error at position 1: unexpected character 'é'"));
+            Status::SyntaxError("syntax error at position 1: unexpected character 'é'"));
   EXPECT_EQ(Tokenize("a 漢").status(),
-            Status::InvalidArgument("syntax error at position 3: unexpected character '漢'"));
+            Status::SyntaxError("syntax error at position 3: unexpected character '漢'"));
 }
 
 // The texts of the tokens of `sql`, space-separated, or its error.
@@ -97,20 +97,19 @@ TEST(LexerTest, DollarStartsAParameterOrADollarQuotedString) {
   EXPECT_EQ(tokens[3].kind, Token::Kind::kWord);
   EXPECT_EQ(tokens[3].text, "a$b$c");
   EXPECT_EQ(Tokenize("SELECT $abc1").status(),
-            Status::InvalidArgument("syntax error at position 8: named parameter $abc1 is not "
-                                    "supported; parameters are positional: $1, $2, …"));
-  EXPECT_EQ(Tokenize("SELECT $1abc").status(),
-            Status::InvalidArgument(
-                "syntax error at position 8: trailing characters after parameter $1"));
-  EXPECT_EQ(Tokenize("SELECT $ 1").status(),
-            Status::InvalidArgument("syntax error at position 8: unexpected character '$'"));
+            Status::SyntaxError("syntax error at position 8: named parameter $abc1 is not "
+                                "supported; parameters are positional: $1, $2, …"));
   EXPECT_EQ(
-      Tokenize("SELECT $t$ open").status(),
-      Status::InvalidArgument("syntax error at position 8: unterminated dollar-quoted string"));
+      Tokenize("SELECT $1abc").status(),
+      Status::SyntaxError("syntax error at position 8: trailing characters after parameter $1"));
+  EXPECT_EQ(Tokenize("SELECT $ 1").status(),
+            Status::SyntaxError("syntax error at position 8: unexpected character '$'"));
+  EXPECT_EQ(Tokenize("SELECT $t$ open").status(),
+            Status::SyntaxError("syntax error at position 8: unterminated dollar-quoted string"));
   ASSERT_OK_AND_ASSIGN(const auto statements, SplitStatements("SELECT $$a;b$$; SELECT a$b$c;"));
   ASSERT_EQ(statements.size(), 2u);
   EXPECT_EQ(statements[0], "SELECT $$a;b$$");
-  EXPECT_EQ(SplitStatements("SELECT $x$ ; ").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SplitStatements("SELECT $x$ ; ").status().code(), StatusCode::kSyntaxError);
 }
 
 TEST(ParserTest, Namespaces) {
@@ -368,7 +367,7 @@ TEST(AsUserTest, MalformedExecuteAsNamesWhatIsMissing) {
   for (const auto& [sql, message] : cases) {
     const Result<std::optional<AsUser>> parsed = ParseAsUser(sql);
     ASSERT_FALSE(parsed.ok()) << sql;
-    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << sql;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kSyntaxError) << sql;
     EXPECT_THAT(parsed.status().message(), HasSubstr(message)) << sql;
   }
 }

@@ -72,7 +72,7 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
         return Status::PermissionDenied("AS USER statements cannot read system tables");
       }
       if (services.system_tables.Find(ns, name) == nullptr) {
-        return Status::NotFound("Table " + ns + "." + name + " not found");
+        return TableNotFound(services, context, ns, name);
       }
       return engine::TableReplacement{"kalam_system", {ns + "." + name}};
     }
@@ -80,7 +80,7 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
     if (view.has_value()) {
       return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
     }
-    KALAM_ASSIGN_OR_RETURN(auto table, services.catalog.GetTable(ns, name));
+    KALAM_ASSIGN_OR_RETURN(auto table, FindTable(services, context, ns, name));
     KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
     std::vector<std::string> exposed = ExposedSystemColumns(reference);
     std::string scan_sql = EmptyRelationSql(*table, exposed);
@@ -181,7 +181,7 @@ Result<Handled> HandleView(const Statement& statement, Services& services,
     KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(drop->view, context, "view"));
     const std::string qualified = name.first + "." + name.second;
     const Status dropped = services.catalog.DropView(name.first, name.second);
-    if (dropped.code() == StatusCode::kNotFound && drop->if_exists) {
+    if (dropped.code() == StatusCode::kTableNotFound && drop->if_exists) {
       SendMessage(sink, "View " + qualified + " does not exist (skipped)");
       return Handled{};
     }
@@ -215,7 +215,7 @@ namespace {
 Status Describe(const DescribeTable& describe, Services& services, const ExecutionContext& context,
                 ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(describe.table, context, "table"));
-  KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
+  KALAM_ASSIGN_OR_RETURN(const auto table, FindTable(services, context, name.first, name.second));
   if (describe.history) {
     KALAM_ASSIGN_OR_RETURN(const auto versions,
                            services.catalog.SchemaHistory(table->table.table_id));
@@ -256,7 +256,7 @@ Status Describe(const DescribeTable& describe, Services& services, const Executi
 Status Stats(const ShowStats& stats, Services& services, const ExecutionContext& context,
              ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(stats.table, context, "table"));
-  KALAM_ASSIGN_OR_RETURN(const auto table, services.catalog.GetTable(name.first, name.second));
+  KALAM_ASSIGN_OR_RETURN(const auto table, FindTable(services, context, name.first, name.second));
   // Stats describe what the caller could SELECT: the same check, and only their scope.
   KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
   const std::string scope = ScopeOf(*table, context);
@@ -298,7 +298,7 @@ Result<Handled> HandleShow(const Statement& statement, Services& services,
     KALAM_ASSIGN_OR_RETURN(const std::string ns,
                            catalog::NormalizeName(*show->namespace_id, "namespace"));
     KALAM_ASSIGN_OR_RETURN(const auto found, services.catalog.GetNamespace(ns));
-    if (!found.has_value()) return Status::NotFound("Namespace '" + ns + "' not found");
+    if (!found.has_value()) return Status::NamespaceNotFound("Namespace '" + ns + "' not found");
     constexpr int kNamespaceColumn = 2;  // system.tables.namespace_id
     KALAM_RETURN_IF_ERROR(
         SendSystemTable(sink, services.system_tables, "system", "tables", kNamespaceColumn, ns));

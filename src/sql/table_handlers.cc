@@ -381,7 +381,7 @@ Result<catalog::TableChange> ApplyAlter(const AlterTable& alter, const catalog::
   } else if (const auto* drop = std::get_if<DropColumn>(&alter.action)) {
     KALAM_ASSIGN_OR_RETURN(const std::string name, catalog::NormalizeName(drop->name, "column"));
     const auto it = find(name);
-    if (it == columns.end()) return Status::NotFound("column '" + name + "' does not exist");
+    if (it == columns.end()) return Status::ColumnNotFound("column '" + name + "' does not exist");
     if (it->primary_key) {
       return Status::InvalidArgument("cannot drop the PRIMARY KEY column '" + name + "'");
     }
@@ -391,7 +391,8 @@ Result<catalog::TableChange> ApplyAlter(const AlterTable& alter, const catalog::
   } else if (const auto* modify = std::get_if<ModifyColumn>(&alter.action)) {
     KALAM_ASSIGN_OR_RETURN(ColumnDefinition column, MakeColumn(modify->column));
     const auto it = find(column.name);
-    if (it == columns.end()) return Status::NotFound("column '" + column.name + "' does not exist");
+    if (it == columns.end())
+      return Status::ColumnNotFound("column '" + column.name + "' does not exist");
     if (it->primary_key) {
       return Status::InvalidArgument("cannot modify the PRIMARY KEY column '" + column.name + "'");
     }
@@ -412,7 +413,7 @@ Result<catalog::TableChange> ApplyAlter(const AlterTable& alter, const catalog::
     KALAM_ASSIGN_OR_RETURN(const std::string from, catalog::NormalizeName(rename->from, "column"));
     KALAM_ASSIGN_OR_RETURN(const std::string to, catalog::NormalizeName(rename->to, "column"));
     const auto it = find(from);
-    if (it == columns.end()) return Status::NotFound("column '" + from + "' does not exist");
+    if (it == columns.end()) return Status::ColumnNotFound("column '" + from + "' does not exist");
     if (to.starts_with('_')) return Status::InvalidArgument("Column name '" + to + "' is reserved");
     if (find(to) != columns.end())
       return Status::AlreadyExists("column '" + to + "' already exists");
@@ -439,7 +440,8 @@ Result<Handled> HandleAlterTable(const AlterTable& alter, Services& services,
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(alter.table, context, "table"));
   const auto& [namespace_id, table_name] = name;
   KALAM_RETURN_IF_ERROR(RefuseSystemNamespace(namespace_id));
-  KALAM_ASSIGN_OR_RETURN(const auto current, services.catalog.GetTable(namespace_id, table_name));
+  KALAM_ASSIGN_OR_RETURN(const auto current,
+                         FindTable(services, context, namespace_id, table_name));
   KALAM_RETURN_IF_ERROR(
       auth::Authorize(context.role, auth::Action::kAlterTable, TableTarget(*current, context)));
   KALAM_ASSIGN_OR_RETURN(const uint64_t row_versions,
@@ -462,8 +464,8 @@ Result<Handled> HandleDropTable(const DropTable& drop, Services& services,
   KALAM_RETURN_IF_ERROR(RefuseSystemNamespace(namespace_id));
   const std::string qualified = namespace_id + "." + table_name;
   const Result<std::shared_ptr<const catalog::CachedTable>> current =
-      services.catalog.GetTable(namespace_id, table_name);
-  if (current.status().code() == StatusCode::kNotFound && drop.if_exists) {
+      FindTable(services, context, namespace_id, table_name);
+  if (current.status().code() == StatusCode::kTableNotFound && drop.if_exists) {
     SendMessage(sink, "Table " + qualified + " does not exist (skipped)");
     return Handled{};
   }

@@ -16,8 +16,8 @@ namespace {
 using Kind = catalog::DataType::Kind;
 
 Status Bad(std::string_view column, const catalog::DataType& type, std::string_view why) {
-  return Status::InvalidArgument("invalid value for column '" + std::string(column) + "' (" +
-                                 type.ToSql() + "): " + std::string(why));
+  return Status::TypeMismatch("invalid value for column '" + std::string(column) + "' (" +
+                              type.ToSql() + "): " + std::string(why));
 }
 
 // Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).

@@ -52,7 +52,7 @@ Result<std::string> PrimaryKeyKey(TableId table_id, std::string_view scope, cons
       storage::AppendKeyPart(&key, pk.text);
       break;
     case Value::Kind::kNull:
-      return Status::InvalidArgument("a primary key cannot be NULL");
+      return Status::NotNullViolation("a primary key cannot be NULL");
     default:
       return Status::InvalidArgument("this value cannot be a primary key");
   }

@@ -41,7 +41,7 @@ Status CheckRow(const CachedTable& table, const std::vector<Value>& row) {
   }
   for (size_t i = 0; i < columns.size(); ++i) {
     if (!columns[i].nullable && row[i].kind == Value::Kind::kNull) {
-      return Status::InvalidArgument("column '" + columns[i].name + "' cannot be NULL");
+      return Status::NotNullViolation("column '" + columns[i].name + "' cannot be NULL");
     }
   }
   return Status();
@@ -53,9 +53,9 @@ Status ChangedConcurrently(const CachedTable& table) {
 }
 
 Status Duplicate(const CachedTable& table, size_t pk_index, const Value& value) {
-  return Status::Conflict("Primary key violation: value '" + DisplayValue(value) +
-                          "' already exists in column '" + table.schema.columns[pk_index].name +
-                          "'");
+  return Status::DuplicateKey("Primary key violation: value '" + DisplayValue(value) +
+                              "' already exists in column '" + table.schema.columns[pk_index].name +
+                              "'");
 }
 
 }  // namespace

@@ -108,12 +108,12 @@ TEST_F(TableWriterTest, FailingRowFailsTheWholeStatementAndWritesNothing) {
   const Status duplicate =
       writer_->Insert(*table_, "alice", {Row(2, "new"), Row(1, "dup")}).status();
   EXPECT_EQ(duplicate,
-            Status::Conflict("Primary key violation: value '1' already exists in column 'id'"));
+            Status::DuplicateKey("Primary key violation: value '1' already exists in column 'id'"));
   const Status repeated = writer_->Insert(*table_, "alice", {Row(5, "x"), Row(5, "y")}).status();
-  EXPECT_EQ(repeated.code(), StatusCode::kConflict);
+  EXPECT_EQ(repeated.code(), StatusCode::kDuplicateKey);
   const Status null_body =
       writer_->Insert(*table_, "alice", {Row(6, "ok"), {Value::Int64(7), Value::Null()}}).status();
-  EXPECT_EQ(null_body, Status::InvalidArgument("column 'body' cannot be NULL"));
+  EXPECT_EQ(null_body, Status::NotNullViolation("column 'body' cannot be NULL"));
   for (const int64_t key : {2, 5, 6, 7}) {
     ASSERT_OK_AND_ASSIGN(const auto row, TableReader::Get(*ReadView::Open(*kv_, 0), *table_,
                                                           "alice", Value::Int64(key)));

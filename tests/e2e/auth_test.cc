@@ -89,7 +89,8 @@ TEST_F(AuthTest, EveryAuthErrorHasItsCodeAndStatus) {
   expect("Basic %%%", 400, "MALFORMED_AUTHORIZATION");
   expect(BasicAuthorization("alice", "wrong-password"), 401, "INVALID_CREDENTIALS");
   expect(BasicAuthorization("nobody", "alice-secret-1"), 401, "INVALID_CREDENTIALS");
-  expect("Bearer not-a-jwt", 400, "MALFORMED_AUTHORIZATION");
+  expect("Bearer not-a-jwt", 401, "INVALID_TOKEN");
+  expect("Bearer abc.def.ghi", 401, "INVALID_TOKEN");
   expect("Bearer " + SignedToken({.subject = "root",
                                   .issuer = "kalamdb",
                                   .role = "system",
