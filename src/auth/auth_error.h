@@ -7,7 +7,7 @@
 namespace kalam::auth {
 
 // Why a request could not be authenticated, with its API code and HTTP status (jwt.cc maps
-// them; docs/security.md lists them). Messages never say whether a user exists (no enumeration).
+// them; docs/api.md lists them). Messages never say whether a user exists (no enumeration).
 enum class AuthErrorCode : uint8_t {
   kMissingAuthorization,    // 401
   kMalformedAuthorization,  // 400
@@ -16,7 +16,7 @@ enum class AuthErrorCode : uint8_t {
   kInvalidSignature,        // 401
   kUntrustedIssuer,         // 401
   kMissingClaim,            // 401
-  kInvalidToken,            // 401: revoked, wrong type, user gone, …
+  kInvalidToken,            // 401: not a JWT, revoked, wrong type, user gone, …
   kRemoteAccessDenied,      // 403
   kTooManyFailedLogins,     // 429
 };
