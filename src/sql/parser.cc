@@ -23,11 +23,11 @@ std::string Upper(std::string text) {
 // are refused as unsupported; any other leading token is a syntax error.
 bool IsOtherStatement(const Token& first) {
   static constexpr std::string_view kWords[] = {
-      "ABORT",  "ANALYZE",   "ATTACH",     "BEGIN",    "CALL",    "CHECKPOINT", "COMMENT",
-      "COMMIT", "COPY",      "DEALLOCATE", "DETACH",   "END",     "EXPLAIN",    "EXPORT",
-      "FORCE",  "FROM",      "GRANT",      "IMPORT",   "INSTALL", "LOAD",       "MERGE",
-      "PIVOT",  "PRAGMA",    "PREPARE",    "RESET",    "REVOKE",  "ROLLBACK",   "SET",
-      "START",  "SUMMARIZE", "TABLE",      "TRUNCATE", "UNPIVOT", "VACUUM"};
+      "ABORT",     "ANALYZE", "ATTACH",     "BEGIN",   "CALL",     "CHECKPOINT", "COMMENT",
+      "COMMIT",    "COPY",    "DEALLOCATE", "DETACH",  "END",      "EXPORT",     "FORCE",
+      "FROM",      "GRANT",   "IMPORT",     "INSTALL", "LOAD",     "MERGE",      "PIVOT",
+      "PRAGMA",    "PREPARE", "RESET",      "REVOKE",  "ROLLBACK", "SET",        "START",
+      "SUMMARIZE", "TABLE",   "TRUNCATE",   "UNPIVOT", "VACUUM"};
   return std::any_of(std::begin(kWords), std::end(kWords),
                      [&](std::string_view word) { return first.Is(word); });
 }
@@ -44,6 +44,7 @@ class Parser {
     if (first.Is("INSERT") || first.Is("UPDATE") || first.Is("DELETE")) {
       return Statement(Dml{Upper(first.text), std::string(sql_)});
     }
+    if (Accept("EXPLAIN")) return ParseExplain();
     if (Accept("CREATE")) return ParseCreate();
     if (Accept("ALTER")) return ParseAlter();
     if (Accept("DROP")) return ParseDrop();
@@ -67,6 +68,20 @@ class Parser {
   }
 
  private:
+  // EXPLAIN [ANALYZE] <query>: the query is checked and rewritten like any other.
+  Result<Statement> ParseExplain() {
+    const Query::Explain explain =
+        Accept("ANALYZE") ? Query::Explain::kAnalyze : Query::Explain::kPlan;
+    const Token& first = Peek();
+    if (!(first.Is("SELECT") || first.Is("WITH") || first.Is("VALUES") || first.IsSymbol("("))) {
+      return Status::InvalidArgument("EXPLAIN supports queries (SELECT, WITH, VALUES), found " +
+                                     first.Describe());
+    }
+    // Blanks in place of EXPLAIN keep every position in the query the user's.
+    std::string query = std::string(first.position, ' ') + std::string(sql_.substr(first.position));
+    return Statement(Query{std::move(query), explain});
+  }
+
   // ---- token helpers ----
   const Token& Peek(size_t ahead = 0) const {
     return tokens_[std::min(index_ + ahead, tokens_.size() - 1)];

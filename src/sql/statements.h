@@ -145,7 +145,11 @@ struct ShowStats {
 
 // A query the engine runs (SELECT, WITH, VALUES, set operations).
 struct Query {
-  std::string sql;
+  // EXPLAIN shows DuckDB's plan over our scans; EXPLAIN ANALYZE also runs the query and shows
+  // the time and rows of each operator.
+  enum class Explain : uint8_t { kNone, kPlan, kAnalyze };
+  std::string sql;  // the SELECT (without EXPLAIN)
+  Explain explain = Explain::kNone;
 };
 // INSERT, UPDATE or DELETE (the data-path issue).
 struct Dml {

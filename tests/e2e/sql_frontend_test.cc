@@ -63,5 +63,58 @@ TEST_F(FrontendTest, AnUnknownLeadingWordIsASyntaxError) {
   EXPECT_THAT(Fails("VACUUM"), HasSubstr("unsupported statement starting with 'VACUUM'"));
 }
 
+// The whole plan text of an EXPLAIN reply, lower-cased.
+std::string PlanText(const SqlReply& reply) {
+  std::string text;
+  for (const boost::json::value& row : reply.Rows()) {
+    text += Text(row.at(0)) + "\n" + Text(row.at(1)) + "\n";
+  }
+  for (char& c : text)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+TEST_F(FrontendTest, ExplainShowsThePlanOverOurScansWithoutInternals) {
+  const std::string t = ns_ + ".events";
+  Ok("CREATE SHARED TABLE " + t + " (id BIGINT PRIMARY KEY, kind TEXT, n INT)");
+  Ok("INSERT INTO " + t + " (id, kind, n) VALUES (1, 'a', 1), (2, 'b', 2)");
+  const std::string query = "SELECT e.kind, count(*) FROM " + t + " e JOIN " + t +
+                            " f ON e.id = f.id WHERE e.n > 0 GROUP BY e.kind";
+  const SqlReply plan = Ok("EXPLAIN " + query);
+  EXPECT_EQ(plan.body.at("results").at(0).at("schema").at(1).at("name"), "explain_value");
+  const std::string text = PlanText(plan);
+  EXPECT_THAT(text, HasSubstr("physical_plan"));
+  EXPECT_THAT(text, HasSubstr("table_scan"));
+  EXPECT_THAT(text, HasSubstr("hash_group_by"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("kalam")));
+  // EXPLAIN ANALYZE runs the query and prints it as the user wrote it.
+  const std::string analyzed = PlanText(Ok("EXPLAIN ANALYZE " + query));
+  EXPECT_THAT(analyzed, HasSubstr("explain analyze select e.kind, count(*) from"));
+  EXPECT_THAT(analyzed, ::testing::Not(HasSubstr("kalam")));
+  EXPECT_THAT(PlanText(Ok("EXPLAIN SELECT * FROM system.users")),
+              ::testing::Not(HasSubstr("kalam")));
+  // Errors are those of the query, at its positions in the text sent.
+  EXPECT_THAT(Fails("EXPLAIN SELECT * FORM " + t),
+              HasSubstr("syntax error at position " + std::to_string(23) + ":"));
+  EXPECT_THAT(Fails("EXPLAIN SELECT nope FROM " + t), HasSubstr("\"nope\" not found"));
+  EXPECT_THAT(Fails("EXPLAIN DELETE FROM " + t),
+              HasSubstr("EXPLAIN supports queries (SELECT, WITH, VALUES), found 'DELETE'"));
+}
+
+TEST_F(FrontendTest, ExplainIsCheckedLikeTheQueryItExplains) {
+  const std::string t = ns_ + ".private_plan";
+  Ok("CREATE SHARED TABLE " + t + " (id INT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PRIVATE')");
+  Ok("CREATE USER plan_user WITH PASSWORD 'plan-secret-1' ROLE user");
+  client::HttpClient user = server_->AnonymousClient();
+  user.SetDefaultHeaders({{"Authorization", BasicAuthorization("plan_user", "plan-secret-1")}});
+  for (const std::string& sql : {"EXPLAIN SELECT * FROM " + t, "EXPLAIN ANALYZE SELECT * FROM " + t,
+                                 std::string("EXPLAIN SELECT * FROM system.users")}) {
+    Result<SqlReply> reply = PostSql(user, sql);
+    ASSERT_OK(reply);
+    EXPECT_EQ(reply->http_status, 403) << sql << " " << boost::json::serialize(reply->body);
+  }
+  Ok("DROP USER plan_user");
+}
+
 }  // namespace
 }  // namespace kalam::e2e
