@@ -178,21 +178,6 @@ std::string DataType::ToDuckDb() const {
   return "VARCHAR";
 }
 
-std::string DataType::ToResultTypeName() const {
-  switch (kind) {
-    case Kind::kText:
-      return "TEXT";
-    case Kind::kBytes:
-      return "BYTES";
-    case Kind::kDateTime:
-      return "TIMESTAMP";
-    case Kind::kEmbedding:
-      return "FLOAT[" + std::to_string(dimension) + "]";
-    default:
-      return ToSql();  // BOOLEAN, SMALLINT, INT, BIGINT, FLOAT, DOUBLE, DECIMAL(p,s), …
-  }
-}
-
 Result<DataType> ParseDataType(std::string_view name, const std::vector<int64_t>& arguments) {
   const std::string lower = Lower(name);
   if (lower == "embedding") {

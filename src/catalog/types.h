@@ -52,9 +52,6 @@ struct DataType {
   std::string ToSql() const;
   // The DuckDB type used to expose the column to queries.
   std::string ToDuckDb() const;
-  // The data_type name the public API reports for the column in result schemas (the same
-  // name the engine's result reader gives the DuckDB type): "INT", "TEXT", "FLOAT[3]", …
-  std::string ToResultTypeName() const;
 
   friend bool operator==(const DataType&, const DataType&) = default;
 };

@@ -78,4 +78,21 @@ class ResultSink {
   virtual void SetAsUser(std::string_view /*user_id*/) {}
 };
 
+// Passes everything on to another sink; a subclass overrides what it changes.
+class ForwardingSink : public ResultSink {
+ public:
+  explicit ForwardingSink(ResultSink& out) : out_(out) {}
+  void BeginResult(std::span<const ResultColumn> columns) override { out_.BeginResult(columns); }
+  void Row(std::span<const Value> values) override { out_.Row(values); }
+  void EndResult(uint64_t row_count, std::string_view message) override {
+    out_.EndResult(row_count, message);
+  }
+  Status Stopped() const override { return out_.Stopped(); }
+  Status CheckRoom(size_t bytes) const override { return out_.CheckRoom(bytes); }
+  void SetAsUser(std::string_view user_id) override { out_.SetAsUser(user_id); }
+
+ protected:
+  ResultSink& out_;
+};
+
 }  // namespace kalam

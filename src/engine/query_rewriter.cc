@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include <boost/json.hpp>
@@ -121,6 +122,10 @@ class Rewriter {
     VisitNode(*statement.node);
     return error_;
   }
+
+  // The declared columns of every table this rewriter resolved, by "schema.name".
+  using Resolved = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+  const Resolved& resolved() const { return resolved_; }
 
  private:
   bool failed() const { return !error_.ok(); }
@@ -363,6 +368,8 @@ class Rewriter {
                                                       .names_seq = Names(alias, "_seq"),
                                                       .names_deleted = Names(alias, "_deleted")});
     if (!replacement.ok()) return Fail(replacement.status());
+    resolved_[(schema.empty() ? default_schema_ : schema) + "." + name] =
+        replacement->declared_columns;
     if (select_scope_ != nullptr) {
       for (const std::string& column : replacement->system_columns)
         select_scope_->exposed.emplace_back(alias, column);
@@ -431,7 +438,137 @@ class Rewriter {
   std::string default_schema_;
   std::vector<std::string> cte_scope_;
   SelectScope* select_scope_ = nullptr;  // the SELECT block whose FROM is being visited
+  Resolved resolved_;
   Status error_;
+};
+
+// The outermost SELECT's result columns as the parsed tree shows them, taken before the
+// rewrite replaces its tables: which relation each `*` expands and which column each plain
+// column reference names. Resolved against the declared columns of the tables afterwards.
+class ResultShape {
+ public:
+  ResultShape(const duckdb::SelectStatement& statement, const std::string& default_schema) {
+    if (!statement.node || statement.node->type != duckdb::QueryNodeType::SELECT_NODE) {
+      known_ = false;
+      return;
+    }
+    const auto& select = statement.node->Cast<duckdb::SelectNode>();
+    for (const auto& [name, info] : select.cte_map.map)
+      ctes_.push_back(Lower(name));
+    if (select.from_table) CollectRelations(*select.from_table, default_schema);
+    for (const auto& expression : select.select_list)
+      AddOutput(*expression);
+  }
+
+  std::vector<std::optional<std::string>> DeclaredTypes(const Rewriter::Resolved& resolved) const {
+    if (!known_) return {};
+    std::vector<std::optional<std::string>> types;
+    for (const Output& output : outputs_) {
+      if (output.star) {
+        for (const Relation& relation : relations_) {
+          if (!output.relation.empty() && relation.alias != output.relation) continue;
+          const auto* columns = ColumnsOf(relation, resolved);
+          if (columns == nullptr) return {};  // cannot count its columns
+          for (const auto& column : *columns)
+            types.emplace_back(column.second);
+        }
+      } else {
+        types.push_back(output.column.empty() ? std::nullopt : TypeOf(output, resolved));
+      }
+    }
+    return types;
+  }
+
+ private:
+  struct Relation {
+    std::string alias;  // lower case
+    std::string table;  // "schema.name"; empty for anything that is not a plain table
+  };
+  struct Output {
+    bool star = false;
+    std::string relation;  // the qualifier of `t.*` / `t.col`, lower case
+    std::string column;    // the column a plain reference names ("" for any other expression)
+  };
+
+  void CollectRelations(const duckdb::TableRef& ref, const std::string& default_schema) {
+    if (ref.type == duckdb::TableReferenceType::BASE_TABLE) {
+      const auto& table = ref.Cast<duckdb::BaseTableRef>();
+      const std::string schema = Lower(table.schema_name);
+      const std::string name = Lower(table.table_name);
+      const bool cte = schema.empty() && std::find(ctes_.begin(), ctes_.end(), name) != ctes_.end();
+      const bool renamed = !table.column_name_alias.empty();
+      relations_.push_back({Lower(table.alias.empty() ? table.table_name : table.alias),
+                            cte || renamed || !table.catalog_name.empty()
+                                ? ""
+                                : (schema.empty() ? default_schema : schema) + "." + name});
+    } else if (ref.type == duckdb::TableReferenceType::JOIN) {
+      const auto& join = ref.Cast<duckdb::JoinRef>();
+      // NATURAL and USING joins merge columns of both sides: a `*` no longer counts them.
+      const bool plain = join.ref_type == duckdb::JoinRefType::REGULAR ||
+                         join.ref_type == duckdb::JoinRefType::CROSS;
+      if (!plain || !join.using_columns.empty()) known_ = false;
+      if (join.left) CollectRelations(*join.left, default_schema);
+      if (join.right) CollectRelations(*join.right, default_schema);
+    } else if (ref.type != duckdb::TableReferenceType::EMPTY_FROM) {
+      relations_.push_back({Lower(ref.alias), ""});
+    }
+  }
+
+  void AddOutput(const duckdb::ParsedExpression& expression) {
+    if (expression.GetExpressionClass() == duckdb::ExpressionClass::STAR) {
+      const auto& star = expression.Cast<duckdb::StarExpression>();
+      const bool plain = star.exclude_list.empty() && star.replace_list.empty() &&
+                         star.rename_list.empty() && !star.expr && !star.columns;
+      if (!plain) known_ = false;
+      outputs_.push_back({.star = true, .relation = Lower(star.relation_name)});
+      return;
+    }
+    if (expression.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF) {
+      const auto& ref = expression.Cast<duckdb::ColumnRefExpression>();
+      if (ref.column_names.size() == 1) {
+        outputs_.push_back({.column = Lower(ref.column_names[0])});
+        return;
+      }
+      if (ref.column_names.size() == 2) {
+        outputs_.push_back(
+            {.relation = Lower(ref.column_names[0]), .column = Lower(ref.column_names[1])});
+        return;
+      }
+    }
+    outputs_.push_back({});
+  }
+
+  static const std::vector<std::pair<std::string, std::string>>* ColumnsOf(
+      const Relation& relation, const Rewriter::Resolved& resolved) {
+    if (relation.table.empty()) return nullptr;
+    const auto found = resolved.find(relation.table);
+    if (found == resolved.end() || found->second.empty()) return nullptr;
+    return &found->second;
+  }
+
+  // The declared type of the column a plain reference names: in the relation it qualifies,
+  // or in the one relation holding a column of that name (none when a relation's columns
+  // are unknown: it might hold the name too).
+  std::optional<std::string> TypeOf(const Output& output,
+                                    const Rewriter::Resolved& resolved) const {
+    std::optional<std::string> type;
+    for (const Relation& relation : relations_) {
+      if (!output.relation.empty() && relation.alias != output.relation) continue;
+      const auto* columns = ColumnsOf(relation, resolved);
+      if (columns == nullptr) return std::nullopt;
+      for (const auto& [name, declared] : *columns) {
+        if (Lower(name) != output.column) continue;
+        if (type.has_value()) return std::nullopt;  // ambiguous: DuckDB will say so
+        type = declared;
+      }
+    }
+    return type;
+  }
+
+  bool known_ = true;
+  std::vector<std::string> ctes_;
+  std::vector<Relation> relations_;
+  std::vector<Output> outputs_;
 };
 
 }  // namespace
@@ -730,7 +867,8 @@ std::optional<PointSelect> AnalyzePointSelect(std::string_view sql) {
 }
 
 Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& resolver,
-                                  const RewriteOptions& options) {
+                                  const RewriteOptions& options,
+                                  std::vector<std::optional<std::string>>* declared_types) {
   try {
     duckdb::Parser parser;
     KALAM_RETURN_IF_ERROR(ParseBounded(parser, sql));
@@ -744,8 +882,10 @@ Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& res
     auto statement = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
         std::move(parser.statements[0]));
     size_t nodes = 0;
+    const ResultShape shape(*statement, options.default_schema);
     Rewriter rewriter(resolver, options, 0, nodes);
     KALAM_RETURN_IF_ERROR(rewriter.Run(*statement, options.default_schema));
+    if (declared_types != nullptr) *declared_types = shape.DeclaredTypes(rewriter.resolved());
     return statement->ToString();
   } catch (const std::exception& e) {
     // DuckDB's parser reports errors by throwing; its message names the problem.

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -20,6 +21,9 @@ struct TableReplacement {
   bool trusted = false;  // SQL built by the server (may call kalam_scan), not a user's view
   // System columns (_seq, _deleted) the replacement exposes: never part of its `*`.
   std::vector<std::string> system_columns;
+  // A table's columns with their declared types ("DATETIME", "EMBEDDING(384)"), in order;
+  // empty when not known (views, system tables).
+  std::vector<std::pair<std::string, std::string>> declared_columns;
 };
 
 // One table reference of a query, as the parsed tree names it.
@@ -54,7 +58,14 @@ struct RewriteOptions {
 // reference it does not know is refused. Errors are kInvalidArgument (syntax, not a
 // SELECT, more than max_parse_tree_nodes), kPermissionDenied (table function not allowed) or
 // whatever `resolver` returned.
-Result<std::string> RewriteSelect(std::string_view sql, const TableResolver& resolver,
-                                  const RewriteOptions& options);
+//
+// With `declared_types`, also says which result columns are a table's column as such (`*`,
+// `t.*`, `col`, `t.col AS x` in the outermost SELECT) and so carry the type the column was
+// declared with: one entry per result column, nullopt where the type is DuckDB's to report.
+// Left empty when the result's columns cannot be told apart from the parsed tree (a `*`
+// over a subquery, a view or a USING join).
+Result<std::string> RewriteSelect(
+    std::string_view sql, const TableResolver& resolver, const RewriteOptions& options,
+    std::vector<std::optional<std::string>>* declared_types = nullptr);
 
 }  // namespace kalam::engine

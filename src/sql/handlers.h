@@ -121,8 +121,9 @@ std::shared_ptr<const tables::ReadView> StatementView(Services& services);
 // table reference resolved once, checked, and registered in `reads` as a ScanSpec that the
 // SQL names by handle (kalam_scan(<handle>)). With `reads` null (validating a view body),
 // tables become typed empty relations.
-Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
-                                     const ExecutionContext& context,
-                                     engine::StatementReads* reads);
+Result<std::string> RewriteForEngine(
+    std::string_view sql, Services& services, const ExecutionContext& context,
+    engine::StatementReads* reads,
+    std::vector<std::optional<std::string>>* declared_types = nullptr);
 
 }  // namespace kalam::sql

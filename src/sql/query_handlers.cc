@@ -60,8 +60,8 @@ std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::st
 }  // namespace
 
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
-                                     const ExecutionContext& context,
-                                     engine::StatementReads* reads) {
+                                     const ExecutionContext& context, engine::StatementReads* reads,
+                                     std::vector<std::optional<std::string>>* declared_types) {
   const engine::TableResolver resolver =
       [&](const engine::TableReference& reference) -> Result<engine::TableReplacement> {
     const std::string& name = reference.name;
@@ -92,12 +92,18 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
                       .include_deleted = reference.names_deleted && SeesTombstones(context.role)});
       scan_sql = ScanSql(*table, exposed, handle);
     }
+    std::vector<std::pair<std::string, std::string>> declared;
+    for (const catalog::ColumnDefinition& column : table->schema.columns) {
+      declared.emplace_back(column.name, column.type.ToSql());
+    }
     return engine::TableReplacement{.view_sql = std::move(scan_sql),
                                     .view_namespace = ns,
                                     .trusted = true,
-                                    .system_columns = std::move(exposed)};
+                                    .system_columns = std::move(exposed),
+                                    .declared_columns = std::move(declared)};
   };
-  return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace});
+  return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace},
+                               declared_types);
 }
 
 namespace {
@@ -146,7 +152,7 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
       columns.push_back({"_seq", "BIGINT"});
     } else {
       const catalog::ColumnDefinition& column = table.schema.columns[static_cast<size_t>(pick)];
-      columns.push_back({column.name, column.type.ToResultTypeName()});
+      columns.push_back({column.name, column.type.ToSql()});
     }
   }
   sink.BeginResult(columns);
@@ -168,11 +174,10 @@ namespace {
 // Passes EXPLAIN's rows on as the user would write them: the query DuckDB ran (which EXPLAIN
 // ANALYZE prints) becomes the user's, and our scan functions get names that say what they
 // read, of the same length, so DuckDB's boxes stay aligned.
-class ExplainSink final : public ResultSink {
+class ExplainSink final : public ForwardingSink {
  public:
   ExplainSink(ResultSink& out, std::string ran, std::string written)
-      : out_(out), ran_(std::move(ran)), written_(std::move(written)) {}
-  void BeginResult(std::span<const ResultColumn> columns) override { out_.BeginResult(columns); }
+      : ForwardingSink(out), ran_(std::move(ran)), written_(std::move(written)) {}
   void Row(std::span<const Value> values) override {
     std::vector<Value> renamed(values.begin(), values.end());
     for (Value& value : renamed) {
@@ -183,12 +188,6 @@ class ExplainSink final : public ResultSink {
     }
     out_.Row(renamed);
   }
-  void EndResult(uint64_t row_count, std::string_view message) override {
-    out_.EndResult(row_count, message);
-  }
-  Status Stopped() const override { return out_.Stopped(); }
-  Status CheckRoom(size_t bytes) const override { return out_.CheckRoom(bytes); }
-  void SetAsUser(std::string_view user_id) override { out_.SetAsUser(user_id); }
 
  private:
   static void Replace(std::string& text, std::string_view from, std::string_view to) {
@@ -198,9 +197,27 @@ class ExplainSink final : public ResultSink {
     }
   }
 
-  ResultSink& out_;
   const std::string ran_;
   const std::string written_;
+};
+
+// Reports the declared type ("DATETIME", "EMBEDDING(384)") of result columns that are a
+// table's column as such; DuckDB only knows the type each is stored as.
+class DeclaredTypesSink final : public ForwardingSink {
+ public:
+  DeclaredTypesSink(ResultSink& out, std::vector<std::optional<std::string>> declared)
+      : ForwardingSink(out), declared_(std::move(declared)) {}
+  void BeginResult(std::span<const ResultColumn> columns) override {
+    if (declared_.size() != columns.size()) return out_.BeginResult(columns);
+    std::vector<ResultColumn> typed(columns.begin(), columns.end());
+    for (size_t i = 0; i < typed.size(); ++i) {
+      if (declared_[i].has_value()) typed[i].data_type = *declared_[i];
+    }
+    out_.BeginResult(typed);
+  }
+
+ private:
+  const std::vector<std::optional<std::string>> declared_;
 };
 
 std::string_view Trimmed(std::string_view text) {
@@ -218,8 +235,9 @@ Result<Handled> HandleQuery(const Query& query, Services& services, const Execut
     if (answered) return Handled{};
   }
   engine::StatementReads reads(StatementView(services));
+  std::vector<std::optional<std::string>> declared_types;
   KALAM_ASSIGN_OR_RETURN(std::string rewritten,
-                         RewriteForEngine(query.sql, services, context, &reads));
+                         RewriteForEngine(query.sql, services, context, &reads, &declared_types));
   if (query.explain != Query::Explain::kNone) {
     const std::string verb =
         query.explain == Query::Explain::kAnalyze ? "EXPLAIN ANALYZE " : "EXPLAIN ";
@@ -228,8 +246,9 @@ Result<Handled> HandleQuery(const Query& query, Services& services, const Execut
                                                 context.stop, explained));
     return Handled{};
   }
+  DeclaredTypesSink typed(sink, std::move(declared_types));
   KALAM_RETURN_IF_ERROR(
-      services.engine.Query(rewritten, reads, context.parameters, context.stop, sink));
+      services.engine.Query(rewritten, reads, context.parameters, context.stop, typed));
   return Handled{};
 }
 

@@ -46,6 +46,40 @@ TEST_F(DmlTest, EveryTypeRoundTripsThroughInsertAndSelect) {
     EXPECT_TRUE(nulls.at(i).is_null()) << i;
 }
 
+// The result schema names the types columns were declared with, as DESCRIBE does, on the
+// general path and on the primary-key fast path alike; computed values keep DuckDB's type.
+TEST_F(DmlTest, ResultSchemasReportDeclaredTypes) {
+  const std::string t = ns_ + ".docs";
+  Ok("CREATE TABLE " + t + " (id BIGINT PRIMARY KEY, seen DATETIME, vec EMBEDDING(3), body TEXT)");
+  Ok("INSERT INTO " + t +
+     " (id, seen, vec, body) VALUES (1, '2026-01-01T00:00:00Z', '[1,2,3]', 'x')");
+  const auto types = [&](const std::string& sql) {
+    const SqlReply reply = Ok(sql);
+    std::vector<std::string> names;
+    for (const boost::json::value& column :
+         reply.body.at("results").at(0).at("schema").as_array()) {
+      names.push_back(Text(column.at("name")) + ":" + Text(column.at("data_type")));
+    }
+    return names;
+  };
+  using V = std::vector<std::string>;
+  const V declared = {"id:BIGINT", "seen:DATETIME", "vec:EMBEDDING(3)", "body:TEXT"};
+  EXPECT_EQ(types("SELECT * FROM " + t), declared);
+  EXPECT_EQ(types("SELECT * FROM " + t + " WHERE id = 1"), declared);  // PK fast path
+  EXPECT_EQ(types("SELECT * FROM " + t + " WHERE body = 'x' ORDER BY id"), declared);
+  EXPECT_EQ(types("SELECT d.seen AS at, vec, body || '!' AS loud, _seq FROM " + t + " d"),
+            (V{"at:DATETIME", "vec:EMBEDDING(3)", "loud:TEXT", "_seq:BIGINT"}));
+  EXPECT_EQ(types("SELECT a.*, b.seen FROM " + t + " a JOIN " + t + " b ON a.id = b.id"),
+            (V{"id:BIGINT", "seen:DATETIME", "vec:EMBEDDING(3)", "body:TEXT", "seen:DATETIME"}));
+  EXPECT_EQ(types("SELECT count(*) AS n, max(seen) AS latest FROM " + t),
+            (V{"n:BIGINT", "latest:TIMESTAMP"}));
+  // A CTE that shadows the table's name is not the table.
+  EXPECT_EQ(types("WITH docs AS (SELECT 1 AS seen) SELECT seen FROM docs"), (V{"seen:INT"}));
+  const SqlReply described = Ok("DESCRIBE TABLE " + t);
+  EXPECT_THAT(boost::json::serialize(described.body), HasSubstr("EMBEDDING(3)"));
+  EXPECT_THAT(boost::json::serialize(described.body), HasSubstr("DATETIME"));
+}
+
 // An integer for a TIMESTAMP or DATETIME column is epoch milliseconds, in a literal, a
 // parameter and an UPDATE (it used to be refused: "expected an ISO-8601 string").
 TEST_F(DmlTest, TimestampsAcceptIntegerEpochMilliseconds) {
