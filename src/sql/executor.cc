@@ -1,5 +1,8 @@
 #include "sql/executor.h"
 
+#include <concepts>
+#include <type_traits>
+
 #include "common/log.h"
 #include "sql/handlers.h"
 #include "sql/lexer.h"
@@ -12,6 +15,12 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+
+// For visitors that must name every statement kind: a lambda taking `const OneOf<A, B> auto&`
+// covers exactly A and B, so a kind added to `Statement` and missing from a visitor does not
+// compile (there is no catch-all).
+template <typename T, typename... Kinds>
+concept OneOf = (std::same_as<std::remove_cvref_t<T>, Kinds> || ...);
 
 // The gate every statement passes before its handler. Rules that depend
 // on a table's type, access level or creator are checked by the handlers once the table is
@@ -36,7 +45,11 @@ Status AuthorizeStatement(const ExecutionContext& context, const Statement& stat
           [&](const CreateView&) { return check(Action::kManageViews, "CREATE VIEW"); },
           [&](const DropView&) { return check(Action::kManageViews, "DROP VIEW"); },
           [&](const DropTable&) { return check(Action::kDropTable, "DROP TABLE"); },
-          [&](const auto&) { return Status(); },
+          // Checked by their handlers once the table, user or namespace is known (its type,
+          // access level, creator; the user's role), or open to every role (SHOW, USE).
+          [&](const OneOf<CreateTable, AlterTable, Query, Dml, ShowTables, DescribeTable, ShowStats,
+                          ShowNamespaces, UseNamespace, ShowStorages, CreateUser, AlterUser,
+                          DropUser> auto&) { return Status(); },
       },
       statement);
 }
@@ -127,32 +140,31 @@ Status SqlExecutor::Dispatch(const Statement& statement, ExecutionContext& conte
           [&](const AlterTable& s) { return HandleAlterTable(s, services, context, sink); },
           [&](const DropTable& s) { return HandleDropTable(s, services, context, sink); },
           [&](const Query& s) { return HandleQuery(s, services, context, sink); },
-          [&](const Dml& s) -> Result<Handled> {
-            if (s.verb == "INSERT") return HandleInsert(s, services, context, sink);
-            if (s.verb == "UPDATE") return HandleUpdate(s, services, context, sink);
-            return HandleDelete(s, services, context, sink);
+          [&](const Dml& s) {
+            switch (s.verb) {
+              case DmlVerb::kInsert:
+                return HandleInsert(s, services, context, sink);
+              case DmlVerb::kUpdate:
+                return HandleUpdate(s, services, context, sink);
+              case DmlVerb::kDelete:
+                return HandleDelete(s, services, context, sink);
+            }
+            return Result<Handled>(Status::Internal("unknown DML verb"));
           },
-          [&](const auto&) -> Result<Handled> {
-            if (std::holds_alternative<CreateStorage>(statement) ||
-                std::holds_alternative<AlterStorage>(statement) ||
-                std::holds_alternative<DropStorage>(statement) ||
-                std::holds_alternative<ShowStorages>(statement)) {
-              return HandleStorage(statement, services, sink);
-            }
-            if (std::holds_alternative<CreateUser>(statement) ||
-                std::holds_alternative<AlterUser>(statement) ||
-                std::holds_alternative<DropUser>(statement)) {
-              return HandleUser(statement, services, context, sink);
-            }
-            if (std::holds_alternative<CreateView>(statement) ||
-                std::holds_alternative<DropView>(statement)) {
-              return HandleView(statement, services, context, sink);
-            }
-            if (std::holds_alternative<ShowTables>(statement) ||
-                std::holds_alternative<DescribeTable>(statement) ||
-                std::holds_alternative<ShowStats>(statement)) {
-              return HandleShow(statement, services, context, sink);
-            }
+          [&](const OneOf<CreateStorage, AlterStorage, DropStorage, ShowStorages> auto&) {
+            return HandleStorage(statement, services, sink);
+          },
+          [&](const OneOf<CreateUser, AlterUser, DropUser> auto&) {
+            return HandleUser(statement, services, context, sink);
+          },
+          [&](const OneOf<CreateView, DropView> auto&) {
+            return HandleView(statement, services, context, sink);
+          },
+          [&](const OneOf<ShowTables, DescribeTable, ShowStats> auto&) {
+            return HandleShow(statement, services, context, sink);
+          },
+          [&](const OneOf<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces,
+                          UseNamespace> auto&) {
             return HandleNamespace(statement, services, context, sink);
           },
       },

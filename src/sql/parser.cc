@@ -42,7 +42,10 @@ class Parser {
       return Statement(Query{std::string(sql_)});
     }
     if (first.Is("INSERT") || first.Is("UPDATE") || first.Is("DELETE")) {
-      return Statement(Dml{Upper(first.text), std::string(sql_)});
+      const DmlVerb verb = first.Is("INSERT")   ? DmlVerb::kInsert
+                           : first.Is("UPDATE") ? DmlVerb::kUpdate
+                                                : DmlVerb::kDelete;
+      return Statement(Dml{verb, std::string(sql_)});
     }
     if (Accept("EXPLAIN")) return ParseExplain();
     if (Accept("CREATE")) return ParseCreate();
@@ -632,6 +635,18 @@ Result<std::optional<AsUser>> ParseAsUser(std::string_view sql) {
 Result<Statement> ParseStatement(std::string_view sql) {
   KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(sql));
   return Parser(sql, std::move(tokens)).Parse();
+}
+
+std::string_view DmlVerbName(DmlVerb verb) {
+  switch (verb) {
+    case DmlVerb::kInsert:
+      return "INSERT";
+    case DmlVerb::kUpdate:
+      return "UPDATE";
+    case DmlVerb::kDelete:
+      return "DELETE";
+  }
+  return "DML";
 }
 
 }  // namespace kalam::sql

@@ -208,7 +208,9 @@ TEST(ParserTest, QueriesAndDmlPassThrough) {
   EXPECT_EQ(ParseAs<Query>("SELECT 1").sql, "SELECT 1");
   ParseAs<Query>("WITH x AS (SELECT 1) SELECT * FROM x");
   ParseAs<Query>("(SELECT 1) UNION (SELECT 2)");
-  EXPECT_EQ(ParseAs<Dml>("insert into t values (1)").verb, "INSERT");
+  EXPECT_EQ(ParseAs<Dml>("insert into t values (1)").verb, DmlVerb::kInsert);
+  EXPECT_EQ(ParseAs<Dml>("UPDATE t SET a = 1").verb, DmlVerb::kUpdate);
+  EXPECT_EQ(DmlVerbName(ParseAs<Dml>("delete from t").verb), "DELETE");
 }
 
 TEST(ParserTest, ErrorsNamePositionAndExpectation) {

@@ -151,9 +151,11 @@ struct Query {
   std::string sql;  // the SELECT (without EXPLAIN)
   Explain explain = Explain::kNone;
 };
-// INSERT, UPDATE or DELETE (the data-path issue).
+// INSERT, UPDATE or DELETE.
+enum class DmlVerb : uint8_t { kInsert, kUpdate, kDelete };
+std::string_view DmlVerbName(DmlVerb verb);  // "INSERT", "UPDATE", "DELETE"
 struct Dml {
-  std::string verb;  // "INSERT", "UPDATE", "DELETE"
+  DmlVerb verb;
   std::string sql;
 };
 
