@@ -13,6 +13,7 @@
 #include "duckdb.hpp"
 #include "duckdb/parser/expression/columnref_expression.hpp"
 #include "duckdb/parser/expression/comparison_expression.hpp"
+#include "duckdb/parser/expression/conjunction_expression.hpp"
 #include "duckdb/parser/expression/constant_expression.hpp"
 #include "duckdb/parser/expression/function_expression.hpp"
 #include "duckdb/parser/expression/parameter_expression.hpp"
@@ -106,6 +107,48 @@ NamePaths SystemColumnRefs(duckdb::SelectNode& select) {
   duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(select, collect);
   if (select.from_table) CollectJoinConditionRefs(*select.from_table, refs);
   return refs;
+}
+
+Value LiteralOf(const duckdb::Value& value) {
+  if (value.IsNull()) return Value::Null();
+  switch (value.type().id()) {
+    case duckdb::LogicalTypeId::BOOLEAN:
+      return Value::Boolean(value.GetValue<bool>());
+    case duckdb::LogicalTypeId::TINYINT:
+    case duckdb::LogicalTypeId::SMALLINT:
+    case duckdb::LogicalTypeId::INTEGER:
+    case duckdb::LogicalTypeId::BIGINT:
+      return Value::Int64(value.GetValue<int64_t>());
+    case duckdb::LogicalTypeId::FLOAT:
+    case duckdb::LogicalTypeId::DOUBLE:
+      return Value::Double(value.GetValue<double>());
+    case duckdb::LogicalTypeId::VARCHAR:
+      return Value::Text(duckdb::StringValue::Get(value));
+    default:  // DECIMAL, HUGEINT, …: exact text, coerced per column
+      return Value{.kind = Value::Kind::kDecimal, .text = value.ToString()};
+  }
+}
+
+InsertCell CellOf(const duckdb::ParsedExpression& expression) {
+  switch (expression.GetExpressionClass()) {
+    case duckdb::ExpressionClass::CONSTANT:
+      return {.literal = LiteralOf(expression.Cast<duckdb::ConstantExpression>().value)};
+    case duckdb::ExpressionClass::DEFAULT:
+      return {.kind = InsertCell::Kind::kDefault};
+    case duckdb::ExpressionClass::PARAMETER: {
+      // Positional only when the identifier is all digits: $abc1 is a named parameter.
+      const std::string& id = expression.Cast<duckdb::ParameterExpression>().identifier;
+      size_t index = 0;
+      const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), index);
+      if (error == std::errc() && end == id.data() + id.size() && index > 0) {
+        return {.kind = InsertCell::Kind::kParameter, .parameter = index};
+      }
+      break;  // a named parameter: evaluated (and refused) as an expression
+    }
+    default:
+      break;
+  }
+  return {.kind = InsertCell::Kind::kExpression, .expression_sql = expression.ToString()};
 }
 
 // Walks one statement, replacing table references in place. The first error stops the
@@ -213,10 +256,11 @@ class Rewriter {
   struct SelectScope {
     std::vector<std::vector<std::string>> system_column_refs;  // lower-cased name paths
     std::vector<std::pair<std::string, std::string>> exposed;  // (alias, system column)
+    const duckdb::ParsedExpression* where = nullptr;
   };
 
   void VisitSelect(duckdb::SelectNode& select) {
-    SelectScope scope{SystemColumnRefs(select), {}};
+    SelectScope scope{SystemColumnRefs(select), {}, select.where_clause.get()};
     SelectScope* const outer = select_scope_;
     select_scope_ = &scope;
     if (select.from_table) VisitRef(select.from_table);
@@ -366,7 +410,8 @@ class Rewriter {
                                                       .name = name,
                                                       .default_schema = default_schema_,
                                                       .names_seq = Names(alias, "_seq"),
-                                                      .names_deleted = Names(alias, "_deleted")});
+                                                      .names_deleted = Names(alias, "_deleted"),
+                                                      .filters = FiltersOn(alias)});
     if (!replacement.ok()) return Fail(replacement.status());
     resolved_[(schema.empty() ? default_schema_ : schema) + "." + name] =
         replacement->declared_columns;
@@ -417,6 +462,72 @@ class Rewriter {
     }
     auto subquery = duckdb::make_uniq<duckdb::SubqueryRef>(std::move(statement), alias);
     return subquery;
+  }
+
+  // The filters of the current SELECT block's WHERE on columns of the reference `alias`
+  // (unqualified, or qualified by the alias).
+  std::vector<ColumnFilter> FiltersOn(const std::string& alias) const {
+    std::vector<ColumnFilter> filters;
+    if (select_scope_ != nullptr && select_scope_->where != nullptr) {
+      CollectFilters(*select_scope_->where, Lower(alias), filters);
+    }
+    return filters;
+  }
+
+  static void CollectFilters(const duckdb::ParsedExpression& expression, const std::string& alias,
+                             std::vector<ColumnFilter>& filters) {
+    using duckdb::ExpressionType;
+    if (expression.GetExpressionType() == ExpressionType::CONJUNCTION_AND) {
+      for (const auto& child : expression.Cast<duckdb::ConjunctionExpression>().children) {
+        CollectFilters(*child, alias, filters);
+      }
+      return;
+    }
+    static constexpr std::pair<ExpressionType, ColumnFilter::Op> kOps[] = {
+        {ExpressionType::COMPARE_EQUAL, ColumnFilter::Op::kEq},
+        {ExpressionType::COMPARE_LESSTHAN, ColumnFilter::Op::kLt},
+        {ExpressionType::COMPARE_LESSTHANOREQUALTO, ColumnFilter::Op::kLe},
+        {ExpressionType::COMPARE_GREATERTHAN, ColumnFilter::Op::kGt},
+        {ExpressionType::COMPARE_GREATERTHANOREQUALTO, ColumnFilter::Op::kGe}};
+    const auto op = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& entry) {
+      return entry.first == expression.GetExpressionType();
+    });
+    if (op == std::end(kOps)) return;
+    const auto& comparison = expression.Cast<duckdb::ComparisonExpression>();
+    const duckdb::ParsedExpression* column = comparison.left.get();
+    const duckdb::ParsedExpression* operand = comparison.right.get();
+    ColumnFilter::Op filter_op = op->second;
+    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) {
+      std::swap(column, operand);
+      filter_op = Mirrored(filter_op);
+    }
+    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) return;
+    const auto& names = column->Cast<duckdb::ColumnRefExpression>().column_names;
+    if (names.empty() || names.size() > 2 || (names.size() == 2 && Lower(names[0]) != alias)) {
+      return;
+    }
+    InsertCell cell = CellOf(*operand);
+    if (cell.kind != InsertCell::Kind::kLiteral && cell.kind != InsertCell::Kind::kParameter) {
+      return;
+    }
+    filters.push_back({.column = Lower(names.back()), .op = filter_op, .operand = std::move(cell)});
+  }
+
+  // The operator with its sides swapped: `5 < id` is `id > 5`.
+  static ColumnFilter::Op Mirrored(ColumnFilter::Op op) {
+    switch (op) {
+      case ColumnFilter::Op::kLt:
+        return ColumnFilter::Op::kGt;
+      case ColumnFilter::Op::kLe:
+        return ColumnFilter::Op::kGe;
+      case ColumnFilter::Op::kGt:
+        return ColumnFilter::Op::kLt;
+      case ColumnFilter::Op::kGe:
+        return ColumnFilter::Op::kLe;
+      case ColumnFilter::Op::kEq:
+        return ColumnFilter::Op::kEq;
+    }
+    return op;
   }
 
   // Whether the current SELECT block names `column` of the table reference `alias`.
@@ -628,48 +739,6 @@ Status ParseBounded(duckdb::Parser& parser, std::string_view sql) {
   }
   parser.ParseQuery(text);
   return Status();
-}
-
-Value LiteralOf(const duckdb::Value& value) {
-  if (value.IsNull()) return Value::Null();
-  switch (value.type().id()) {
-    case duckdb::LogicalTypeId::BOOLEAN:
-      return Value::Boolean(value.GetValue<bool>());
-    case duckdb::LogicalTypeId::TINYINT:
-    case duckdb::LogicalTypeId::SMALLINT:
-    case duckdb::LogicalTypeId::INTEGER:
-    case duckdb::LogicalTypeId::BIGINT:
-      return Value::Int64(value.GetValue<int64_t>());
-    case duckdb::LogicalTypeId::FLOAT:
-    case duckdb::LogicalTypeId::DOUBLE:
-      return Value::Double(value.GetValue<double>());
-    case duckdb::LogicalTypeId::VARCHAR:
-      return Value::Text(duckdb::StringValue::Get(value));
-    default:  // DECIMAL, HUGEINT, …: exact text, coerced per column
-      return Value{.kind = Value::Kind::kDecimal, .text = value.ToString()};
-  }
-}
-
-InsertCell CellOf(duckdb::ParsedExpression& expression) {
-  switch (expression.GetExpressionClass()) {
-    case duckdb::ExpressionClass::CONSTANT:
-      return {.literal = LiteralOf(expression.Cast<duckdb::ConstantExpression>().value)};
-    case duckdb::ExpressionClass::DEFAULT:
-      return {.kind = InsertCell::Kind::kDefault};
-    case duckdb::ExpressionClass::PARAMETER: {
-      // Positional only when the identifier is all digits: $abc1 is a named parameter.
-      const std::string& id = expression.Cast<duckdb::ParameterExpression>().identifier;
-      size_t index = 0;
-      const auto [end, error] = std::from_chars(id.data(), id.data() + id.size(), index);
-      if (error == std::errc() && end == id.data() + id.size() && index > 0) {
-        return {.kind = InsertCell::Kind::kParameter, .parameter = index};
-      }
-      break;  // a named parameter: evaluated (and refused) as an expression
-    }
-    default:
-      break;
-  }
-  return {.kind = InsertCell::Kind::kExpression, .expression_sql = expression.ToString()};
 }
 
 std::optional<KeyEquality> KeyEqualityOf(duckdb::ParsedExpression* where) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "engine/dml_analysis.h"
 
 namespace kalam::engine {
 
@@ -26,6 +27,17 @@ struct TableReplacement {
   std::vector<std::pair<std::string, std::string>> declared_columns;
 };
 
+// A conjunct of the WHERE of a reference's SELECT block that compares one of its columns
+// with a constant: `id = 5`, `t._seq > $1` (either side). Only AND-ed comparisons at the top
+// of the WHERE; each rejects NULL, so it may narrow the scan even below an outer join.
+// A hint for the scan: DuckDB still applies the whole WHERE.
+struct ColumnFilter {
+  enum class Op : uint8_t { kEq, kLt, kLe, kGt, kGe };
+  std::string column;  // lower case
+  Op op = Op::kEq;
+  InsertCell operand;  // kLiteral or kParameter
+};
+
 // One table reference of a query, as the parsed tree names it.
 struct TableReference {
   std::string schema;          // empty when the query did not qualify the name
@@ -35,6 +47,7 @@ struct TableReference {
   // or qualified by its alias): system columns are exposed per reference, only when named.
   bool names_seq = false;
   bool names_deleted = false;
+  std::vector<ColumnFilter> filters;
 };
 
 // Resolves one table reference. Errors (unknown table, not allowed) abort the rewrite with

@@ -219,5 +219,42 @@ TEST(QueryRewriterTest, OnlyDigitsAfterTheDollarMakeAPositionalParameter) {
   EXPECT_FALSE(by_key.key_equality.has_value());
 }
 
+// The filters each table reference is given, as "alias:column<op><value>" strings.
+std::vector<std::string> FiltersSeen(std::string_view sql) {
+  std::vector<std::string> seen;
+  const TableResolver record = [&](const TableReference& reference) -> Result<TableReplacement> {
+    static constexpr const char* kOps[] = {"=", "<", "<=", ">", ">="};
+    for (const ColumnFilter& filter : reference.filters) {
+      const std::string operand = filter.operand.kind == InsertCell::Kind::kParameter
+                                      ? "$" + std::to_string(filter.operand.parameter)
+                                  : filter.operand.literal.kind == Value::Kind::kInt64
+                                      ? std::to_string(filter.operand.literal.integer)
+                                      : filter.operand.literal.text;
+      seen.push_back(reference.name + ":" + filter.column + kOps[static_cast<size_t>(filter.op)] +
+                     operand);
+    }
+    return TableReplacement{"scan_" + reference.name, {}};
+  };
+  EXPECT_OK(RewriteSelect(sql, record, {}));
+  return seen;
+}
+
+TEST(QueryRewriterTest, TopLevelConjunctsComparingAColumnWithAConstantBecomeFilters) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE id = 5"), (V{"t:id=5"}));
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE 5 < id AND (_seq >= $2 AND body = 'x')"),
+            (V{"t:id>5", "t:_seq>=$2", "t:body=x"}));
+  // Qualified by the alias of this reference only.
+  EXPECT_EQ(FiltersSeen("SELECT * FROM a x JOIN b y ON x.id = y.id WHERE y.id = 1 AND x.k > 2"),
+            (V{"a:k>2", "b:id=1"}));
+  // Not under OR or NOT, not comparisons of two columns or with expressions.
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE id = 1 OR id = 2"), V{});
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE NOT (id = 1)"), V{});
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE id = k AND id = 1 + 1 AND id <> 3"), V{});
+  // Each SELECT block's WHERE applies to its own FROM.
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = 7)"),
+            (V{"u:k=7"}));
+}
+
 }  // namespace
 }  // namespace kalam::engine

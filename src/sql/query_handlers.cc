@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 
 #include "engine/dml_analysis.h"
 #include "engine/query_rewriter.h"
@@ -57,6 +58,35 @@ std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::st
   return sql + " FROM kalam_scan(" + std::to_string(handle) + ")";
 }
 
+// Narrows `spec` by the reference's WHERE filters: equality on the primary key reads one row
+// through the index, bounds on _seq narrow the range. DuckDB still applies the whole WHERE,
+// so a filter that cannot be used (a value of the wrong type, a missing parameter) is skipped.
+void NarrowScan(const std::vector<engine::ColumnFilter>& filters, const ExecutionContext& context,
+                tables::ScanSpec& spec) {
+  using Op = engine::ColumnFilter::Op;
+  for (const engine::ColumnFilter& filter : filters) {
+    if (filter.column == "_seq") {
+      const std::optional<Value> value = CellValue(filter.operand, context);
+      if (!value.has_value() || value->kind != Value::Kind::kInt64) continue;
+      const int64_t seq = value->integer;
+      const auto raise_min = [&](int64_t bound) {  // rows with _seq > bound
+        spec.min_seq = spec.min_seq.has_value() ? std::max(*spec.min_seq, bound) : bound;
+      };
+      const auto lower_max = [&](int64_t bound) {  // rows with _seq <= bound
+        spec.max_seq = spec.max_seq.has_value() ? std::min(*spec.max_seq, bound) : bound;
+      };
+      if (seq == std::numeric_limits<int64_t>::min()) continue;  // seq - 1 would overflow
+      if (filter.op == Op::kGt) raise_min(seq);
+      if (filter.op == Op::kGe || filter.op == Op::kEq) raise_min(seq - 1);
+      if (filter.op == Op::kLt) lower_max(seq - 1);
+      if (filter.op == Op::kLe || filter.op == Op::kEq) lower_max(seq);
+    } else if (filter.op == Op::kEq && !spec.primary_key.has_value()) {
+      spec.primary_key =
+          FastPathKey(*spec.table, engine::KeyEquality{filter.column, filter.operand}, context);
+    }
+  }
+}
+
 }  // namespace
 
 Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
@@ -86,10 +116,12 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
     std::string scan_sql = EmptyRelationSql(*table, exposed);
     if (reads != nullptr) {
       std::string scope = ScopeOf(*table, context);
-      const uint64_t handle =
-          reads->Add({.table = table,
-                      .scope = std::move(scope),
-                      .include_deleted = reference.names_deleted && SeesTombstones(context.role)});
+      tables::ScanSpec spec{
+          .table = table,
+          .scope = std::move(scope),
+          .include_deleted = reference.names_deleted && SeesTombstones(context.role)};
+      NarrowScan(reference.filters, context, spec);
+      const uint64_t handle = reads->Add(std::move(spec));
       scan_sql = ScanSql(*table, exposed, handle);
     }
     std::vector<std::pair<std::string, std::string>> declared;

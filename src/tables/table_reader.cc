@@ -27,17 +27,34 @@ storage::KeyRange RowRange(const ScanSpec& spec) {
 TableReader::TableReader(std::shared_ptr<const ReadView> view, ScanSpec spec)
     : view_(std::move(view)),
       spec_(std::move(spec)),
-      rows_(view_->kv().NewIterator(RowPartition(spec_.table->table.table_type), RowRange(spec_),
-                                    {.snapshot = view_->snapshot()})) {}
+      rows_(spec_.primary_key.has_value()
+                ? nullptr
+                : view_->kv().NewIterator(RowPartition(spec_.table->table.table_type),
+                                          RowRange(spec_), {.snapshot = view_->snapshot()})) {}
 
 Status TableReader::Next(size_t max_rows, std::vector<RowVersion>& out) {
   out.clear();
+  if (spec_.primary_key.has_value()) return NextByKey(out);
   // A batch may hold only superseded versions: read on until a row is kept or rows end.
   while (out.empty() && rows_->Valid()) {
     KALAM_RETURN_IF_ERROR(ReadBatch(max_rows, out));
     KALAM_RETURN_IF_ERROR(KeepLatest(out));
   }
   return rows_->status();
+}
+
+Status TableReader::NextByKey(std::vector<RowVersion>& out) {
+  if (key_read_) return Status();
+  key_read_ = true;
+  KALAM_ASSIGN_OR_RETURN(
+      std::optional<RowVersion> row,
+      Get(*view_, *spec_.table, spec_.scope, *spec_.primary_key, spec_.include_deleted));
+  if (!row.has_value()) return Status();
+  ++versions_read_;
+  const bool in_bounds = (!spec_.min_seq.has_value() || row->seq > *spec_.min_seq) &&
+                         (!spec_.max_seq.has_value() || row->seq <= *spec_.max_seq);
+  if (in_bounds && !Expired(*row)) out.push_back(std::move(*row));
+  return Status();
 }
 
 bool TableReader::Expired(const RowVersion& version) const {

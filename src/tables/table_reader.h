@@ -26,6 +26,9 @@ struct ScanSpec {
   // the latest.
   std::optional<int64_t> min_seq;
   std::optional<int64_t> max_seq;
+  // Only the row with this primary key (of the key's type): read through the primary-key
+  // index instead of walking the scope. REQUIRES: the table has the index (not STREAM).
+  std::optional<Value> primary_key;
 };
 
 // The only reader of the hot layout: streams the visible rows of one table scope from a
@@ -64,6 +67,8 @@ class TableReader {
                                         std::string_view scope);
 
  private:
+  // The one row of a spec with a primary key, on the first call; nothing after.
+  Status NextByKey(std::vector<RowVersion>& out);
   // Reads up to `max_rows` unexpired versions into `batch`.
   Status ReadBatch(size_t max_rows, std::vector<RowVersion>& batch);
   // Keeps the versions of `batch` the primary-key index points at.
@@ -72,8 +77,9 @@ class TableReader {
 
   const std::shared_ptr<const ReadView> view_;
   const ScanSpec spec_;
-  const std::unique_ptr<storage::KvIterator> rows_;
+  const std::unique_ptr<storage::KvIterator> rows_;  // null for a primary-key read
   uint64_t versions_read_ = 0;
+  bool key_read_ = false;
 };
 
 }  // namespace kalam::tables

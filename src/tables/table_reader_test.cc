@@ -118,6 +118,25 @@ TEST_F(TableReaderTest, SeqBoundsNarrowTheRangeButNotWhichVersionIsLatest) {
   EXPECT_TRUE(ReadAll({.min_seq = after[1].seq}).empty());
 }
 
+TEST_F(TableReaderTest, APrimaryKeyReadsOneRowThroughTheIndexWithinTheBounds) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b")}));
+  ASSERT_OK(writer_->Insert(*table_, "bob", {Row(3, "bob's")}));
+  ASSERT_OK(writer_->Update(*table_, "alice", {Row(1, "a2")}));
+  const std::vector<RowVersion> one = ReadAll({.primary_key = Value::Int64(1)});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].values[1].text, "a2");  // the latest version
+  EXPECT_TRUE(ReadAll({.primary_key = Value::Int64(3)}).empty());  // bob's, not alice's
+  EXPECT_TRUE(ReadAll({.primary_key = Value::Int64(9)}).empty());
+  EXPECT_TRUE(ReadAll({.min_seq = one[0].seq, .primary_key = Value::Int64(1)}).empty());
+  EXPECT_EQ(ReadAll({.max_seq = one[0].seq, .primary_key = Value::Int64(1)}).size(), 1u);
+  ASSERT_OK(writer_->Delete(*table_, "alice", {Value::Int64(2)}));
+  EXPECT_TRUE(ReadAll({.primary_key = Value::Int64(2)}).empty());
+  const std::vector<RowVersion> tombstone =
+      ReadAll({.include_deleted = true, .primary_key = Value::Int64(2)});
+  ASSERT_EQ(tombstone.size(), 1u);
+  EXPECT_TRUE(tombstone[0].deleted);
+}
+
 TEST_F(TableReaderTest, ReadsOfOneViewSeeOneState) {
   ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b")}));
   const std::shared_ptr<const ReadView> view = ReadView::Open(*kv_, 0);
