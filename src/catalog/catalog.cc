@@ -168,7 +168,7 @@ Status Catalog::CreateNamespace(const std::string& name) {
   return namespaces_.Put(NamespaceId(name), {.name = name, .created_at = clock_.NowMillis()});
 }
 
-Status Catalog::DropNamespace(const std::string& name, bool cascade) {
+Status Catalog::DropNamespace(const std::string& name, bool cascade, const DropCommit& commit) {
   MutexLock lock(ddl_mu_);
   KALAM_ASSIGN_OR_RETURN(const auto existing, namespaces_.Get(NamespaceId(name)));
   if (!existing.has_value()) return Status::NamespaceNotFound("Namespace '" + name + "' not found");
@@ -176,10 +176,12 @@ Status Catalog::DropNamespace(const std::string& name, bool cascade) {
   KALAM_ASSIGN_OR_RETURN(const std::vector<ViewRecord> views, ListViews());
   WriteBatch batch;
   size_t objects = 0;
+  std::vector<TableId> dropped;
   for (const TableRecord& table : tables) {
     if (table.namespace_id != name) continue;
     ++objects;
-    KALAM_RETURN_IF_ERROR(StageDropTable(batch, table));
+    StageDropTable(batch, table);
+    dropped.push_back(table.table_id);
   }
   for (const ViewRecord& view : views) {
     if (view.namespace_id != name) continue;
@@ -192,7 +194,7 @@ Status Catalog::DropNamespace(const std::string& name, bool cascade) {
         " table(s) or view(s). Drop them first, or use DROP NAMESPACE " + name + " CASCADE.");
   }
   namespaces_.Delete(batch, NamespaceId(name));
-  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
+  KALAM_RETURN_IF_ERROR(commit(batch, dropped));
   for (const TableRecord& table : tables) {
     if (table.namespace_id == name) registry_.Invalidate(Qualified(name, table.table_name));
   }
@@ -354,28 +356,22 @@ Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
   return altered;
 }
 
-Status Catalog::StageDropTable(WriteBatch& batch, const TableRecord& table) const {
+void Catalog::StageDropTable(WriteBatch& batch, const TableRecord& table) const {
   tables_.Delete(batch, table.table_id);
   table_names_.Delete(batch, {table.namespace_id, table.table_name});
   for (uint32_t version = 1; version <= table.schema_version; ++version) {
     schemas_.Delete(batch, {table.table_id, version});
   }
-  const std::string prefix = TablePrefix(table.table_id);
-  const std::string end = storage::PrefixSuccessor(prefix);
-  for (const Partition partition : {Partition::kUserRows, Partition::kSharedRows,
-                                    Partition::kStreamRows, Partition::kPrimaryKey}) {
-    batch.DeleteRange(partition, prefix, end);
-  }
-  return Status();
 }
 
-Status Catalog::DropTable(const std::string& namespace_id, const std::string& table_name) {
+Status Catalog::DropTable(const std::string& namespace_id, const std::string& table_name,
+                          const DropCommit& commit) {
   MutexLock lock(ddl_mu_);
   const std::string qualified = Qualified(namespace_id, table_name);
   KALAM_ASSIGN_OR_RETURN(const std::shared_ptr<const CachedTable> current, LoadTable(qualified));
   WriteBatch batch;
-  KALAM_RETURN_IF_ERROR(StageDropTable(batch, current->table));
-  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
+  StageDropTable(batch, current->table);
+  KALAM_RETURN_IF_ERROR(commit(batch, {current->table.table_id}));
   registry_.Invalidate(qualified);
   return Status();
 }
@@ -388,7 +384,8 @@ Result<std::shared_ptr<const CachedTable>> Catalog::GetTable(const std::string& 
 Result<std::shared_ptr<const CachedTable>> Catalog::LoadTable(
     std::string_view qualified_name) const {
   const auto [namespace_id, table_name] = SplitQualified(qualified_name);
-  const Status not_found = Status::TableNotFound("Table " + std::string(qualified_name) + " not found");
+  const Status not_found =
+      Status::TableNotFound("Table " + std::string(qualified_name) + " not found");
   KALAM_ASSIGN_OR_RETURN(const std::optional<TableId> id, FindTableId(namespace_id, table_name));
   if (!id.has_value()) return not_found;
   KALAM_ASSIGN_OR_RETURN(std::optional<TableRecord> table, tables_.Get(*id));
@@ -434,7 +431,8 @@ Status Catalog::CreateView(ViewRecord view, bool or_replace) {
   MutexLock lock(ddl_mu_);
   const std::string qualified = Qualified(view.namespace_id, view.view_name);
   KALAM_ASSIGN_OR_RETURN(const auto ns, namespaces_.Get(NamespaceId(view.namespace_id)));
-  if (!ns.has_value()) return Status::NamespaceNotFound("Namespace '" + view.namespace_id + "' not found");
+  if (!ns.has_value())
+    return Status::NamespaceNotFound("Namespace '" + view.namespace_id + "' not found");
   KALAM_ASSIGN_OR_RETURN(const auto table, FindTableId(view.namespace_id, view.view_name));
   if (table.has_value()) return Status::AlreadyExists("Table " + qualified + " already exists");
   KALAM_ASSIGN_OR_RETURN(const auto existing, views_.Get({view.namespace_id, view.view_name}));

@@ -54,7 +54,14 @@ class Catalog {
 
   // Namespaces. Errors: kAlreadyExists, kNamespaceNotFound, kConflict (not empty, no cascade).
   Status CreateNamespace(const std::string& name);
-  Status DropNamespace(const std::string& name, bool cascade);
+  // How a drop is committed: `batch` holds the catalog's deletes for the tables `dropped`;
+  // the commit must add the deletes of their rows and write it, atomically, where writes to
+  // those tables are serialized (tables::TableWriter::CommitTableDrop), so that no statement
+  // still running can write a row under a dropped id.
+  using DropCommit =
+      std::function<Status(storage::WriteBatch& batch, const std::vector<TableId>& dropped)>;
+
+  Status DropNamespace(const std::string& name, bool cascade, const DropCommit& commit);
   Status SetNamespaceOptions(const std::string& name,
                              const std::vector<std::pair<std::string, std::string>>& options);
   Result<std::optional<NamespaceRecord>> GetNamespace(const std::string& name) const;
@@ -70,13 +77,14 @@ class Catalog {
 
   // Tables. CreateTable assigns the table id and writes schema version 1. AlterTable calls
   // `change` with the current definition and writes the result as the next version.
-  // DropTable removes the metadata and every hot row of the table in one batch.
+  // DropTable removes the metadata; `commit` removes the rows in the same batch.
   Result<std::shared_ptr<const CachedTable>> CreateTable(TableRecord table,
                                                          std::vector<ColumnDefinition> columns);
   Result<std::shared_ptr<const CachedTable>> AlterTable(
       const std::string& namespace_id, const std::string& table_name,
       const std::function<Result<TableChange>(const CachedTable&)>& change);
-  Status DropTable(const std::string& namespace_id, const std::string& table_name);
+  Status DropTable(const std::string& namespace_id, const std::string& table_name,
+                   const DropCommit& commit);
   // kTableNotFound "Table ns.t not found".
   Result<std::shared_ptr<const CachedTable>> GetTable(const std::string& namespace_id,
                                                       const std::string& table_name);
@@ -121,7 +129,7 @@ class Catalog {
                                              const std::string& name) const;
   Result<bool> NameTaken(const std::string& namespace_id, const std::string& name) const;
   // Stages the removal of a table's metadata and hot data.
-  Status StageDropTable(storage::WriteBatch& batch, const TableRecord& table) const;
+  void StageDropTable(storage::WriteBatch& batch, const TableRecord& table) const;
   Result<uint64_t> ReadCounter(std::string_view name) const;
   void StageCounter(storage::WriteBatch& batch, std::string_view name, uint64_t value) const;
 

@@ -48,6 +48,13 @@ class CatalogTest : public ::testing::Test {
     return table.ok() ? *table : nullptr;
   }
 
+  // Commits a drop's catalog batch as it is (these tests hold no rows).
+  Catalog::DropCommit WriteOnly() {
+    return [this](storage::WriteBatch& batch, const std::vector<TableId>&) {
+      return kv_->Write(batch);
+    };
+  }
+
   testing::TempDir dir_;
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::milliseconds(1000))};
   std::unique_ptr<storage::KvStore> kv_;
@@ -75,29 +82,29 @@ TEST_F(CatalogTest, NamespaceLifecycle) {
   ASSERT_OK_AND_ASSIGN(const auto app, catalog_->GetNamespace("app"));
   ASSERT_TRUE(app.has_value());
   EXPECT_EQ(app->options.size(), 1u);
-  ASSERT_OK(catalog_->DropNamespace("app", false));
-  EXPECT_EQ(catalog_->DropNamespace("app", false), Status::NamespaceNotFound("Namespace 'app' not found"));
+  ASSERT_OK(catalog_->DropNamespace("app", false, WriteOnly()));
+  EXPECT_EQ(catalog_->DropNamespace("app", false, WriteOnly()),
+            Status::NamespaceNotFound("Namespace 'app' not found"));
 }
 
 TEST_F(CatalogTest, DropNonEmptyNamespaceNeedsCascadeWhichRemovesTablesAndRows) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   const auto table = CreateMessages();
   ASSERT_NE(table, nullptr);
-  // A hot row of the table, to prove CASCADE removes data too.
-  std::string row_key;
-  storage::AppendKeyPart(&row_key, table->table.table_id.value());
-  storage::AppendKeyPart(&row_key, "alice");
-  storage::WriteBatch batch;
-  batch.Put(storage::Partition::kUserRows, row_key, "row");
-  ASSERT_OK(kv_->Write(batch));
-
-  const Status refused = catalog_->DropNamespace("app", false);
+  std::vector<TableId> dropped;
+  const Catalog::DropCommit commit = [&](storage::WriteBatch& drop,
+                                         const std::vector<TableId>& tables) {
+    dropped = tables;
+    return kv_->Write(drop);
+  };
+  const Status refused = catalog_->DropNamespace("app", false, commit);
   EXPECT_EQ(refused.code(), StatusCode::kConflict);
   EXPECT_THAT(std::string(refused.message()), HasSubstr("namespace contains 1 table(s)"));
-  ASSERT_OK(catalog_->DropNamespace("app", true));
+  EXPECT_TRUE(dropped.empty());  // nothing was committed
+  ASSERT_OK(catalog_->DropNamespace("app", true, commit));
   EXPECT_EQ(catalog_->GetTable("app", "messages").status().code(), StatusCode::kTableNotFound);
-  ASSERT_OK_AND_ASSIGN(const auto row, kv_->Get(storage::Partition::kUserRows, row_key));
-  EXPECT_EQ(row, std::nullopt);
+  // The commit is handed every dropped table, to delete their rows in the same batch.
+  EXPECT_EQ(dropped, std::vector<TableId>{table->table.table_id});
 }
 
 TEST_F(CatalogTest, CreateTableAssignsIdsAndChecksReferences) {
@@ -185,7 +192,7 @@ TEST_F(CatalogTest, RegistryCachesAndIsInvalidatedByDdl) {
   EXPECT_EQ(stats.hits, 100u);
   EXPECT_EQ(stats.entries, 1u);
   EXPECT_GT(stats.approximate_bytes, 0u);
-  ASSERT_OK(catalog_->DropTable("app", "messages"));
+  ASSERT_OK(catalog_->DropTable("app", "messages", WriteOnly()));
   EXPECT_EQ(catalog_->GetTable("app", "messages").status(),
             Status::TableNotFound("Table app.messages not found"));
   EXPECT_EQ(catalog_->CacheStats().entries, 0u);
@@ -204,7 +211,7 @@ TEST_F(CatalogTest, EverythingSurvivesReopen) {
   ASSERT_OK_AND_ASSIGN(const auto tables, catalog_->ListTables());
   EXPECT_EQ(tables.size(), 1u);
   // Table ids are never reused, even after a drop and a restart.
-  ASSERT_OK(catalog_->DropTable("app", "messages"));
+  ASSERT_OK(catalog_->DropTable("app", "messages", WriteOnly()));
   Reopen();
   ASSERT_OK_AND_ASSIGN(const auto again, catalog_->CreateTable(Table("app", "messages"), {}));
   EXPECT_EQ(again->table.table_id, TableId(2));
@@ -281,7 +288,7 @@ TEST_F(CatalogTest, StorageRules) {
   ASSERT_OK(catalog_->CreateTable(table, {}));
   EXPECT_EQ(catalog_->DropStorage("archive"),
             Status::Conflict("Cannot drop storage 'archive': it is used by 1 table(s)"));
-  ASSERT_OK(catalog_->DropTable("app", "t"));
+  ASSERT_OK(catalog_->DropTable("app", "t", WriteOnly()));
   ASSERT_OK(catalog_->DropStorage("archive"));
 }
 

@@ -10,6 +10,13 @@ std::shared_ptr<const tables::ReadView> StatementView(Services& services) {
   return services.writer.OpenReadView(services.clock.NowMillis());
 }
 
+catalog::Catalog::DropCommit CommitDrop(Services& services) {
+  return
+      [&writer = services.writer](storage::WriteBatch& batch, const std::vector<TableId>& dropped) {
+        return writer.CommitTableDrop(batch, dropped);
+      };
+}
+
 std::string ScopeOf(const catalog::CachedTable& table, const ExecutionContext& context) {
   return table.table.table_type == catalog::TableType::kShared ? "" : context.user_id.value();
 }

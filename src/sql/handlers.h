@@ -114,6 +114,9 @@ Result<std::shared_ptr<const catalog::CachedTable>> FindTable(Services& services
 // How a table is described to auth::Authorize ("SHARED table app.t", type, level, creator).
 auth::Target TableTarget(const catalog::CachedTable& table, const ExecutionContext& context);
 
+// Commits a table drop at the data commit point, with the deletion of the tables' rows.
+catalog::Catalog::DropCommit CommitDrop(Services& services);
+
 // The view one statement reads through: everything committed when it starts.
 std::shared_ptr<const tables::ReadView> StatementView(Services& services);
 

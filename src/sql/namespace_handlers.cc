@@ -29,7 +29,7 @@ Result<Handled> Drop(const DropNamespace& drop, Services& services, ResultSink& 
   if (name == kBuiltInNamespace) {
     return Status::PermissionDenied("Namespace 'default' is built in and cannot be dropped");
   }
-  const Status dropped = services.catalog.DropNamespace(name, drop.cascade);
+  const Status dropped = services.catalog.DropNamespace(name, drop.cascade, CommitDrop(services));
   if (dropped.code() == StatusCode::kNamespaceNotFound && drop.if_exists) {
     SendMessage(sink, "Namespace '" + name + "' does not exist (skipped)");
     return Handled{};

@@ -191,12 +191,13 @@ Status CheckDefault(const ColumnDefinition& column) {
 
 // A column definition from its spec: name rules, AUTO_INCREMENT, default checks.
 Result<ColumnDefinition> MakeColumn(const ColumnSpec& spec) {
-  KALAM_ASSIGN_OR_RETURN(std::string name, catalog::NormalizeName(spec.name, "column"));
-  if (name.starts_with('_')) {
-    return Status::InvalidArgument("Column name '" + name +
+  const Result<std::string> name = catalog::NormalizeName(spec.name, "column");
+  KALAM_RETURN_IF_ERROR(name.status());
+  if (name->starts_with('_')) {
+    return Status::InvalidArgument("Column name '" + *name +
                                    "' is reserved: names starting with '_' belong to the system");
   }
-  ColumnDefinition column{.name = std::move(name),
+  ColumnDefinition column{.name = *name,
                           .type = spec.type,
                           .nullable = !spec.not_null && !spec.primary_key,
                           .primary_key = spec.primary_key,
@@ -475,7 +476,7 @@ Result<Handled> HandleDropTable(const DropTable& drop, Services& services,
                                    std::string(TableTypeName((*current)->table.table_type)) +
                                    " table, not " + std::string(TableTypeName(*drop.type_prefix)));
   }
-  KALAM_RETURN_IF_ERROR(services.catalog.DropTable(namespace_id, table_name));
+  KALAM_RETURN_IF_ERROR(services.catalog.DropTable(namespace_id, table_name, CommitDrop(services)));
   SendMessage(sink, "Table " + qualified + " dropped successfully");
   return Handled{{"DROP", "TABLE " + qualified}};
 }

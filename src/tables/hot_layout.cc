@@ -27,6 +27,17 @@ std::string ScopePrefix(TableId table_id, std::string_view scope) {
   return key;
 }
 
+void StageDeleteTableRows(storage::WriteBatch& batch, TableId table_id) {
+  std::string prefix;
+  storage::AppendKeyPart(&prefix, table_id.value());
+  const std::string end = storage::PrefixSuccessor(prefix);
+  for (const storage::Partition partition :
+       {storage::Partition::kUserRows, storage::Partition::kSharedRows,
+        storage::Partition::kStreamRows, storage::Partition::kPrimaryKey}) {
+    batch.DeleteRange(partition, prefix, end);
+  }
+}
+
 std::string RowKey(TableId table_id, std::string_view scope, int64_t seq) {
   std::string key = ScopePrefix(table_id, scope);
   storage::AppendKeyPart(&key, seq);

@@ -29,6 +29,8 @@ inline bool HasPrimaryKeyIndex(catalog::TableType type) {
 }
 
 std::string ScopePrefix(TableId table_id, std::string_view scope);
+// Adds to `batch` the deletion of every row version and index entry of the table.
+void StageDeleteTableRows(storage::WriteBatch& batch, TableId table_id);
 std::string RowKey(TableId table_id, std::string_view scope, int64_t seq);
 // kInvalidArgument for a NULL key or a type that cannot be a primary key.
 Result<std::string> PrimaryKeyKey(TableId table_id, std::string_view scope, const Value& pk);

@@ -124,7 +124,7 @@ TEST_F(TableReaderTest, APrimaryKeyReadsOneRowThroughTheIndexWithinTheBounds) {
   ASSERT_OK(writer_->Update(*table_, "alice", {Row(1, "a2")}));
   const std::vector<RowVersion> one = ReadAll({.primary_key = Value::Int64(1)});
   ASSERT_EQ(one.size(), 1u);
-  EXPECT_EQ(one[0].values[1].text, "a2");  // the latest version
+  EXPECT_EQ(one[0].values[1].text, "a2");                          // the latest version
   EXPECT_TRUE(ReadAll({.primary_key = Value::Int64(3)}).empty());  // bob's, not alice's
   EXPECT_TRUE(ReadAll({.primary_key = Value::Int64(9)}).empty());
   EXPECT_TRUE(ReadAll({.min_seq = one[0].seq, .primary_key = Value::Int64(1)}).empty());

@@ -68,6 +68,22 @@ Result<std::optional<PrimaryKeyEntry>> TableWriter::LookUp(const std::string& pk
   return std::optional<PrimaryKeyEntry>(entry);
 }
 
+Status TableWriter::CheckNotDropped(const CachedTable& table) const {
+  if (!dropped_.contains(table.table.table_id)) return Status();
+  return Status::TableNotFound("Table " + table.qualified_name +
+                               " was dropped while the statement ran; nothing was written");
+}
+
+Status TableWriter::CommitTableDrop(storage::WriteBatch& batch,
+                                    const std::vector<TableId>& tables) {
+  MutexLock lock(commit_mu_);
+  for (const TableId table : tables)
+    StageDeleteTableRows(batch, table);
+  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
+  dropped_.insert(tables.begin(), tables.end());
+  return Status();
+}
+
 Result<size_t> TableWriter::Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes) {
   if (changes.empty()) return size_t{0};
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
@@ -86,6 +102,7 @@ Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& 
     KALAM_ASSIGN_OR_RETURN(pk_index, PrimaryKeyIndex(table, "INSERT"));
   }
   MutexLock lock(commit_mu_);
+  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   std::set<std::string> statement_keys;
@@ -117,6 +134,7 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
   KALAM_ASSIGN_OR_RETURN(const size_t pk_index, PrimaryKeyIndex(table, "UPDATE"));
   const TableId id = table.table.table_id;
   MutexLock lock(commit_mu_);
+  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -142,6 +160,7 @@ Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& 
   KALAM_RETURN_IF_ERROR(PrimaryKeyIndex(table, "DELETE"));
   const TableId id = table.table.table_id;
   MutexLock lock(commit_mu_);
+  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   std::set<std::string> statement_keys;
@@ -171,6 +190,7 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
   const TableId id = table.table.table_id;
   const storage::Partition partition = RowPartition(table.table.table_type);
   MutexLock lock(commit_mu_);
+  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   for (const int64_t seq : std::set<int64_t>(seqs.begin(), seqs.end())) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,14 @@ class TableWriter {
   Result<size_t> DeleteEvents(const catalog::CachedTable& table, const std::string& scope,
                               const std::vector<int64_t>& seqs) KALAM_EXCLUDES(commit_mu_);
 
+  // Commits a DROP of `tables` (catalog::Catalog::DropCommit): adds the deletion of their
+  // rows to `batch` and writes it at the commit point. A statement that resolved one of
+  // these tables before the drop and commits after it fails with kTableNotFound and writes
+  // nothing, so no row outlives its table. Dropped ids are remembered for the process's
+  // life (ids are never reused; a restart re-resolves every table).
+  Status CommitTableDrop(storage::WriteBatch& batch, const std::vector<TableId>& tables)
+      KALAM_EXCLUDES(commit_mu_);
+
   // A view of everything committed so far: what one statement reads through.
   std::shared_ptr<const ReadView> OpenReadView(int64_t now_millis) const {
     return ReadView::Open(kv_, now_millis);
@@ -76,11 +85,14 @@ class TableWriter {
   Result<std::optional<PrimaryKeyEntry>> LookUp(const std::string& pk_key) const;
   Result<size_t> Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes)
       KALAM_REQUIRES(commit_mu_);
+  // kTableNotFound if `table` was dropped after the statement resolved it.
+  Status CheckNotDropped(const catalog::CachedTable& table) const KALAM_REQUIRES(commit_mu_);
 
   storage::KvStore& kv_;
   SnowflakeGenerator& snowflake_;
   ChangeBus& bus_;
   Mutex commit_mu_;
+  std::set<TableId> dropped_ KALAM_GUARDED_BY(commit_mu_);
 };
 
 }  // namespace kalam::tables

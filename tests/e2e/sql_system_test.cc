@@ -1,6 +1,9 @@
 // System tables, information_schema, batches and restarts over HTTP against the real server.
 #include <signal.h>
 
+#include <atomic>
+#include <thread>
+
 #include "catalog/catalog.h"
 #include "storage/kv_store.h"
 #include "tests/e2e/sql_fixture.h"
@@ -162,6 +165,75 @@ std::unique_ptr<TestServer> StartOn(const std::filesystem::path& data_dir) {
 Result<SqlReply> RunSql(TestServer& server, const std::string& sql) {
   client::HttpClient client = server.Client();
   return PostSql(client, sql);
+}
+
+// Every hot row and primary-key entry on disk, across the row partitions.
+size_t StoredEntries(const std::filesystem::path& data_dir, storage::Partition partition) {
+  auto kv = storage::OpenRocksKvStore((data_dir / "rocksdb").string(), {});
+  EXPECT_TRUE(kv.ok()) << kv.status().ToString();
+  if (!kv.ok()) return 0;
+  size_t count = 0;
+  EXPECT_OK(
+      (*kv)->Scan(partition, storage::KeyRange::All(), [&](std::string_view, std::string_view) {
+        ++count;
+        return true;
+      }));
+  (*kv)->Stop();
+  return count;
+}
+
+// DROP TABLE commits at the same point as writes: an INSERT that resolved the table before
+// the drop and commits after it fails instead of leaving rows under the dropped table's id.
+TEST(DropTableRaceTest, DropDuringAWriteBurstLeavesNoRowsBehind) {
+  testing::TempDir dir;
+  {
+    // Root runs the writers and the DROP: its share of the workers must not refuse them.
+    Result<std::unique_ptr<TestServer>> started =
+        TestServer::Start({.env = {{"KALAMDB_LIMITS_MAX_CONCURRENT_STATEMENTS_PER_USER", "64"}},
+                           .data_dir = dir.path()});
+    ASSERT_OK(started);
+    const std::unique_ptr<TestServer> server = std::move(started).value();
+    ASSERT_OK(RunSql(*server,
+                     "CREATE NAMESPACE app; CREATE TABLE app.keep (id BIGINT PRIMARY "
+                     "KEY); CREATE TABLE app.burst (id BIGINT PRIMARY KEY, body TEXT)"));
+    std::string keep = "INSERT INTO app.keep (id) VALUES (0)";
+    for (int i = 1; i < 10; ++i)
+      keep += ", (" + std::to_string(i) + ")";
+    ASSERT_OK(RunSql(*server, keep));
+    std::atomic<int> committed{0};
+    std::atomic<int> refused{0};
+    std::vector<std::jthread> writers;
+    for (int w = 0; w < 3; ++w) {
+      writers.emplace_back([&, w] {
+        client::HttpClient client = server->Client();
+        for (int statement = 0; statement < 400; ++statement) {
+          std::string sql = "INSERT INTO app.burst (id, body) VALUES ";
+          for (int r = 0; r < 1000; ++r) {
+            const int64_t id = (int64_t{w} * 1000 + statement) * 10000 + r;
+            sql += (r ? ", (" : "(") + std::to_string(id) + ", 'payload')";
+          }
+          Result<SqlReply> reply = PostSql(client, sql);
+          if (!reply.ok() || !reply->ok()) {
+            EXPECT_TRUE(reply.ok() && reply->ErrorCode() == "TABLE_NOT_FOUND")
+                << (reply.ok() ? boost::json::serialize(reply->body) : reply.status().ToString());
+            ++refused;
+            return;
+          }
+          ++committed;
+        }
+      });
+    }
+    while (committed < 6)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    Result<SqlReply> dropped = RunSql(*server, "DROP TABLE app.burst");
+    ASSERT_OK(dropped);
+    EXPECT_TRUE(dropped->ok()) << boost::json::serialize(dropped->body);
+    writers.clear();
+    EXPECT_EQ(refused.load(), 3);  // every writer was still writing when the table went
+  }
+  // Only app.keep's ten rows and index entries are left on disk.
+  EXPECT_EQ(StoredEntries(dir.path(), storage::Partition::kUserRows), 10u);
+  EXPECT_EQ(StoredEntries(dir.path(), storage::Partition::kPrimaryKey), 10u);
 }
 
 void WriteVersionMarker(const std::filesystem::path& data_dir, uint64_t version) {
