@@ -209,6 +209,7 @@ TEST_F(ScopedQueryTest, PrimaryKeyFastPathMatchesTheGeneralPathAndKeepsScopes) {
 
 TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {
   std::vector<tables::ChangeRecord> changes;
+  bus_.Flush();  // the fixture's own rows are delivered before this listener exists
   const uint64_t token = bus_.Subscribe([&](std::span<const tables::ChangeRecord> statement) {
     changes.insert(changes.end(), statement.begin(), statement.end());
   });
@@ -228,6 +229,7 @@ TEST_F(ScopedQueryTest, SqlWritesPublishExactlyOneChangePerRowInCommitOrder) {
   alice.parameters = {Value::Text("z"), Value::Int64(11)};
   ASSERT_OK(executor_->Execute("UPDATE app.messages SET body = $1 WHERE id = $2", alice, sink));
   ASSERT_OK(executor_->Execute("DELETE FROM app.messages WHERE id > 101", alice, sink));
+  bus_.Flush();
   bus_.Unsubscribe(token);
   using Op = tables::ChangeRecord::Op;
   ASSERT_EQ(changes.size(), 2u + 2u + 2u + 1u + 1u + 1u);

@@ -87,8 +87,9 @@ Status TableWriter::CommitTableDrop(storage::WriteBatch& batch,
 Result<size_t> TableWriter::Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes) {
   if (changes.empty()) return size_t{0};
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
-  bus_.Publish(changes);  // after the write is durable, still in commit order
-  return changes.size();
+  const size_t count = changes.size();
+  bus_.Publish(std::move(changes));  // after the write is durable, still in commit order
+  return count;
 }
 
 Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& scope,
@@ -96,6 +97,7 @@ Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& 
   for (const std::vector<Value>& row : rows)
     KALAM_RETURN_IF_ERROR(CheckRow(table, row));
   const TableId id = table.table.table_id;
+  const uint32_t version = table.schema.version;
   const bool keyed = HasPrimaryKeyIndex(table.table.table_type);
   std::optional<size_t> pk_index;
   if (keyed) {
@@ -118,7 +120,7 @@ Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& 
     }
     batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
               EncodeRowValue(false, table.schema.columns, row));
-    changes.push_back({id, scope, ChangeRecord::Op::kInsert, {}, row, seq});
+    changes.push_back({id, version, scope, ChangeRecord::Op::kInsert, {}, row, seq});
   }
   return Commit(batch, changes);
 }
@@ -133,6 +135,7 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
     KALAM_RETURN_IF_ERROR(CheckRow(table, row));
   KALAM_ASSIGN_OR_RETURN(const size_t pk_index, PrimaryKeyIndex(table, "UPDATE"));
   const TableId id = table.table.table_id;
+  const uint32_t version = table.schema.version;
   MutexLock lock(commit_mu_);
   KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
   storage::WriteBatch batch;
@@ -149,7 +152,8 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
     batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, false}));
     batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
               EncodeRowValue(false, table.schema.columns, row));
-    changes.push_back({id, scope, ChangeRecord::Op::kUpdate, std::move(old->values), row, seq});
+    changes.push_back(
+        {id, version, scope, ChangeRecord::Op::kUpdate, std::move(old->values), row, seq});
   }
   return Commit(batch, changes);
 }
@@ -159,6 +163,7 @@ Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& 
                                    const std::vector<int64_t>& expected_seqs) {
   KALAM_RETURN_IF_ERROR(PrimaryKeyIndex(table, "DELETE"));
   const TableId id = table.table.table_id;
+  const uint32_t version = table.schema.version;
   MutexLock lock(commit_mu_);
   KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
   storage::WriteBatch batch;
@@ -177,7 +182,8 @@ Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& 
     batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, true}));
     batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
               EncodeRowValue(true, table.schema.columns, old->values));  // tombstone keeps values
-    changes.push_back({id, scope, ChangeRecord::Op::kDelete, old->values, old->values, seq});
+    changes.push_back(
+        {id, version, scope, ChangeRecord::Op::kDelete, old->values, old->values, seq});
   }
   return Commit(batch, changes);
 }
@@ -188,6 +194,7 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
     return Status::Internal("DeleteEvents is for STREAM tables");
   }
   const TableId id = table.table.table_id;
+  const uint32_t version = table.schema.version;
   const storage::Partition partition = RowPartition(table.table.table_type);
   MutexLock lock(commit_mu_);
   KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
@@ -199,7 +206,7 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
     if (!bytes.has_value()) continue;
     KALAM_ASSIGN_OR_RETURN(RowVersion old, DecodeRowValue(key, *bytes, table.schema.columns));
     batch.Delete(partition, key);
-    changes.push_back({id, scope, ChangeRecord::Op::kDelete, old.values, old.values, seq});
+    changes.push_back({id, version, scope, ChangeRecord::Op::kDelete, old.values, old.values, seq});
   }
   return Commit(batch, changes);
 }

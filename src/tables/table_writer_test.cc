@@ -51,6 +51,7 @@ class TableWriterTest : public ::testing::Test {
   void TearDown() override { bus_.Unsubscribe(token_); }
 
   std::vector<std::vector<ChangeRecord>> Statements() {
+    bus_.Flush();
     MutexLock lock(mu_);
     return statements_;
   }
