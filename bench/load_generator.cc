@@ -15,7 +15,7 @@
 
 #include <boost/json.hpp>
 
-#include "tests/e2e/sql_client.h"
+#include "client/sql_client.h"
 #include "tests/e2e/test_server.h"
 
 namespace kalam::bench {

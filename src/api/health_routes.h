@@ -4,7 +4,7 @@
 #include <string>
 
 #include "api/router.h"
-#include "api/worker_pool.h"
+#include "common/worker_pool.h"
 #include "common/ids.h"
 
 namespace kalam::api {

@@ -7,7 +7,7 @@
 #include "api/request_auth.h"
 #include "api/router.h"
 #include "api/statement_slots.h"
-#include "api/worker_pool.h"
+#include "common/worker_pool.h"
 #include "auth/authenticator.h"
 #include "sql/executor.h"
 

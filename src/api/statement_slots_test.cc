@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "api/result_json.h"
-#include "api/worker_pool.h"
 
 namespace kalam::api {
 namespace {
@@ -34,27 +33,6 @@ TEST(JsonResultWriterTest, RowsPastTheByteLimitAreDroppedAndStopTheProducer) {
   EXPECT_NE(writer.Stopped().message().find("max_result_bytes=100"), std::string_view::npos);
   writer.EndAtLastCompleteResult();
   EXPECT_EQ(writer.TakeArray(), "[]");  // the result that failed is not reported
-}
-
-TEST(WorkerPoolTest, AllBusyOnlyWhileEveryThreadRunsALongTask) {
-  WorkerPool pool(2, 10);
-  EXPECT_FALSE(pool.AllBusyFor(std::chrono::milliseconds(0)));
-  std::atomic<int> started{0};
-  std::atomic<bool> release{false};
-  for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(pool.Submit([&] {
-      ++started;
-      while (!release)
-        std::this_thread::yield();
-    }));
-  }
-  while (started < 2)
-    std::this_thread::yield();
-  EXPECT_TRUE(pool.AllBusyFor(std::chrono::milliseconds(0)));
-  EXPECT_FALSE(pool.AllBusyFor(std::chrono::hours(1)));
-  release = true;
-  pool.Stop();
-  EXPECT_FALSE(pool.AllBusyFor(std::chrono::milliseconds(0)));
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "api/sql_routes.h"
-#include "api/worker_pool.h"
+#include "common/worker_pool.h"
 #include "auth/authenticator.h"
 #include "catalog/catalog.h"
 #include "common/clock.h"
@@ -69,7 +69,7 @@ class AppContext {
   std::unique_ptr<engine::SystemTables> system_tables_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<sql::SqlExecutor> executor_;
-  std::unique_ptr<api::WorkerPool> workers_;
+  std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<auth::JwtCodec> jwt_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::unique_ptr<api::RateLimiter> rate_limiter_;

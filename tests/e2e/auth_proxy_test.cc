@@ -4,8 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "client/sql_client.h"
 #include "common/base64.h"
-#include "tests/e2e/sql_client.h"
 #include "tests/e2e/test_server.h"
 
 namespace kalam::e2e {

@@ -7,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "auth/jwt.h"
+#include "client/sql_client.h"
 #include "common/base64.h"
-#include "tests/e2e/sql_client.h"
 #include "tests/e2e/test_server.h"
 #include "tests/testing/test_util.h"
 

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/e2e/sql_client.h"
+#include "client/sql_client.h"
 #include "tests/e2e/test_server.h"
 
 namespace kalam::e2e {

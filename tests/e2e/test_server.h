@@ -11,10 +11,16 @@
 #include <vector>
 
 #include "client/http_client.h"
+#include "client/sql_client.h"
 #include "common/result.h"
 #include "tests/testing/test_util.h"
 
 namespace kalam::e2e {
+
+// The typed SQL client every e2e test speaks through (src/client/sql_client.h).
+using client::PostSql;
+using client::SqlReply;
+using client::Text;
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
 

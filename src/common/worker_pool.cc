@@ -1,10 +1,10 @@
-#include "api/worker_pool.h"
+#include "common/worker_pool.h"
 
 #include <algorithm>
 
 #include "common/log.h"
 
-namespace kalam::api {
+namespace kalam {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queued) : max_queued_(max_queued) {
   const size_t count = std::max<size_t>(threads, 1);
@@ -70,4 +70,4 @@ void WorkerPool::Work(size_t thread_index) {
   }
 }
 
-}  // namespace kalam::api
+}  // namespace kalam

@@ -1,6 +1,6 @@
-#include "tests/e2e/sql_client.h"
+#include "client/sql_client.h"
 
-namespace kalam::e2e {
+namespace kalam::client {
 
 std::string SqlReply::Message(size_t i) const {
   const auto* message = body.at("results").at(i).as_object().if_contains("message");
@@ -19,7 +19,7 @@ std::string SqlReply::ErrorMessage() const {
   return std::string(body.at("error").at("message").as_string());
 }
 
-Result<SqlReply> PostSql(client::HttpClient& client, const std::string& sql,
+Result<SqlReply> PostSql(HttpClient& client, const std::string& sql,
                          const boost::json::object& extra) {
   boost::json::object request = extra;
   request["sql"] = sql;
@@ -31,4 +31,4 @@ Result<SqlReply> PostSql(client::HttpClient& client, const std::string& sql,
   return SqlReply{response.status, std::move(body)};
 }
 
-}  // namespace kalam::e2e
+}  // namespace kalam::client

@@ -7,8 +7,9 @@
 #include "client/http_client.h"
 #include "common/result.h"
 
-namespace kalam::e2e {
+namespace kalam::client {
 
+// The reply of POST /v1/api/sql (docs/api.md): the HTTP status and the parsed body.
 struct SqlReply {
   int http_status = 0;
   boost::json::value body;
@@ -28,7 +29,8 @@ inline std::string Text(const boost::json::value& value) {
 }
 
 // POSTs {"sql": sql, …extra} to /v1/api/sql and parses the reply.
-Result<SqlReply> PostSql(client::HttpClient& client, const std::string& sql,
+// Errors: those of HttpClient::Send, and kInternal when the reply is not JSON.
+Result<SqlReply> PostSql(HttpClient& client, const std::string& sql,
                          const boost::json::object& extra = {});
 
-}  // namespace kalam::e2e
+}  // namespace kalam::client

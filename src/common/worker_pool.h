@@ -10,10 +10,11 @@
 
 #include "common/mutex.h"
 
-namespace kalam::api {
+namespace kalam {
 
-// A fixed set of threads running request work off the network threads, with a bounded
-// queue: when it is full, Submit refuses instead of letting work pile up.
+// A fixed set of threads running work off the calling threads (the API runs statements on
+// it, never on network threads), with a bounded queue: when it is full, Submit refuses
+// instead of letting work pile up.
 //
 // Lifecycle: threads start in the constructor; Stop() (idempotent, also run by the
 // destructor) finishes queued work and joins. Thread-safety: Submit may be called from
@@ -51,4 +52,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace kalam::api
+}  // namespace kalam
