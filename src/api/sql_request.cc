@@ -296,8 +296,8 @@ bool SqlBodyHandler::StringPart(std::string_view part, ErrorCode& ec) {
       case Field::kSql:
         if (text_.size() + part.size() > limits_.max_sql_length) {
           return Fail(ec, 413, "SQL_TOO_LONG",
-                      "SQL is longer than " + std::to_string(limits_.max_sql_length) +
-                          " characters; the limit is " + std::to_string(limits_.max_sql_length));
+                      "SQL is longer than the limit of " + std::to_string(limits_.max_sql_length) +
+                          " characters ([limits] max_sql_length); split it into smaller requests");
         }
         break;
       case Field::kNamespace:

@@ -136,8 +136,10 @@ void ResetPeakResident(pid_t pid);
 // Every bound stays well below what the defects it guards against used (several times more).
 #if defined(__SANITIZE_ADDRESS__)
 inline constexpr int64_t kMemoryBoundScale = 3;
+inline constexpr bool kSanitizedBuild = true;
 #else
 inline constexpr int64_t kMemoryBoundScale = 1;
+inline constexpr bool kSanitizedBuild = false;
 #endif
 
 }  // namespace kalam::e2e
