@@ -1,7 +1,11 @@
-// HTTP load generator for the data path, built on client/.
+// HTTP load generator for the data and read paths, built on client/.
 // Starts the real kalamdb-server (temp data dir, free port), then runs, each for a fixed
 // time with N keep-alive clients: single-row INSERTs, 1,000-row INSERTs, PK point SELECTs
-// and a 10k-row GROUP BY. Prints throughput and latency percentiles.
+// and a 10k-row GROUP BY. Prints throughput and latency percentiles. Then the side-by-side
+// targets, each pair interleaved in rounds so machine noise hits both alike:
+//   SC-006  a query over a system table vs the same query over a SHARED table of the same rows
+//   SC-009  a query through a view vs the view's body run directly
+// and the peak resident memory a count(*) over 1M rows adds to the server.
 //
 //   load_generator [--seconds S] [--clients N] [--smoke]
 #include <algorithm>
@@ -98,7 +102,7 @@ std::string QueryWorkers() {
 }
 
 int64_t Post(client::HttpClient& client, const std::string& sql, int64_t rows) {
-  Result<e2e::SqlReply> reply = e2e::PostSql(client, sql);
+  Result<client::SqlReply> reply = client::PostSql(client, sql);
   return reply.ok() && reply->http_status == 200 ? rows : -1;
 }
 
@@ -111,6 +115,95 @@ std::string AccessToken(client::HttpClient& client) {
     return "";
   }
   return std::string(boost::json::parse(reply->body).at("access_token").as_string());
+}
+
+// Runs `a` and `b` (2 clients each) in alternating rounds for options.seconds in all and
+// prints their throughput and the ratio b/a.
+bool Compare(const e2e::TestServer& server, const Options& options, const char* name,
+             const std::string& a_sql, const std::string& b_sql, double allowed_ratio) {
+  constexpr int kRounds = 6;
+  Options round = options;
+  round.seconds = options.seconds / (2 * kRounds);
+  uint64_t a_requests = 0;
+  uint64_t b_requests = 0;
+  uint64_t errors = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    for (const bool first : {true, false}) {
+      const std::string& sql = first ? a_sql : b_sql;
+      const Outcome outcome = Run(
+          server, round, 2, [&](client::HttpClient& c, int, uint64_t) { return Post(c, sql, 1); });
+      (first ? a_requests : b_requests) += outcome.requests;
+      errors += outcome.errors;
+    }
+  }
+  const double seconds = round.seconds * kRounds;
+  const double a_rate = static_cast<double>(a_requests) / seconds;
+  const double b_rate = static_cast<double>(b_requests) / seconds;
+  const double ratio = a_rate > 0 ? b_rate / a_rate : 0;
+  std::printf("%-32s direct=%.0f/s compared=%.0f/s ratio=%.3f (target >= %.2f) errors=%llu\n", name,
+              a_rate, b_rate, ratio, allowed_ratio, static_cast<unsigned long long>(errors));
+  return errors == 0;
+}
+
+// SC-006 and SC-009. The system table is system.users with 500 users; the SHARED table holds
+// the same rows. The view is a GROUP BY over the 10k-row table.
+bool CompareReadPaths(const e2e::TestServer& server, client::HttpClient& setup,
+                      const Options& options) {
+  const int users = options.seconds < 1 ? 20 : 500;
+  for (int u = 0; u < users; u += 50) {
+    std::string batch;
+    for (int v = u; v < std::min(users, u + 50); ++v) {
+      batch += "CREATE USER bench_user_" + std::to_string(v) +
+               " WITH PASSWORD 'bench-password-1' ROLE user;";
+    }
+    if (Post(setup, batch, 0) < 0) return false;
+  }
+  for (const char* sql :
+       {"CREATE SHARED TABLE bench.users_copy (user_id TEXT PRIMARY KEY, username TEXT, "
+        "role TEXT, email TEXT, created_at TIMESTAMP)",
+        "INSERT INTO bench.users_copy SELECT user_id, username, role, email, created_at "
+        "FROM system.users",
+        "CREATE VIEW bench.by_n AS SELECT n, count(*) AS c, max(body) AS m FROM bench.grouped "
+        "GROUP BY n"}) {
+    if (Post(setup, sql, 0) < 0) return false;
+  }
+  const std::string query = " WHERE role = 'user' AND username LIKE 'bench_user_1%'";
+  bool ok =
+      Compare(server, options, "SC-006 system vs SHARED table",
+              "SELECT count(*), max(username), min(created_at) FROM bench.users_copy" + query,
+              "SELECT count(*), max(username), min(created_at) FROM system.users" + query, 0.90);
+  ok &= Compare(server, options, "SC-009 view vs its body",
+                "SELECT * FROM (SELECT n, count(*) AS c, max(body) AS m FROM bench.grouped GROUP "
+                "BY n) WHERE c > 0 ORDER BY n",
+                "SELECT * FROM bench.by_n WHERE c > 0 ORDER BY n", 0.95);
+  return ok;
+}
+
+// The peak resident memory a count(*) over a 1M-row table adds to the server.
+bool MeasureLargeScan(const e2e::TestServer& server, client::HttpClient& setup,
+                      const Options& options) {
+  const int64_t rows = options.seconds < 1 ? 20000 : 1000000;
+  if (Post(setup, "CREATE TABLE bench.large (id BIGINT PRIMARY KEY, body TEXT)", 0) < 0) {
+    return false;
+  }
+  for (int64_t start = 0; start < rows; start += 10000) {
+    std::string sql = "INSERT INTO bench.large VALUES ";
+    for (int64_t id = start; id < std::min(rows, start + 10000); ++id) {
+      sql += (id == start ? "(" : ",(") + std::to_string(id) +
+             ",'a body of about sixty bytes, padded to look like a message')";
+    }
+    if (Post(setup, sql, 0) < 0) return false;
+  }
+  e2e::ResetPeakResident(server.pid());
+  const int64_t before = e2e::PeakResidentMib(server.pid());
+  const auto start = Clock::now();
+  const int64_t ok = Post(setup, "SELECT count(*), sum(length(body)) FROM bench.large", 1);
+  const double millis = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  std::printf("%-32s rows=%lld time=%.0fms peak_rss_added=%lldMiB (rss before: %lldMiB)\n",
+              "count(*) over a large table", static_cast<long long>(rows), millis,
+              static_cast<long long>(e2e::PeakResidentMib(server.pid()) - before),
+              static_cast<long long>(before));
+  return ok >= 0;
 }
 
 int Main(int argc, char** argv) {
@@ -133,7 +226,10 @@ int Main(int argc, char** argv) {
                // not the per-user rate limit or statement cap
                {"KALAMDB_LIMITS_QUERIES_PER_SECOND_PER_USER", "0"},
                {"KALAMDB_LIMITS_MAX_CONCURRENT_STATEMENTS_PER_USER", "100000"},
-               {"KALAMDB_ENGINE_MAX_QUEUED_REQUESTS", "100000"}}});
+               {"KALAMDB_ENGINE_MAX_QUEUED_REQUESTS", "100000"},
+               // SC-006 creates users: hash their passwords cheaply
+               {"KALAMDB_AUTH_ARGON2_MEMORY_KIB", "1024"},
+               {"KALAMDB_AUTH_ARGON2_ITERATIONS", "1"}}});
   if (!started.ok()) {
     std::fprintf(stderr, "%s\n", started.status().ToString().c_str());
     return 1;
@@ -191,7 +287,9 @@ int Main(int argc, char** argv) {
   });
   Report("10k-row GROUP BY (rows scanned)", group, options, 2);
   std::printf("bulk table rows: %lld\n", static_cast<long long>(rows_available));
-  const bool failed = single.errors + bulk.errors + point.errors + bearer.errors + group.errors > 0;
+  bool failed = single.errors + bulk.errors + point.errors + bearer.errors + group.errors > 0;
+  failed |= !CompareReadPaths(server, setup, options);
+  failed |= !MeasureLargeScan(server, setup, options);
   return failed ? 1 : 0;
 }
 
