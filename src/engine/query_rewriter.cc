@@ -52,6 +52,50 @@ bool IsSystemColumn(const std::string& name) {
   return name == "_seq" || name == "_deleted";
 }
 
+// What DuckDB would make of a session name. Its binder reads a bare current_user,
+// session_user, user, current_role, current_schema or current_catalog that names no column
+// as a call of that function (an SQL value function), so a column of such a name could
+// make `SELECT current_user` return anything the SQL likes. As in PostgreSQL, where they
+// are reserved words, the bare name is always the function here; a column of that name is
+// reached qualified (`t.user`).
+enum class SessionValue : uint8_t {
+  kNone,
+  kCaller,   // current_user, session_user, user, current_role: the caller's name
+  kVersion,  // version(): the server's version
+  kDenied,   // current_schema, current_catalog: DuckDB's internals, refused like their calls
+};
+
+bool IsCallerName(const std::string& name) {
+  return name == "current_user" || name == "session_user" || name == "user" ||
+         name == "current_role";
+}
+
+SessionValue SessionValueOf(const duckdb::ParsedExpression& expression) {
+  if (expression.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF) {
+    const auto& names = expression.Cast<duckdb::ColumnRefExpression>().column_names;
+    if (names.size() != 1) return SessionValue::kNone;
+    const std::string name = Lower(names[0]);
+    if (IsCallerName(name)) return SessionValue::kCaller;
+    if (name == "current_schema" || name == "current_catalog") return SessionValue::kDenied;
+    return SessionValue::kNone;
+  }
+  if (expression.GetExpressionClass() != duckdb::ExpressionClass::FUNCTION) {
+    return SessionValue::kNone;
+  }
+  // Calls with arguments, FILTER or DISTINCT are left to DuckDB, which refuses them all.
+  const auto& function = expression.Cast<duckdb::FunctionExpression>();
+  const bool plain = function.children.empty() && !function.filter && !function.distinct &&
+                     (!function.order_bys || function.order_bys->orders.empty());
+  if (!plain || !function.catalog.empty() ||
+      (!function.schema.empty() && function.schema != "main")) {
+    return SessionValue::kNone;
+  }
+  const std::string name = Lower(function.function_name);
+  if (IsCallerName(name)) return SessionValue::kCaller;
+  if (name == "version") return SessionValue::kVersion;
+  return SessionValue::kNone;
+}
+
 void CollectSystemColumnRefs(duckdb::ParsedExpression& expression, NamePaths& out);
 
 // Every system column reference in `node` and below it (a subquery expression may refer
@@ -265,6 +309,14 @@ class Rewriter {
     select_scope_ = &scope;
     if (select.from_table) VisitRef(select.from_table);
     select_scope_ = outer;
+    for (auto& expression : select.select_list) {
+      // A replaced session value is named after its function, as in PostgreSQL.
+      if (expression->alias.empty() && SessionValueOf(*expression) != SessionValue::kNone) {
+        expression->alias = expression->GetExpressionClass() == duckdb::ExpressionClass::FUNCTION
+                                ? expression->Cast<duckdb::FunctionExpression>().function_name
+                                : expression->Cast<duckdb::ColumnRefExpression>().column_names[0];
+      }
+    }
     for (auto& expression : select.select_list)
       ExcludeFromStars(*expression, scope.exposed);
     for (auto& expression : select.select_list)
@@ -301,6 +353,7 @@ class Rewriter {
 
   void VisitExpression(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
     if (failed() || !expression || !CountNode()) return;
+    if (ReplaceSessionValue(expression)) return;
     if (expression->GetExpressionClass() == duckdb::ExpressionClass::FUNCTION) {
       CheckScalarFunction(expression->Cast<duckdb::FunctionExpression>());
       if (failed()) return;
@@ -349,6 +402,24 @@ class Rewriter {
     }
   }
 
+  // Replaces a session value (SessionValueOf) by the server's literal, or refuses it.
+  // Returns whether `expression` was one. Only a select-list item keeps an alias (VisitSelect
+  // sets it): DuckDB prints the alias of a call's argument as a named argument.
+  bool ReplaceSessionValue(duckdb::unique_ptr<duckdb::ParsedExpression>& expression) {
+    const SessionValue kind = SessionValueOf(*expression);
+    if (kind == SessionValue::kNone) return false;
+    if (kind == SessionValue::kDenied) {
+      Fail(Status::PermissionDenied("function '" + expression->GetName() +
+                                    "' is not allowed (a column of that name must be qualified)"));
+      return true;
+    }
+    auto literal = duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value(
+        kind == SessionValue::kCaller ? options_.current_user : options_.server_version));
+    literal->alias = expression->alias;
+    expression = std::move(literal);
+    return true;
+  }
+
   // Functions that read DuckDB's configuration, catalog or session state (settings hold
   // the data directory; the pg_* and has_* macros read duckdb_*() internally, out of the
   // rewriter's sight; json_serialize_plan binds SQL given as text) are refused, as is any
@@ -357,13 +428,12 @@ class Rewriter {
   // main.struct_pack) and where every name is still checked.
   void CheckScalarFunction(const duckdb::FunctionExpression& function) {
     static const std::set<std::string> kDenied = {
-        "current_setting", "getvariable",     "current_query",         "current_query_id",
-        "current_schema",  "current_schemas", "current_catalog",       "current_database",
-        "current_role",    "in_search_path",  "current_connection_id", "current_transaction_id",
-        "txid_current",    "col_description", "obj_description",       "shobj_description",
-        "format_type",     "format_pg_type",  "map_to_pg_oid",         "get_block_size",
-        "stats",           "write_log",       "json_serialize_plan",   "which_secret",
-        "getenv"};
+        "current_setting", "getvariable",           "current_query",          "current_query_id",
+        "current_schema",  "current_schemas",       "current_catalog",        "current_database",
+        "in_search_path",  "current_connection_id", "current_transaction_id", "txid_current",
+        "col_description", "obj_description",       "shobj_description",      "format_type",
+        "format_pg_type",  "map_to_pg_oid",         "get_block_size",         "stats",
+        "write_log",       "json_serialize_plan",   "which_secret",           "getenv"};
     const std::string name = Lower(function.function_name);
     const bool internal =
         name.starts_with("pg_") && name != "pg_typeof" && name != "pg_size_pretty";
@@ -501,7 +571,11 @@ class Rewriter {
       std::swap(column, operand);
       filter_op = Mirrored(filter_op);
     }
-    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) return;
+    // A session name (`user = 'x'`) is the caller's name, not a column.
+    if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF ||
+        SessionValueOf(*column) != SessionValue::kNone) {
+      return;
+    }
     const auto& names = column->Cast<duckdb::ColumnRefExpression>().column_names;
     if (names.empty() || names.size() > 2 || (names.size() == 2 && Lower(names[0]) != alias)) {
       return;
@@ -634,7 +708,9 @@ class ResultShape {
       outputs_.push_back({.star = true, .relation = Lower(star.relation_name)});
       return;
     }
-    if (expression.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF) {
+    // A session name is the caller's name or the version, not a column (SessionValueOf).
+    if (expression.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF &&
+        SessionValueOf(expression) == SessionValue::kNone) {
       const auto& ref = expression.Cast<duckdb::ColumnRefExpression>();
       if (ref.column_names.size() == 1) {
         outputs_.push_back({.column = Lower(ref.column_names[0])});
@@ -751,7 +827,9 @@ std::optional<KeyEquality> KeyEqualityOf(duckdb::ParsedExpression* where) {
   if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) std::swap(column, value);
   if (column->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) return std::nullopt;
   const auto& column_ref = column->Cast<duckdb::ColumnRefExpression>();
-  if (column_ref.column_names.size() != 1) return std::nullopt;
+  if (column_ref.column_names.size() != 1 || SessionValueOf(*column) != SessionValue::kNone) {
+    return std::nullopt;  // `user = 'x'` compares the caller's name, not a column
+  }
   KeyEquality key{.column = Lower(column_ref.column_names[0]), .value = CellOf(*value)};
   if (key.value.kind != InsertCell::Kind::kLiteral &&
       key.value.kind != InsertCell::Kind::kParameter) {
@@ -923,7 +1001,9 @@ std::optional<PointSelect> AnalyzePointSelect(std::string_view sql) {
         return std::nullopt;
       }
       const auto& column = expression->Cast<duckdb::ColumnRefExpression>();
-      if (column.column_names.size() != 1) return std::nullopt;
+      if (column.column_names.size() != 1 || SessionValueOf(column) != SessionValue::kNone) {
+        return std::nullopt;
+      }
       point.columns.push_back(Lower(column.column_names[0]));
     }
     std::optional<KeyEquality> key = KeyEqualityOf(node.where_clause.get());

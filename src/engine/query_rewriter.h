@@ -62,12 +62,19 @@ struct RewriteOptions {
   // Expressions and table references of one statement, views expanded: past it the
   // statement is refused. DuckDB plans 5,000 nodes (1,600 OR terms) in ~0.3 s on 2 cores.
   size_t max_parse_tree_nodes = 5000;
+  // What the session functions return, set by the server, never by the SQL: the caller's
+  // user name for current_user, session_user, user and current_role (bare, as DuckDB binds
+  // them, or called; unqualified or in `main`), and the server's version for version().
+  std::string current_user;
+  std::string server_version;
 };
 
 // Parses `sql` with DuckDB's parser, requires exactly one SELECT-type statement, replaces
 // every table reference (FROM, JOIN, CTE bodies, subqueries anywhere, views) through
 // `resolver`, keeps the system columns a replacement exposes out of every `*` of its query
-// block, and returns the SQL DuckDB should run. Fails closed: any kind of table
+// block, replaces the session functions by the literal values of RewriteOptions (a bare
+// current_schema or current_catalog is refused like its call), and returns the SQL DuckDB
+// should run. Fails closed: any kind of table
 // reference it does not know is refused. Errors are kInvalidArgument (syntax, not a
 // SELECT, more than max_parse_tree_nodes), kPermissionDenied (table function not allowed) or
 // whatever `resolver` returned.

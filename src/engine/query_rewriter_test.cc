@@ -208,6 +208,50 @@ TEST(QueryRewriterTest, SystemColumnsAreExposedPerReferenceAndNeverByStar) {
               HasSubstr("scan_s('seq', '') AS o"));
 }
 
+// Regression: SELECT current_user returned DuckDB's 'duckdb' and version() DuckDB's version.
+// Every spelling DuckDB binds as the current-user function becomes the server's literal,
+// whatever columns, CTEs or aliases the SQL names so.
+TEST(QueryRewriterTest, SessionFunctionsBecomeTheServersLiterals) {
+  const RewriteOptions options{.current_user = "o'brien", .server_version = "9.8.7"};
+  const auto rewrite = [&](std::string_view sql) {
+    Result<std::string> rewritten = RewriteSelect(sql, Resolve, options);
+    EXPECT_TRUE(rewritten.ok()) << sql << ": " << rewritten.status().ToString();
+    return rewritten.ok() ? *rewritten : "";
+  };
+  EXPECT_EQ(rewrite("SELECT current_user"), "SELECT 'o''brien' AS current_user");
+  EXPECT_EQ(rewrite("SELECT CURRENT_USER AS who"), "SELECT 'o''brien' AS who");
+  EXPECT_EQ(rewrite("SELECT version()"), "SELECT '9.8.7' AS \"version\"");
+  EXPECT_EQ(rewrite("SELECT main.current_user()"), "SELECT 'o''brien' AS current_user");
+  for (const char* sql :
+       {"SELECT current_user()", "SELECT user", "SELECT \"user\"()", "SELECT session_user",
+        "SELECT session_user()", "SELECT current_role", "SELECT current_role()",
+        "SELECT main.current_user()", "SELECT 1 WHERE upper(current_user) = 'X'",
+        "SELECT current_user FROM (SELECT 'root' AS current_user) AS current_user",
+        "WITH current_user AS (SELECT 'root' AS current_user) SELECT current_user FROM "
+        "current_user",
+        "SELECT * FROM app.t ORDER BY user", "SELECT (SELECT session_user)"}) {
+    const std::string rewritten = rewrite(sql);
+    EXPECT_THAT(rewritten, HasSubstr("'o''brien'")) << sql;
+    EXPECT_THAT(rewritten, Not(HasSubstr("current_user()"))) << sql;
+  }
+  // A nested value has no alias: DuckDB would print it as a named argument.
+  EXPECT_EQ(rewrite("SELECT upper(current_user)"), "SELECT upper('o''brien')");
+  // Qualified names are columns; calls with arguments are DuckDB's to refuse.
+  EXPECT_THAT(rewrite("SELECT t.user, t.current_user FROM app.t"), HasSubstr("t.\"user\""));
+  EXPECT_THAT(rewrite("SELECT current_user('x'), version(1)"), HasSubstr("current_user('x')"));
+  // DuckDB's other SQL value functions expose its internals, bare as when called.
+  EXPECT_EQ(RewriteError("SELECT current_schema").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(RewriteError("SELECT 1 WHERE current_catalog = 'memory'").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(RewriteError("SELECT pg_catalog.current_user()").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(RewriteError("SELECT system.main.version()").code(), StatusCode::kPermissionDenied);
+  // The PK fast paths never read a session name as a column.
+  EXPECT_FALSE(AnalyzePointSelect("SELECT user FROM t WHERE id = 1").has_value());
+  EXPECT_TRUE(AnalyzePointSelect("SELECT id FROM t WHERE id = 1").has_value());
+  ASSERT_OK_AND_ASSIGN(const DeletePlan by_user, AnalyzeDelete("DELETE FROM t WHERE user = 'x'"));
+  EXPECT_FALSE(by_user.key_equality.has_value());
+}
+
 // Only $<digits> is a positional parameter: $abc1 is DuckDB's named parameter, never $1.
 TEST(QueryRewriterTest, OnlyDigitsAfterTheDollarMakeAPositionalParameter) {
   ASSERT_OK_AND_ASSIGN(const InsertPlan plan, AnalyzeInsert("INSERT INTO t VALUES ($12)"));
@@ -254,6 +298,9 @@ TEST(QueryRewriterTest, TopLevelConjunctsComparingAColumnWithAConstantBecomeFilt
   // Each SELECT block's WHERE applies to its own FROM.
   EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.k = 7)"),
             (V{"u:k=7"}));
+  // A bare session name is the caller's name, not a column; qualified, it is the column.
+  EXPECT_EQ(FiltersSeen("SELECT * FROM t WHERE user = 'a' AND 'b' = current_user AND t.user = 'c'"),
+            (V{"t:user=c"}));
 }
 
 }  // namespace

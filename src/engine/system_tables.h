@@ -42,6 +42,7 @@ class SystemTables {
   ~SystemTables() = default;
 
   const std::vector<SystemTableDef>& All() const { return tables_; }
+  const ServerInfo& info() const { return info_; }
   // The table `schema.name` (lower case), or nullptr.
   const SystemTableDef* Find(std::string_view schema, std::string_view name) const;
 

@@ -346,10 +346,11 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
   if (fast.has_value()) {
     return Changed(sink, "UPDATE", *fast, table);
   }
-  // Current values, _seq and the new values, for exactly the rows the caller can see.
+  // Current values, _seq and the new values, for exactly the rows the caller can see. The
+  // current values are qualified: a bare `user` is the caller's name, not the column.
   std::string query = "SELECT ";
   for (const ColumnDefinition& column : columns)
-    query += Quoted(column.name) + ", ";
+    query += Quoted(table.table.table_name) + "." + Quoted(column.name) + ", ";
   query += "_seq";
   for (const auto& [name, expression] : plan.assignments)
     query += ", " + expression;
@@ -399,8 +400,10 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
     }
   }
   const ColumnDefinition* pk = table.PrimaryKey();
-  const std::string query = "SELECT " + (stream || pk == nullptr ? "NULL" : Quoted(pk->name)) +
-                            ", _seq FROM " + table.qualified_name + WhereClause(plan.where_sql);
+  const std::string query =
+      "SELECT " +
+      (stream || pk == nullptr ? "NULL" : Quoted(table.table.table_name) + "." + Quoted(pk->name)) +
+      ", _seq FROM " + table.qualified_name + WhereClause(plan.where_sql);
   KALAM_ASSIGN_OR_RETURN(const auto selected, RunInternalQuery(query, "DELETE", services, context));
   std::vector<Value> keys;
   std::vector<int64_t> seqs;

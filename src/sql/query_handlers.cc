@@ -45,17 +45,17 @@ std::vector<std::string> ExposedSystemColumns(const engine::TableReference& refe
 }
 
 // The scan of one registered table reference: the table's columns, then the system
-// columns the reference exposes.
+// columns the reference exposes. Columns are qualified: a bare `user` is the caller's name.
 std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::string>& exposed,
                     uint64_t handle) {
   std::string sql = "SELECT ";
   for (const catalog::ColumnDefinition& column : table.schema.columns) {
-    sql += "\"" + column.name + "\", ";
+    sql += "scan.\"" + column.name + "\", ";
   }
   for (const std::string& column : exposed)
-    sql += column + ", ";
+    sql += "scan." + column + ", ";
   sql.resize(sql.size() - 2);
-  return sql + " FROM kalam_scan(" + std::to_string(handle) + ")";
+  return sql + " FROM kalam_scan(" + std::to_string(handle) + ") AS scan";
 }
 
 // Narrows `spec` by the reference's WHERE filters: equality on the primary key reads one row
@@ -134,7 +134,10 @@ Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
                                     .system_columns = std::move(exposed),
                                     .declared_columns = std::move(declared)};
   };
-  return engine::RewriteSelect(sql, resolver, {.default_schema = context.default_namespace},
+  return engine::RewriteSelect(sql, resolver,
+                               {.default_schema = context.default_namespace,
+                                .current_user = context.username,
+                                .server_version = services.system_tables.info().version},
                                declared_types);
 }
 
