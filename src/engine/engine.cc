@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "common/log.h"
@@ -273,20 +274,59 @@ Status Engine::Query(const std::string& sql, const StatementReads& reads,
   return status;
 }
 
-Status Engine::Validate(const std::string& sql) {
-  KALAM_ASSIGN_OR_RETURN(const PooledConnection pooled, impl_->Acquire(StopSignal{}));
-  duckdb_connection connection = pooled.connection;
+namespace {
+
+// Binds `sql` on `connection` without running it, and hands the prepared statement
+// to `inspect`. The prepare state is checked before anything else: asking a failed prepare
+// for its type aborts the process.
+Status WithPrepared(duckdb_connection connection, const std::string& sql,
+                    const std::function<Status(duckdb_prepared_statement)>& inspect) {
   duckdb_prepared_statement prepared = nullptr;
   Status status;
-  // Check the prepare state before anything else: asking a failed prepare for its type
-  // aborts the process.
   if (duckdb_prepare(connection, sql.c_str(), &prepared) == DuckDBError) {
     const char* error = duckdb_prepare_error(prepared);
     status = StatusFromDuckDbMessage(error != nullptr ? error : "invalid query");
+  } else {
+    status = inspect(prepared);
   }
   duckdb_destroy_prepare(&prepared);
+  return status;
+}
+
+}  // namespace
+
+Status Engine::Validate(const std::string& sql) {
+  KALAM_ASSIGN_OR_RETURN(const PooledConnection pooled, impl_->Acquire(StopSignal{}));
+  const Status status =
+      WithPrepared(pooled.connection, sql, [](duckdb_prepared_statement) { return Status(); });
   impl_->Release(pooled);
   return status;
+}
+
+Result<std::vector<ResultColumn>> Engine::Describe(const std::string& sql) {
+  KALAM_ASSIGN_OR_RETURN(const PooledConnection pooled, impl_->Acquire(StopSignal{}));
+  std::vector<ResultColumn> columns;
+  const Status status =
+      WithPrepared(pooled.connection, sql, [&columns](duckdb_prepared_statement prepared) {
+        const idx_t count = duckdb_prepared_statement_column_count(prepared);
+        for (idx_t i = 0; i < count; ++i) {
+          const char* raw_name = duckdb_prepared_statement_column_name(prepared, i);
+          std::string name = raw_name != nullptr ? raw_name : "";
+          duckdb_free(const_cast<char*>(raw_name));  // DuckDB allocated it for the caller
+          std::string type =
+              ResultTypeName(duckdb_prepared_statement_column_logical_type(prepared, i));
+          if (type.empty()) {
+            return Status::InvalidArgument("column '" + name +
+                                           "' has a type the API cannot return; cast it, e.g. "
+                                           "to VARCHAR");
+          }
+          columns.push_back({std::move(name), std::move(type)});
+        }
+        return Status();
+      });
+  impl_->Release(pooled);
+  if (!status.ok()) return status;
+  return columns;
 }
 
 }  // namespace kalam::engine

@@ -3,6 +3,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/stop_signal.h"
@@ -48,6 +49,11 @@ class Engine {
 
   // Binds `sql` without running it (checks names, types and columns).
   Status Validate(const std::string& sql);
+
+  // The columns `sql` returns (names and result type names: BIGINT, TEXT, …), bound
+  // without running it. kInvalidArgument if it does not bind, or if a column has a type the
+  // API cannot return.
+  Result<std::vector<ResultColumn>> Describe(const std::string& sql);
 
  private:
   struct Impl;

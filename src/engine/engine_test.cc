@@ -65,6 +65,25 @@ TEST_F(EngineTest, SystemTableFunctionServesCatalogRows) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(EngineTest, DescribeGivesTheBoundColumnsWithoutRunning) {
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<ResultColumn> columns,
+      engine_->Describe("SELECT 1::BIGINT AS a, upper('x') AS b, [1.5]::DOUBLE[] AS c, "
+                        "12.5::DECIMAL(6,2) AS d FROM range(1000000000000) WHERE false"));
+  ASSERT_EQ(columns.size(), 4u);
+  EXPECT_EQ(columns[0].name, "a");
+  EXPECT_EQ(columns[0].data_type, "BIGINT");
+  EXPECT_EQ(columns[1].data_type, "TEXT");
+  EXPECT_EQ(columns[2].data_type, "DOUBLE[]");
+  EXPECT_EQ(columns[3].data_type, "DECIMAL(6,2)");
+  ASSERT_OK_AND_ASSIGN(const std::vector<ResultColumn> users,
+                       engine_->Describe("SELECT * FROM kalam_system('system.users')"));
+  EXPECT_EQ(users.at(0).name, "user_id");
+  EXPECT_EQ(engine_->Describe("SELECT nope").status().code(), StatusCode::kColumnNotFound);
+  EXPECT_THAT(engine_->Describe("SELECT MAP {1: 2} AS m").status().message(),
+              HasSubstr("column 'm' has a type the API cannot return"));
+}
+
 TEST_F(EngineTest, DecodesEveryResultType) {
   const auto result =
       Run("SELECT true, 7::TINYINT, 9007199254740993::BIGINT, 2.5::DOUBLE, 12.345::DECIMAL(10,3), "

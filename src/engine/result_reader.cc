@@ -508,6 +508,11 @@ void WriteTypedCell(duckdb_vector vector, duckdb_logical_type type, idx_t row, c
   }
 }
 
+std::string ResultTypeName(duckdb_logical_type type) {
+  const LogicalType owned(type);
+  return TypeName(owned);
+}
+
 Status StreamResult(duckdb_result* result, ResultSink& sink) {
   const idx_t column_count = duckdb_column_count(result);
   std::vector<LogicalType> types;

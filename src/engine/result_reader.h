@@ -13,6 +13,10 @@ namespace kalam::engine {
 // BOOLEAN, TIMESTAMP, DOUBLE, JSON). The caller destroys it.
 duckdb_logical_type LogicalTypeFromName(const std::string& name);
 
+// The name of `type` in result schemas (BIGINT, TEXT, DECIMAL(10,2), INT[], …), or "" if
+// the API cannot return it. Destroys `type`.
+std::string ResultTypeName(duckdb_logical_type type);
+
 // Writes `value` into row `row` of an output vector of the matching type.
 void WriteCell(duckdb_vector vector, idx_t row, const Value& value);
 
