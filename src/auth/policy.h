@@ -21,7 +21,7 @@ enum class Action : uint8_t {
   kDropTable,
   kReadTable,           // SELECT: by table type and SHARED access level
   kWriteTable,          // INSERT/UPDATE/DELETE: by table type and SHARED access level
-  kReadSystemTables,    // system.*, information_schema
+  kReadSystemTables,    // system.* (information_schema is every role's, listing what each may read)
   kImpersonate,         // AS USER / EXECUTE AS USER
   kFlush,               // FLUSH TABLE / FLUSH ALL
   kKillJobOrLiveQuery,  // KILL JOB, KILL LIVE QUERY

@@ -48,13 +48,27 @@ std::string DuckDbTypeOf(const std::string& our_type) {
 
 // ---- kalam_system(name): rows of a SystemTableDef ----
 
+// kalam_system's extra info: the tables it serves, and the statements running on each
+// connection (whose callers information_schema lists for).
+struct SystemSources {
+  const SystemTables* tables = nullptr;
+  const ConnectionReads* reads = nullptr;
+};
+
+// A bound kalam_system: the table, and what the running statement's caller may read.
+struct SystemBindData {
+  const SystemTableDef* def = nullptr;
+  MayRead may_read;
+};
+
 struct SystemScan {
-  std::vector<std::vector<Value>> rows;
+  SystemRows rows;
   size_t next = 0;
 };
 
 void SystemBind(duckdb_bind_info info) {
-  const auto* tables = static_cast<const SystemTables*>(duckdb_bind_get_extra_info(info));
+  const auto* sources = static_cast<const SystemSources*>(duckdb_bind_get_extra_info(info));
+  const SystemTables* tables = sources->tables;
   duckdb_value parameter = duckdb_bind_get_parameter(info, 0);
   char* text = duckdb_get_varchar(parameter);
   const std::string name = text != nullptr ? text : "";
@@ -72,12 +86,16 @@ void SystemBind(duckdb_bind_info info) {
     duckdb_bind_add_result_column(info, column.name.c_str(), type);
     duckdb_destroy_logical_type(&type);
   }
-  duckdb_bind_set_bind_data(info, const_cast<SystemTableDef*>(def), nullptr);
+  // Outside Engine::Query (Validate, Describe) nothing runs, and nothing may be read.
+  const StatementReads* reads = CallerReads(info, *sources->reads);
+  auto* bind = new SystemBindData{def, reads != nullptr ? reads->may_read() : MayRead()};
+  duckdb_bind_set_bind_data(info, bind,
+                            [](void* data) { delete static_cast<SystemBindData*>(data); });
 }
 
 void SystemInit(duckdb_init_info info) {
-  const auto* def = static_cast<const SystemTableDef*>(duckdb_init_get_bind_data(info));
-  Result<std::vector<std::vector<Value>>> rows = def->rows();
+  const auto* bind = static_cast<const SystemBindData*>(duckdb_init_get_bind_data(info));
+  Result<SystemRows> rows = bind->def->rows(bind->may_read);
   if (!rows.ok()) {
     duckdb_init_set_error(info, std::string(rows.status().message()).c_str());
     return;
@@ -99,13 +117,13 @@ void SystemFunction(duckdb_function_info info, duckdb_data_chunk output) {
   duckdb_data_chunk_set_size(output, count);
 }
 
-Status RegisterSystemFunction(duckdb_connection connection, const SystemTables& tables) {
+Status RegisterSystemFunction(duckdb_connection connection, SystemSources* sources) {
   duckdb_table_function function = duckdb_create_table_function();
   duckdb_table_function_set_name(function, "kalam_system");
   duckdb_logical_type varchar = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   duckdb_table_function_add_parameter(function, varchar);
   duckdb_destroy_logical_type(&varchar);
-  duckdb_table_function_set_extra_info(function, const_cast<SystemTables*>(&tables), nullptr);
+  duckdb_table_function_set_extra_info(function, sources, nullptr);
   duckdb_table_function_set_bind(function, SystemBind);
   duckdb_table_function_set_init(function, SystemInit);
   duckdb_table_function_set_function(function, SystemFunction);
@@ -122,7 +140,8 @@ struct PooledConnection {
 };
 
 struct Engine::Impl {
-  ConnectionReads reads;  // kalam_scan's extra info: lives as long as the database
+  ConnectionReads reads;         // kalam_scan's extra info: lives as long as the database
+  SystemSources system_sources;  // kalam_system's extra info, likewise
   StatementWatchdog watchdog;
   duckdb_database database = nullptr;
   Mutex mu;
@@ -184,7 +203,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options,
     return Status::Internal("cannot connect to DuckDB");
   }
   impl->all.push_back(admin);
-  KALAM_RETURN_IF_ERROR(RegisterSystemFunction(admin, system_tables));
+  impl->system_sources = {&system_tables, &impl->reads};
+  KALAM_RETURN_IF_ERROR(RegisterSystemFunction(admin, &impl->system_sources));
   KALAM_RETURN_IF_ERROR(RegisterHotScan(admin, &impl->reads));
   // The lockdown, in the order DuckDB requires.
   std::error_code ignored;

@@ -23,8 +23,9 @@ struct EngineOptions {
 // The only user of DuckDB's C API: an in-memory database locked down at open (no
 // extension installs or autoloads, explicit threads and memory, file access limited to
 // `allowed_directory`, configuration locked), a pool of connections, and the table
-// functions kalam_system('<schema>.<table>') (SystemTables) and kalam_scan(<handle>) (a scan
-// of the running statement's StatementReads; see hot_scan.h).
+// functions kalam_system('<schema>.<table>') (SystemTables; information_schema lists what
+// the running statement's caller may read, StatementReads::may_read) and kalam_scan(<handle>)
+// (a scan of the running statement's StatementReads; see hot_scan.h).
 //
 // Queries given to Query() must come from RewriteSelect(): user SQL never reaches DuckDB
 // unrewritten. Thread-safety: all methods may be called concurrently.

@@ -65,6 +65,28 @@ TEST_F(EngineTest, SystemTableFunctionServesCatalogRows) {
             StatusCode::kInvalidArgument);
 }
 
+// information_schema lists what the running statement's caller may read, as its
+// StatementReads says; without a decision it lists nothing.
+TEST_F(EngineTest, InformationSchemaListsWhatTheStatementsCallerMayRead) {
+  const std::string sql =
+      "SELECT table_schema || '.' || table_name FROM kalam_system('information_schema.tables') "
+      "ORDER BY 1";
+  StatementReads reads;
+  reads.SetMayRead([](std::string_view schema, std::string_view name) {
+    return schema == "information_schema" || name == "users";
+  });
+  testing::CollectingSink sink;
+  ASSERT_OK(engine_->Query(sql, reads, {}, StopSignal{}, sink));
+  std::vector<std::string> names;
+  for (const auto& row : sink.last().rows)
+    names.push_back(row[0].text);
+  EXPECT_EQ(names, (std::vector<std::string>{"information_schema.columns",
+                                             "information_schema.tables", "system.users"}));
+  EXPECT_TRUE(Run(sql).rows.empty());  // reads_ has no decision: nothing is readable
+  EXPECT_TRUE(Run("SELECT * FROM kalam_system('information_schema.columns')").rows.empty());
+  EXPECT_FALSE(Run("SELECT * FROM kalam_system('system.users')").rows.empty());  // read whole
+}
+
 TEST_F(EngineTest, DescribeGivesTheBoundColumnsWithoutRunning) {
   ASSERT_OK_AND_ASSIGN(
       const std::vector<ResultColumn> columns,

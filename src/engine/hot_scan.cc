@@ -21,14 +21,6 @@ struct ScanState {
   std::vector<tables::RowVersion> rows;
 };
 
-const StatementReads* CallerReads(duckdb_bind_info info, const ConnectionReads& reads) {
-  duckdb_client_context context = nullptr;
-  duckdb_table_function_get_client_context(info, &context);
-  const idx_t connection_id = duckdb_client_context_get_connection_id(context);
-  duckdb_destroy_client_context(&context);
-  return reads.Get(connection_id);
-}
-
 void AddResultColumn(duckdb_bind_info info, const char* name, duckdb_logical_type type) {
   duckdb_bind_add_result_column(info, name, type);
   duckdb_destroy_logical_type(&type);
@@ -87,6 +79,14 @@ void ScanFunction(duckdb_function_info info, duckdb_data_chunk output) {
 }
 
 }  // namespace
+
+const StatementReads* CallerReads(duckdb_bind_info info, const ConnectionReads& reads) {
+  duckdb_client_context context = nullptr;
+  duckdb_table_function_get_client_context(info, &context);
+  const idx_t connection_id = duckdb_client_context_get_connection_id(context);
+  duckdb_destroy_client_context(&context);
+  return reads.Get(connection_id);
+}
 
 void ConnectionReads::Set(idx_t connection_id, const StatementReads* reads) {
   MutexLock lock(mu_);

@@ -24,6 +24,10 @@ class ConnectionReads {
   std::map<idx_t, const StatementReads*> reads_by_connection_ KALAM_GUARDED_BY(mu_);
 };
 
+// The StatementReads of the connection binding a table function, or null outside
+// Engine::Query.
+const StatementReads* CallerReads(duckdb_bind_info info, const ConnectionReads& reads);
+
 // Registers kalam_scan on `connection` (and so on the whole database). `reads` is its extra
 // info and must live as long as the database.
 Status RegisterHotScan(duckdb_connection connection, ConnectionReads* reads);

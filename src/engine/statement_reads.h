@@ -5,15 +5,17 @@
 #include <utility>
 #include <vector>
 
+#include "engine/system_tables.h"
 #include "tables/read_view.h"
 #include "tables/table_reader.h"
 
 namespace kalam::engine {
 
-// The reads of one statement: one ReadView that serves every scan, and
-// the ScanSpec of each table reference, registered while the statement is analysed. The
-// rewritten SQL names a scan only by its handle (`kalam_scan(<handle>)`), so what DuckDB
-// reads is exactly what was resolved and authorised: no table name is looked up again.
+// The reads of one statement: one ReadView that serves every scan, the ScanSpec of each
+// table reference, registered while the statement is analysed, and what its caller may
+// read (for information_schema). The rewritten SQL names a scan only by its handle
+// (`kalam_scan(<handle>)`), so what DuckDB reads is exactly what was resolved and
+// authorised: no table name is looked up again.
 //
 // Built by one thread, then read by the statement's DuckDB threads while Engine::Query
 // runs; it must outlive the query.
@@ -33,9 +35,15 @@ class StatementReads {
   }
   const std::shared_ptr<const tables::ReadView>& view() const { return view_; }
 
+  // The access decision of the statement's caller, which information_schema lists by (set
+  // by the SQL layer; unset, nothing is listed). What it refers to must outlive the query.
+  void SetMayRead(MayRead may_read) { may_read_ = std::move(may_read); }
+  const MayRead& may_read() const { return may_read_; }
+
  private:
   std::shared_ptr<const tables::ReadView> view_;
   std::vector<tables::ScanSpec> specs_;
+  MayRead may_read_;
 };
 
 }  // namespace kalam::engine

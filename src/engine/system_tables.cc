@@ -1,12 +1,15 @@
 #include "engine/system_tables.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <boost/json.hpp>
 
 namespace kalam::engine {
 namespace {
 
 using catalog::TableType;
-using Rows = std::vector<std::vector<Value>>;
+using Rows = SystemRows;
 
 constexpr std::string_view kMasked = "***";
 
@@ -57,10 +60,57 @@ std::string PairsJson(const std::vector<std::pair<std::string, std::string>>& pa
   return boost::json::serialize(json);
 }
 
+bool Allows(const MayRead& may_read, std::string_view schema, std::string_view name) {
+  return may_read && may_read(schema, name);
+}
+
+// Positions of table_name and namespace_id in system.tables' columns.
+constexpr size_t kName = 1;
+constexpr size_t kNamespace = 2;
+
+// system.tables' columns, which SHOW TABLES also uses.
+std::vector<ResultColumn> TablesColumns() {
+  return {Text("table_id"),      Text("table_name"),      Text("namespace_id"),
+          Text("table_type"),    Timestamp("created_at"), Int("schema_version"),
+          Text("table_comment"), Timestamp("updated_at"), JsonColumn("options"),
+          Text("access_level")};
+}
+
+std::vector<Value> TableRow(const catalog::TableRecord& t) {
+  return {Value::Text(t.namespace_id + ":" + t.table_name),
+          Value::Text(t.table_name),
+          Value::Text(t.namespace_id),
+          Value::Text(std::string(TableTypeName(t.table_type))),
+          Value::TimestampMillis(t.created_at),
+          Value::Int32(t.schema_version),
+          OptionalText(t.comment),
+          Value::TimestampMillis(t.updated_at),
+          Value::Json(OptionsJson(t)),
+          t.options.access_level
+              ? Value::Text(std::string(AccessLevelName(*t.options.access_level)))
+              : Value::Null()};
+}
+
+// A view or a system table in system.tables' columns: what a table has and they do not
+// (schema version, comment, options, access level) is NULL.
+std::vector<Value> ListingRow(const std::string& schema, const std::string& name,
+                              std::string_view type, const Value& created_at) {
+  return {Value::Text(schema + ":" + name),
+          Value::Text(name),
+          Value::Text(schema),
+          Value::Text(std::string(type)),
+          created_at,
+          Value::Null(),
+          Value::Null(),
+          created_at,
+          Value::Null(),
+          Value::Null()};
+}
+
 }  // namespace
 
 SystemTables::SystemTables(catalog::Catalog& catalog, ServerInfo info)
-    : catalog_(catalog), info_(std::move(info)) {
+    : catalog_(catalog), info_(std::move(info)), listing_columns_(TablesColumns()) {
   AddSystemTables();
   AddInformationSchema();
 }
@@ -72,6 +122,54 @@ const SystemTableDef* SystemTables::Find(std::string_view schema, std::string_vi
   return nullptr;
 }
 
+Status SystemTables::ForEachReadable(const MayRead& may_read,
+                                     const std::optional<std::string>& namespace_id,
+                                     const ReadableVisitor& visit) const {
+  const auto wanted = [&](const std::string& schema, const std::string& name) {
+    return (!namespace_id.has_value() || *namespace_id == schema) && Allows(may_read, schema, name);
+  };
+  if (visit.table) {
+    KALAM_ASSIGN_OR_RETURN(const auto tables, catalog_.ListTables());
+    for (const catalog::TableRecord& t : tables) {
+      if (wanted(t.namespace_id, t.table_name)) visit.table(t);
+    }
+  }
+  if (visit.view) {
+    KALAM_ASSIGN_OR_RETURN(const auto views, catalog_.ListViews());
+    for (const catalog::ViewRecord& v : views) {
+      if (wanted(v.namespace_id, v.view_name)) visit.view(v);
+    }
+  }
+  if (visit.system_table) {
+    for (const SystemTableDef& def : tables_) {
+      if (wanted(def.schema, def.name)) visit.system_table(def);
+    }
+  }
+  return Status();
+}
+
+Result<SystemRows> SystemTables::Listing(const MayRead& may_read,
+                                         const std::optional<std::string>& namespace_id) const {
+  Rows rows;
+  KALAM_RETURN_IF_ERROR(ForEachReadable(
+      may_read, namespace_id,
+      {.table = [&](const catalog::TableRecord& t) { rows.push_back(TableRow(t)); },
+       .view =
+           [&](const catalog::ViewRecord& v) {
+             rows.push_back(ListingRow(v.namespace_id, v.view_name, "VIEW",
+                                       Value::TimestampMillis(v.created_at)));
+           },
+       .system_table =
+           [&](const SystemTableDef& def) {
+             rows.push_back(ListingRow(def.schema, def.name, "SYSTEM", Value::Null()));
+           }}));
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a[kNamespace].text, a[kName].text) <
+           std::tie(b[kNamespace].text, b[kName].text);
+  });
+  return rows;
+}
+
 void SystemTables::AddSystemTables() {
   catalog::Catalog& catalog = catalog_;
   tables_.push_back(
@@ -79,7 +177,7 @@ void SystemTables::AddSystemTables() {
        "namespaces",
        {Text("namespace_id"), Text("name"), Timestamp("created_at"), JsonColumn("options"),
         Int("table_count")},
-       [&catalog]() -> Result<Rows> {
+       [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto namespaces, catalog.ListNamespaces());
          KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
          Rows rows;
@@ -100,7 +198,7 @@ void SystemTables::AddSystemTables() {
        {Text("storage_id"), Text("storage_name"), Text("description"), Text("storage_type"),
         Text("base_directory"), Text("credentials"), Text("shared_tables_template"),
         Text("user_tables_template"), Timestamp("created_at"), Timestamp("updated_at")},
-       [&catalog]() -> Result<Rows> {
+       [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto storages, catalog.ListStorages());
          Rows rows;
          for (const catalog::StorageRecord& s : storages) {
@@ -114,25 +212,11 @@ void SystemTables::AddSystemTables() {
          return rows;
        }});
   tables_.push_back(
-      {"system",
-       "tables",
-       {Text("table_id"), Text("table_name"), Text("namespace_id"), Text("table_type"),
-        Timestamp("created_at"), Int("schema_version"), Text("table_comment"),
-        Timestamp("updated_at"), JsonColumn("options"), Text("access_level")},
-       [&catalog]() -> Result<Rows> {
+      {"system", "tables", TablesColumns(), [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
          Rows rows;
-         for (const catalog::TableRecord& t : tables) {
-           rows.push_back({Value::Text(t.namespace_id + ":" + t.table_name),
-                           Value::Text(t.table_name), Value::Text(t.namespace_id),
-                           Value::Text(std::string(TableTypeName(t.table_type))),
-                           Value::TimestampMillis(t.created_at), Value::Int32(t.schema_version),
-                           OptionalText(t.comment), Value::TimestampMillis(t.updated_at),
-                           Value::Json(OptionsJson(t)),
-                           t.options.access_level
-                               ? Value::Text(std::string(AccessLevelName(*t.options.access_level)))
-                               : Value::Null()});
-         }
+         for (const catalog::TableRecord& t : tables)
+           rows.push_back(TableRow(t));
          return rows;
        }});
   tables_.push_back(
@@ -141,7 +225,7 @@ void SystemTables::AddSystemTables() {
        {Text("user_id"), Text("username"), Text("password_hash"), Text("role"), Text("email"),
         Text("auth_type"), Timestamp("created_at"), Timestamp("updated_at"),
         Timestamp("deleted_at")},
-       [&catalog]() -> Result<Rows> {
+       [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto users, catalog.ListUsers());
          Rows rows;
          for (const catalog::UserRecord& u : users) {
@@ -161,7 +245,7 @@ void SystemTables::AddSystemTables() {
         JsonColumn("parameters"), Text("result"), Text("error_message"), Int("retry_count"),
         Text("node_id"), Timestamp("created_at"), Timestamp("started_at"),
         Timestamp("completed_at")},
-       [&catalog]() -> Result<Rows> {
+       [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto jobs, catalog.ListJobs());
          Rows rows;
          for (const catalog::JobRecord& j : jobs) {
@@ -181,7 +265,7 @@ void SystemTables::AddSystemTables() {
        {Text("live_id"), Text("connection_id"), Text("subscription_id"), Text("namespace_id"),
         Text("table_name"), Text("user_id"), Text("query"), JsonColumn("options"), Text("status"),
         Timestamp("created_at"), Timestamp("last_update"), BigInt("changes"), Text("node")},
-       [&catalog]() -> Result<Rows> {
+       [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto live, catalog.ListLiveQueries());
          Rows rows;
          for (const catalog::LiveQueryRecord& l : live) {
@@ -200,7 +284,7 @@ void SystemTables::AddSystemTables() {
        "audit_logs",
        {Text("audit_id"), Timestamp("timestamp"), Text("actor_user_id"), Text("actor_username"),
         Text("action"), Text("target"), Text("details"), Text("ip_address"), Text("request_id")},
-       [&catalog]() -> Result<Rows> {
+       [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto entries, catalog.ListAudit());
          Rows rows;
          for (const catalog::AuditLogRecord& a : entries) {
@@ -216,7 +300,7 @@ void SystemTables::AddSystemTables() {
       {"system",
        "stats",
        {Text("metric_name"), Text("metric_value")},
-       [&catalog, info]() -> Result<Rows> {
+       [&catalog, info](const MayRead&) -> Result<Rows> {
          const catalog::SchemaCacheStats cache = catalog.CacheStats();
          const uint64_t lookups = cache.hits + cache.misses;
          const double hit_rate = lookups == 0 ? 0.0 : static_cast<double>(cache.hits) / lookups;
@@ -242,74 +326,86 @@ void SystemTables::AddSystemTables() {
 }
 
 void SystemTables::AddInformationSchema() {
-  catalog::Catalog& catalog = catalog_;
-  const std::vector<SystemTableDef>* system_tables = &tables_;  // the system.* defs above
-  const size_t system_count = tables_.size();
+  // Both list what the caller may read (ForEachReadable), information_schema itself included.
   tables_.push_back(
       {"information_schema",
        "tables",
        {Text("table_catalog"), Text("table_schema"), Text("table_name"), Text("table_type"),
         Timestamp("created_at"), Timestamp("updated_at"), Int("schema_version"),
         Text("storage_id")},
-       [&catalog, system_tables, system_count]() -> Result<Rows> {
-         KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
-         KALAM_ASSIGN_OR_RETURN(const auto views, catalog.ListViews());
-         Rows rows;
-         for (const catalog::TableRecord& t : tables) {
-           rows.push_back(
-               {Value::Text("kalamdb"), Value::Text(t.namespace_id), Value::Text(t.table_name),
-                Value::Text(std::string(TableTypeName(t.table_type))),
-                Value::TimestampMillis(t.created_at), Value::TimestampMillis(t.updated_at),
-                Value::Int32(t.schema_version), Value::Text(t.options.storage_id.value())});
-         }
-         for (const catalog::ViewRecord& v : views) {
-           rows.push_back({Value::Text("kalamdb"), Value::Text(v.namespace_id),
-                           Value::Text(v.view_name), Value::Text("VIEW"),
-                           Value::TimestampMillis(v.created_at),
-                           Value::TimestampMillis(v.created_at), Value::Null(), Value::Null()});
-         }
-         for (size_t i = 0; i < system_count; ++i) {
-           const SystemTableDef& def = (*system_tables)[i];
-           rows.push_back({Value::Text("kalamdb"), Value::Text(def.schema), Value::Text(def.name),
-                           Value::Text("SYSTEM"), Value::Null(), Value::Null(), Value::Null(),
-                           Value::Null()});
-         }
-         return rows;
-       }});
-  tables_.push_back({"information_schema",
-                     "columns",
-                     {Text("table_catalog"), Text("table_schema"), Text("table_name"),
-                      Text("column_name"), Int("ordinal_position"), Text("data_type"),
-                      Bool("is_nullable"), Text("column_default"), Bool("is_primary_key")},
-                     [&catalog, system_tables, system_count]() -> Result<Rows> {
-                       KALAM_ASSIGN_OR_RETURN(const auto tables, catalog.ListTables());
-                       Rows rows;
-                       for (const catalog::TableRecord& t : tables) {
-                         KALAM_ASSIGN_OR_RETURN(const auto cached,
-                                                catalog.GetTable(t.namespace_id, t.table_name));
-                         int position = 0;
-                         for (const catalog::ColumnDefinition& c : cached->schema.columns) {
-                           const std::string default_sql = c.default_value.ToSql();
-                           rows.push_back({Value::Text("kalamdb"), Value::Text(t.namespace_id),
-                                           Value::Text(t.table_name), Value::Text(c.name),
-                                           Value::Int32(++position), Value::Text(c.type.ToSql()),
-                                           Value::Boolean(c.nullable), OptionalText(default_sql),
-                                           Value::Boolean(c.primary_key)});
-                         }
-                       }
-                       for (size_t i = 0; i < system_count; ++i) {
-                         const SystemTableDef& def = (*system_tables)[i];
-                         int position = 0;
-                         for (const ResultColumn& c : def.columns) {
-                           rows.push_back({Value::Text("kalamdb"), Value::Text(def.schema),
-                                           Value::Text(def.name), Value::Text(c.name),
-                                           Value::Int32(++position), Value::Text(c.data_type),
-                                           Value::Boolean(true), Value::Null(),
-                                           Value::Boolean(false)});
-                         }
-                       }
-                       return rows;
-                     }});
+       [this](const MayRead& may_read) { return InformationSchemaTables(may_read); }});
+  tables_.push_back(
+      {"information_schema",
+       "columns",
+       {Text("table_catalog"), Text("table_schema"), Text("table_name"), Text("column_name"),
+        Int("ordinal_position"), Text("data_type"), Bool("is_nullable"), Text("column_default"),
+        Bool("is_primary_key")},
+       [this](const MayRead& may_read) { return InformationSchemaColumns(may_read); }});
+}
+
+Result<SystemRows> SystemTables::InformationSchemaTables(const MayRead& may_read) const {
+  Rows rows;
+  KALAM_RETURN_IF_ERROR(ForEachReadable(
+      may_read, std::nullopt,
+      {.table =
+           [&](const catalog::TableRecord& t) {
+             rows.push_back(
+                 {Value::Text("kalamdb"), Value::Text(t.namespace_id), Value::Text(t.table_name),
+                  Value::Text(std::string(TableTypeName(t.table_type))),
+                  Value::TimestampMillis(t.created_at), Value::TimestampMillis(t.updated_at),
+                  Value::Int32(t.schema_version), Value::Text(t.options.storage_id.value())});
+           },
+       .view =
+           [&](const catalog::ViewRecord& v) {
+             rows.push_back({Value::Text("kalamdb"), Value::Text(v.namespace_id),
+                             Value::Text(v.view_name), Value::Text("VIEW"),
+                             Value::TimestampMillis(v.created_at),
+                             Value::TimestampMillis(v.created_at), Value::Null(), Value::Null()});
+           },
+       .system_table =
+           [&](const SystemTableDef& def) {
+             rows.push_back({Value::Text("kalamdb"), Value::Text(def.schema), Value::Text(def.name),
+                             Value::Text("SYSTEM"), Value::Null(), Value::Null(), Value::Null(),
+                             Value::Null()});
+           }}));
+  return rows;
+}
+
+Result<SystemRows> SystemTables::InformationSchemaColumns(const MayRead& may_read) const {
+  Rows rows;
+  Status failed;
+  const auto add_table = [&](const catalog::TableRecord& t) {
+    Result<std::shared_ptr<const catalog::CachedTable>> cached =
+        catalog_.GetTable(t.namespace_id, t.table_name);
+    if (!cached.ok()) {  // dropped since it was listed: not a table now
+      if (failed.ok() && cached.status().code() != StatusCode::kTableNotFound) {
+        failed = cached.status();
+      }
+      return;
+    }
+    int position = 0;
+    for (const catalog::ColumnDefinition& c : (*cached)->schema.columns) {
+      const std::string default_sql = c.default_value.ToSql();
+      rows.push_back({Value::Text("kalamdb"), Value::Text(t.namespace_id),
+                      Value::Text(t.table_name), Value::Text(c.name), Value::Int32(++position),
+                      Value::Text(c.type.ToSql()), Value::Boolean(c.nullable),
+                      OptionalText(default_sql), Value::Boolean(c.primary_key)});
+    }
+  };
+  const auto add_system_table = [&](const SystemTableDef& def) {
+    int position = 0;
+    for (const ResultColumn& c : def.columns) {
+      rows.push_back({Value::Text("kalamdb"), Value::Text(def.schema), Value::Text(def.name),
+                      Value::Text(c.name), Value::Int32(++position), Value::Text(c.data_type),
+                      Value::Boolean(true), Value::Null(), Value::Boolean(false)});
+    }
+  };
+  // A view's columns are known only by binding it (DESCRIBE): views have no rows here.
+  KALAM_RETURN_IF_ERROR(
+      ForEachReadable(may_read, std::nullopt,
+                      {.table = add_table, .view = nullptr, .system_table = add_system_table}));
+  KALAM_RETURN_IF_ERROR(failed);
+  return rows;
 }
 
 }  // namespace kalam::engine

@@ -45,6 +45,10 @@ struct ExecutionContext {
   // The request carried the caller's password (Basic), not just a token: required to
   // change one's own password, so a stolen token cannot lock its owner out.
   bool proved_password = false;
+  // Whether "table not found" errors suggest a near name (TableNotFound). Off inside a view
+  // body checked where the message is never shown (listings, checking a suggestion): a
+  // view that reads the missing table would otherwise be checked again within its own check.
+  bool suggest_names = true;
 };
 
 }  // namespace kalam::sql

@@ -470,8 +470,10 @@ TEST_F(ExecutorTest, RefusalsAreAuditedWithoutTheStatementText) {
 TEST_F(ExecutorTest, SystemTablesAreForDbaAndSystemOnly) {
   EXPECT_EQ(Run("SELECT * FROM system.users", catalog::Role::kUser).code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(Run("SELECT * FROM information_schema.tables", catalog::Role::kService).code(),
+  EXPECT_EQ(Run("SELECT * FROM system.tables", catalog::Role::kService).code(),
             StatusCode::kPermissionDenied);
+  // information_schema is every role's: it lists what its reader may read.
+  EXPECT_OK(Run("SELECT * FROM information_schema.tables", catalog::Role::kService));
   EXPECT_EQ(Run("SELECT * FROM (SELECT * FROM system.users) u", catalog::Role::kUser).code(),
             StatusCode::kPermissionDenied);
   EXPECT_OK(Run("SELECT * FROM system.users", catalog::Role::kDba));

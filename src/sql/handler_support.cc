@@ -71,21 +71,21 @@ void SendMessage(ResultSink& sink, std::string_view message) {
   sink.EndResult(0, message);
 }
 
+void SendRows(ResultSink& sink, std::span<const ResultColumn> columns,
+              const engine::SystemRows& rows) {
+  sink.BeginResult(columns);
+  for (const std::vector<Value>& row : rows)
+    sink.Row(row);
+  sink.EndResult(rows.size(), "");
+}
+
 Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables,
-                       std::string_view schema, std::string_view name, int filter_column,
-                       const std::string& filter_value) {
+                       std::string_view schema, std::string_view name) {
   const engine::SystemTableDef* def = tables.Find(schema, name);
   if (def == nullptr) return Status::Internal("missing system table " + std::string(name));
-  KALAM_ASSIGN_OR_RETURN(const std::vector<std::vector<Value>> rows, def->rows());
-  sink.BeginResult(def->columns);
-  uint64_t count = 0;
-  for (const std::vector<Value>& row : rows) {
-    if (filter_column >= 0 && row[static_cast<size_t>(filter_column)].text != filter_value)
-      continue;
-    sink.Row(row);
-    ++count;
-  }
-  sink.EndResult(count, "");
+  // A system.* table is read whole; the caller's reads matter to information_schema only.
+  KALAM_ASSIGN_OR_RETURN(const engine::SystemRows rows, def->rows(engine::MayRead()));
+  SendRows(sink, def->columns, rows);
   return Status();
 }
 
@@ -106,32 +106,23 @@ namespace {
 std::optional<std::string> NearestReadable(Services& services, const ExecutionContext& context,
                                            const std::string& ns, const std::string& name) {
   std::vector<std::string> names;
-  if (ns == "system" || ns == "information_schema") {
-    for (const engine::SystemTableDef& table : services.system_tables.All()) {
-      if (table.schema == ns) names.push_back(table.name);
-    }
-    return NearestName(name, names);
+  for (const engine::SystemTableDef& table : services.system_tables.All()) {
+    if (table.schema == ns) names.push_back(table.name);
   }
   if (const auto tables = services.catalog.ListTables(); tables.ok()) {
     for (const catalog::TableRecord& table : *tables) {
       if (table.namespace_id == ns) names.push_back(table.table_name);
     }
   }
-  const size_t table_count = names.size();
   if (const auto views = services.catalog.ListViews(); views.ok()) {
     for (const catalog::ViewRecord& view : *views) {
       if (view.namespace_id == ns) names.push_back(view.view_name);
     }
   }
-  // Never suggest a table the caller may not read: the suggestion would reveal it.
+  // Never suggest what the caller may not read (CheckRead): the suggestion would reveal it.
   while (std::optional<std::string> nearest = NearestName(name, names)) {
-    const auto at = std::find(names.begin(), names.end(), *nearest);
-    if (static_cast<size_t>(at - names.begin()) >= table_count) return nearest;  // a view
-    const auto table = services.catalog.GetTable(ns, *nearest);
-    if (table.ok() && CheckTableAccess(context, **table, auth::Action::kReadTable).ok()) {
-      return nearest;
-    }
-    names.erase(at);
+    if (CheckRead(services, context, ns, *nearest, /*suggest_names=*/false).ok()) return nearest;
+    names.erase(std::find(names.begin(), names.end(), *nearest));
   }
   return std::nullopt;
 }
@@ -141,6 +132,7 @@ std::optional<std::string> NearestReadable(Services& services, const ExecutionCo
 Status TableNotFound(Services& services, const ExecutionContext& context, const std::string& ns,
                      const std::string& name) {
   std::string message = "Table " + ns + "." + name + " not found";
+  if (!context.suggest_names) return Status::TableNotFound(std::move(message));
   if (const auto nearest = NearestReadable(services, context, ns, name)) {
     message += "; did you mean " + ns + "." + *nearest + "?";
   }

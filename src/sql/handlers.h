@@ -3,6 +3,7 @@
 // Internal to sql/: the handlers SqlExecutor dispatches to, one per statement family.
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,10 +63,12 @@ std::optional<Value> FastPathKey(const catalog::CachedTable& table,
 
 // Sends a result with no rows and a message ("Namespace 'app' created successfully").
 void SendMessage(ResultSink& sink, std::string_view message);
-// Sends the rows of a system table (optionally filtered by a column's text value).
+// Sends one result: `columns`, then `rows`.
+void SendRows(ResultSink& sink, std::span<const ResultColumn> columns,
+              const engine::SystemRows& rows);
+// Sends the rows of a system.* table.
 Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables,
-                       std::string_view schema, std::string_view name, int filter_column = -1,
-                       const std::string& filter_value = "");
+                       std::string_view schema, std::string_view name);
 // Lower-cased (namespace, name) of a possibly qualified name; errors name the object.
 Result<std::pair<std::string, std::string>> ResolveName(const QualifiedName& name,
                                                         const ExecutionContext& context,
@@ -117,13 +120,56 @@ auth::Target TableTarget(const catalog::CachedTable& table, const ExecutionConte
 // Commits a table drop at the data commit point, with the deletion of the tables' rows.
 catalog::Catalog::DropCommit CommitDrop(Services& services);
 
+// Whether `namespace_id` is one of the namespaces of system tables (system,
+// information_schema), which always exist and hold no user tables or views.
+bool IsSystemSchema(std::string_view namespace_id);
+
+// What a name read by a query is, once resolved and found readable by the caller: exactly
+// one of a system table, a view or a table.
+struct ReadTarget {
+  const engine::SystemTableDef* system_table = nullptr;
+  std::optional<catalog::ViewRecord> view;
+  std::shared_ptr<const catalog::CachedTable> table;
+};
+
+// The one decision of what a caller may read, made for every table reference of a query
+// (RewriteForEngine, the PK fast path), for SHOW TABLES, DESCRIBE, SHOW STATS and
+// information_schema (CallerMayRead). Resolves `namespace_id.name` and checks it:
+// system.* needs auth::Action::kReadSystemTables; information_schema is every role's (it
+// lists only what its reader may read); a table passes CheckTableAccess(kReadTable); an
+// impersonated statement reads neither system namespace. A view is returned without a
+// check of its own: what it reads is checked reference by reference where its body is
+// rewritten (RewriteViewBody), each through this function. Errors: kTableNotFound (with a
+// did-you-mean among what the caller may read), kPermissionDenied.
+Result<ReadTarget> ResolveRead(Services& services, const ExecutionContext& context,
+                               const std::string& namespace_id, const std::string& name);
+
+// The body of `view` rewritten for the caller, with tables as typed empty relations (no
+// rows are read): it succeeds exactly when SELECT * FROM the view would pass the rewrite,
+// every table it reads resolved and checked by ResolveRead. Without `suggest_names`, a
+// table the body misses is reported without a did-you-mean (see ExecutionContext).
+Result<std::string> RewriteViewBody(Services& services, const ExecutionContext& context,
+                                    const catalog::ViewRecord& view, bool suggest_names = true);
+
+// Whether the caller may read `namespace_id.name` as a whole: ResolveRead, and for a view
+// RewriteViewBody. OK, or the error SELECT would report.
+Status CheckRead(Services& services, const ExecutionContext& context,
+                 const std::string& namespace_id, const std::string& name,
+                 bool suggest_names = true);
+
+// CheckRead as the predicate SHOW TABLES and information_schema list by (suggesting no
+// names: the messages are never shown). `services` and `context` must outlive it.
+engine::MayRead CallerMayRead(Services& services, const ExecutionContext& context);
+
 // The view one statement reads through: everything committed when it starts.
 std::shared_ptr<const tables::ReadView> StatementView(Services& services);
 
-// Rewrites a SELECT for DuckDB: system tables to kalam_system(), views expanded, and each
-// table reference resolved once, checked, and registered in `reads` as a ScanSpec that the
-// SQL names by handle (kalam_scan(<handle>)). With `reads` null (validating a view body),
-// tables become typed empty relations.
+// Rewrites a SELECT for DuckDB: each table reference resolved once and checked
+// (ResolveRead), system tables to kalam_system(), views expanded, and tables registered in
+// `reads` as a ScanSpec that the SQL names by handle (kalam_scan(<handle>)); `reads` also
+// gets the caller's CallerMayRead for information_schema. With `reads` null (a view body
+// checked or described), tables become typed empty relations. With `declared_types`, see
+// engine::RewriteSelect.
 Result<std::string> RewriteForEngine(
     std::string_view sql, Services& services, const ExecutionContext& context,
     engine::StatementReads* reads,

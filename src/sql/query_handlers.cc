@@ -1,146 +1,10 @@
 #include <algorithm>
-#include <limits>
 
 #include "engine/dml_analysis.h"
-#include "engine/query_rewriter.h"
 #include "sql/handlers.h"
 #include "tables/coerce.h"
 
 namespace kalam::sql {
-namespace {
-
-bool IsSystemSchema(const std::string& schema) {
-  return schema == "system" || schema == "information_schema";
-}
-
-// A relation with the table's columns and no rows, so that a view body can be bound
-// (names, types) before the data path exists.
-std::string EmptyRelationSql(const catalog::CachedTable& table,
-                             const std::vector<std::string>& exposed) {
-  std::string sql = "SELECT ";
-  bool first = true;
-  for (const catalog::EngineColumn& column : table.engine_columns) {
-    if (column.system && std::find(exposed.begin(), exposed.end(), column.name) == exposed.end()) {
-      continue;
-    }
-    sql += (first ? "" : ", ") + std::string("CAST(NULL AS ") + column.duckdb_type + ") AS \"";
-    sql.append(column.name).append("\"");
-    first = false;
-  }
-  return sql + " WHERE false";
-}
-
-// Tombstoned values are for dba and system only: the roles that read the
-// live table may select _deleted, but never get a deleted row.
-bool SeesTombstones(catalog::Role role) {
-  return role == catalog::Role::kDba || role == catalog::Role::kSystem;
-}
-
-// The system columns a table reference exposes: those it names, nothing else.
-std::vector<std::string> ExposedSystemColumns(const engine::TableReference& reference) {
-  std::vector<std::string> columns;
-  if (reference.names_seq) columns.emplace_back("_seq");
-  if (reference.names_deleted) columns.emplace_back("_deleted");
-  return columns;
-}
-
-// The scan of one registered table reference: the table's columns, then the system
-// columns the reference exposes. Columns are qualified: a bare `user` is the caller's name.
-std::string ScanSql(const catalog::CachedTable& table, const std::vector<std::string>& exposed,
-                    uint64_t handle) {
-  std::string sql = "SELECT ";
-  for (const catalog::ColumnDefinition& column : table.schema.columns) {
-    sql += "scan.\"" + column.name + "\", ";
-  }
-  for (const std::string& column : exposed)
-    sql += "scan." + column + ", ";
-  sql.resize(sql.size() - 2);
-  return sql + " FROM kalam_scan(" + std::to_string(handle) + ") AS scan";
-}
-
-// Narrows `spec` by the reference's WHERE filters: equality on the primary key reads one row
-// through the index, bounds on _seq narrow the range. DuckDB still applies the whole WHERE,
-// so a filter that cannot be used (a value of the wrong type, a missing parameter) is skipped.
-void NarrowScan(const std::vector<engine::ColumnFilter>& filters, const ExecutionContext& context,
-                tables::ScanSpec& spec) {
-  using Op = engine::ColumnFilter::Op;
-  for (const engine::ColumnFilter& filter : filters) {
-    if (filter.column == "_seq") {
-      const std::optional<Value> value = CellValue(filter.operand, context);
-      if (!value.has_value() || value->kind != Value::Kind::kInt64) continue;
-      const int64_t seq = value->integer;
-      const auto raise_min = [&](int64_t bound) {  // rows with _seq > bound
-        spec.min_seq = spec.min_seq.has_value() ? std::max(*spec.min_seq, bound) : bound;
-      };
-      const auto lower_max = [&](int64_t bound) {  // rows with _seq <= bound
-        spec.max_seq = spec.max_seq.has_value() ? std::min(*spec.max_seq, bound) : bound;
-      };
-      if (seq == std::numeric_limits<int64_t>::min()) continue;  // seq - 1 would overflow
-      if (filter.op == Op::kGt) raise_min(seq);
-      if (filter.op == Op::kGe || filter.op == Op::kEq) raise_min(seq - 1);
-      if (filter.op == Op::kLt) lower_max(seq - 1);
-      if (filter.op == Op::kLe || filter.op == Op::kEq) lower_max(seq);
-    } else if (filter.op == Op::kEq && !spec.primary_key.has_value()) {
-      spec.primary_key =
-          FastPathKey(*spec.table, engine::KeyEquality{filter.column, filter.operand}, context);
-    }
-  }
-}
-
-}  // namespace
-
-Result<std::string> RewriteForEngine(std::string_view sql, Services& services,
-                                     const ExecutionContext& context, engine::StatementReads* reads,
-                                     std::vector<std::optional<std::string>>* declared_types) {
-  const engine::TableResolver resolver =
-      [&](const engine::TableReference& reference) -> Result<engine::TableReplacement> {
-    const std::string& name = reference.name;
-    const std::string ns = reference.schema.empty() ? reference.default_schema : reference.schema;
-    if (IsSystemSchema(ns)) {
-      KALAM_RETURN_IF_ERROR(auth::Authorize(context.role, auth::Action::kReadSystemTables));
-      if (context.impersonator.has_value()) {
-        return Status::PermissionDenied("AS USER statements cannot read system tables");
-      }
-      if (services.system_tables.Find(ns, name) == nullptr) {
-        return TableNotFound(services, context, ns, name);
-      }
-      return engine::TableReplacement{"kalam_system", {ns + "." + name}};
-    }
-    KALAM_ASSIGN_OR_RETURN(const auto view, services.catalog.GetView(ns, name));
-    if (view.has_value()) {
-      return engine::TableReplacement{.view_sql = view->sql, .view_namespace = ns};
-    }
-    KALAM_ASSIGN_OR_RETURN(auto table, FindTable(services, context, ns, name));
-    KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
-    std::vector<std::string> exposed = ExposedSystemColumns(reference);
-    std::string scan_sql = EmptyRelationSql(*table, exposed);
-    if (reads != nullptr) {
-      std::string scope = ScopeOf(*table, context);
-      tables::ScanSpec spec{
-          .table = table,
-          .scope = std::move(scope),
-          .include_deleted = reference.names_deleted && SeesTombstones(context.role)};
-      NarrowScan(reference.filters, context, spec);
-      const uint64_t handle = reads->Add(std::move(spec));
-      scan_sql = ScanSql(*table, exposed, handle);
-    }
-    std::vector<std::pair<std::string, std::string>> declared;
-    for (const catalog::ColumnDefinition& column : table->schema.columns) {
-      declared.emplace_back(column.name, column.type.ToSql());
-    }
-    return engine::TableReplacement{.view_sql = std::move(scan_sql),
-                                    .view_namespace = ns,
-                                    .trusted = true,
-                                    .system_columns = std::move(exposed),
-                                    .declared_columns = std::move(declared)};
-  };
-  return engine::RewriteSelect(sql, resolver,
-                               {.default_schema = context.default_namespace,
-                                .current_user = context.username,
-                                .server_version = services.system_tables.info().version},
-                               declared_types);
-}
-
 namespace {
 
 // The primary-key fast path: SELECT … FROM t WHERE <pk> = <value> read
@@ -151,14 +15,10 @@ Result<bool> TryPointSelect(const Query& query, Services& services, const Execut
   const std::optional<engine::PointSelect> point = engine::AnalyzePointSelect(query.sql);
   if (!point.has_value()) return false;
   const std::string ns = point->schema.empty() ? context.default_namespace : point->schema;
-  if (IsSystemSchema(ns)) return false;
-  KALAM_ASSIGN_OR_RETURN(const auto view, services.catalog.GetView(ns, point->table));
-  if (view.has_value()) return false;
-  const Result<std::shared_ptr<const catalog::CachedTable>> found =
-      services.catalog.GetTable(ns, point->table);
-  if (!found.ok()) return false;
-  const catalog::CachedTable& table = **found;
-  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, table, auth::Action::kReadTable));
+  // Views, system tables and refusals take the general path, which reports every error.
+  const Result<ReadTarget> target = ResolveRead(services, context, ns, point->table);
+  if (!target.ok() || target->table == nullptr) return false;
+  const catalog::CachedTable& table = *target->table;
   const std::optional<Value> key = FastPathKey(table, point->key, context);
   if (!key.has_value()) return false;
   // Output columns: * is the table's columns; named ones may include _seq (not _deleted,
@@ -324,10 +184,53 @@ Result<Handled> HandleView(const Statement& statement, Services& services,
 
 namespace {
 
+const std::vector<ResultColumn> kDescribeColumns = {
+    {"column_name", "TEXT"},    {"ordinal_position", "INT"},   {"data_type", "TEXT"},
+    {"is_nullable", "BOOLEAN"}, {"is_primary_key", "BOOLEAN"}, {"column_default", "TEXT"},
+    {"column_comment", "TEXT"}};
+
+// What a DESCRIBE or SHOW STATS of something other than a table says it is.
+std::string NotATable(const ReadTarget& target, const std::string& qualified) {
+  return qualified + (target.view.has_value() ? " is a view" : " is a system table");
+}
+
+// DESCRIBE of a view or a system table: the columns of its result, typed, nullable, with no
+// key, default or comment.
+Status DescribeResultColumns(const ReadTarget& target, Services& services,
+                             const ExecutionContext& context, ResultSink& sink) {
+  std::vector<ResultColumn> result_columns;
+  if (target.view.has_value()) {
+    KALAM_ASSIGN_OR_RETURN(const std::string body,
+                           RewriteViewBody(services, context, *target.view));
+    KALAM_ASSIGN_OR_RETURN(result_columns, services.engine.Describe(body));
+  } else {
+    result_columns = target.system_table->columns;
+  }
+  engine::SystemRows rows;
+  int position = 0;
+  for (const ResultColumn& column : result_columns) {
+    rows.push_back({Value::Text(column.name), Value::Int32(++position),
+                    Value::Text(column.data_type), Value::Boolean(true), Value::Boolean(false),
+                    Value::Null(), Value::Null()});
+  }
+  SendRows(sink, kDescribeColumns, rows);
+  return Status();
+}
+
 Status Describe(const DescribeTable& describe, Services& services, const ExecutionContext& context,
                 ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(describe.table, context, "table"));
-  KALAM_ASSIGN_OR_RETURN(const auto table, FindTable(services, context, name.first, name.second));
+  // DESCRIBE shows what SELECT could read, and refuses what it would refuse.
+  KALAM_ASSIGN_OR_RETURN(const ReadTarget target,
+                         ResolveRead(services, context, name.first, name.second));
+  if (target.table == nullptr) {
+    if (describe.history) {
+      return Status::InvalidArgument(NotATable(target, name.first + "." + name.second) +
+                                     ": only tables have a schema history");
+    }
+    return DescribeResultColumns(target, services, context, sink);
+  }
+  const std::shared_ptr<const catalog::CachedTable>& table = target.table;
   if (describe.history) {
     KALAM_ASSIGN_OR_RETURN(const auto versions,
                            services.catalog.SchemaHistory(table->table.table_id));
@@ -347,11 +250,7 @@ Status Describe(const DescribeTable& describe, Services& services, const Executi
     sink.EndResult(versions.size(), "");
     return Status();
   }
-  const std::vector<ResultColumn> columns = {
-      {"column_name", "TEXT"},    {"ordinal_position", "INT"},   {"data_type", "TEXT"},
-      {"is_nullable", "BOOLEAN"}, {"is_primary_key", "BOOLEAN"}, {"column_default", "TEXT"},
-      {"column_comment", "TEXT"}};
-  sink.BeginResult(columns);
+  sink.BeginResult(kDescribeColumns);
   int position = 0;
   for (const catalog::ColumnDefinition& column : table->schema.columns) {
     const std::string default_sql = column.default_value.ToSql();
@@ -368,9 +267,14 @@ Status Describe(const DescribeTable& describe, Services& services, const Executi
 Status Stats(const ShowStats& stats, Services& services, const ExecutionContext& context,
              ResultSink& sink) {
   KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(stats.table, context, "table"));
-  KALAM_ASSIGN_OR_RETURN(const auto table, FindTable(services, context, name.first, name.second));
   // Stats describe what the caller could SELECT: the same check, and only their scope.
-  KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kReadTable));
+  KALAM_ASSIGN_OR_RETURN(const ReadTarget target,
+                         ResolveRead(services, context, name.first, name.second));
+  if (target.table == nullptr) {
+    return Status::InvalidArgument(NotATable(target, name.first + "." + name.second) +
+                                   ": SHOW STATS applies to tables");
+  }
+  const std::shared_ptr<const catalog::CachedTable>& table = target.table;
   const std::string scope = ScopeOf(*table, context);
   KALAM_ASSIGN_OR_RETURN(const uint64_t versions, tables::TableReader::CountVersions(
                                                       *StatementView(services), *table, scope));
@@ -403,17 +307,20 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
 Result<Handled> HandleShow(const Statement& statement, Services& services,
                            const ExecutionContext& context, ResultSink& sink) {
   if (const auto* show = std::get_if<ShowTables>(&statement)) {
-    if (!show->namespace_id.has_value()) {
-      KALAM_RETURN_IF_ERROR(SendSystemTable(sink, services.system_tables, "system", "tables"));
-      return Handled{};
+    // The tables, views and system tables the caller may read: what SELECT would allow.
+    std::optional<std::string> ns;
+    if (show->namespace_id.has_value()) {
+      KALAM_ASSIGN_OR_RETURN(ns, catalog::NormalizeName(*show->namespace_id, "namespace"));
+      if (!IsSystemSchema(*ns)) {
+        KALAM_ASSIGN_OR_RETURN(const auto found, services.catalog.GetNamespace(*ns));
+        if (!found.has_value()) {
+          return Status::NamespaceNotFound("Namespace '" + *ns + "' not found");
+        }
+      }
     }
-    KALAM_ASSIGN_OR_RETURN(const std::string ns,
-                           catalog::NormalizeName(*show->namespace_id, "namespace"));
-    KALAM_ASSIGN_OR_RETURN(const auto found, services.catalog.GetNamespace(ns));
-    if (!found.has_value()) return Status::NamespaceNotFound("Namespace '" + ns + "' not found");
-    constexpr int kNamespaceColumn = 2;  // system.tables.namespace_id
-    KALAM_RETURN_IF_ERROR(
-        SendSystemTable(sink, services.system_tables, "system", "tables", kNamespaceColumn, ns));
+    KALAM_ASSIGN_OR_RETURN(const engine::SystemRows rows,
+                           services.system_tables.Listing(CallerMayRead(services, context), ns));
+    SendRows(sink, services.system_tables.ListingColumns(), rows);
     return Handled{};
   }
   if (const auto* describe = std::get_if<DescribeTable>(&statement)) {

@@ -1,5 +1,7 @@
-// What callers learn about the database itself over HTTP: current_user and its spellings
-// name the caller, and version() names KalamDB's version.
+// What callers learn about the database itself over HTTP: SHOW TABLES, DESCRIBE and
+// information_schema list exactly what each role may read (the same decision SELECT makes),
+// views included; current_user and its spellings name the caller, and version() names
+// KalamDB's version.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -69,6 +71,17 @@ class IntrospectionTest : public ::testing::Test {
     SqlReply reply = Sql(authorization, sql, extra);
     EXPECT_EQ(reply.http_status, 200) << sql << "\n" << boost::json::serialize(reply.body);
     return reply;
+  }
+  // The error message of SQL that must fail as `authorization` (and its code in `code`).
+  std::string Error(const std::string& authorization, const std::string& sql,
+                    std::string* code = nullptr) {
+    const SqlReply reply = Sql(authorization, sql);
+    if (reply.ok() || !reply.body.is_object() || !reply.body.as_object().contains("error")) {
+      ADD_FAILURE() << sql << ": expected an error\n" << boost::json::serialize(reply.body);
+      return "";
+    }
+    if (code != nullptr) *code = reply.ErrorCode();
+    return reply.ErrorMessage();
   }
   // The single value of a one-row, one-column result: its text, or its JSON if not a string.
   std::string Scalar(const std::string& authorization, const std::string& sql,
@@ -144,6 +157,197 @@ class IntrospectionTest : public ::testing::Test {
   const std::string carol_ = BasicAuthorization("carol", "carol-secret-1");
   std::string ns_;
 };
+
+// Regression: views were missing from SHOW TABLES, and DESCRIBE of a view failed with
+// "table not found".
+TEST_F(IntrospectionTest, ShowTablesListsViewsAndDescribeGivesTheirResultColumns) {
+  Ok(kRoot, "CREATE TABLE " + ns_ + ".t (id BIGINT PRIMARY KEY, name TEXT, score INT)");
+  Ok(kRoot, "CREATE VIEW " + ns_ +
+                ".v AS SELECT id, upper(name) AS loud, CAST(score AS DOUBLE) / 2 AS half, "
+                "score > 10 AS high FROM t");
+  EXPECT_EQ(ShowTables(kRoot, ns_),
+            (std::map<std::string, std::string>{{"t", "USER"}, {"v", "VIEW"}}));
+  const SqlReply all = Ok(kRoot, "SHOW TABLES");
+  const std::vector<std::string> ids = Values(all, "table_id");
+  EXPECT_NE(std::find(ids.begin(), ids.end(), ns_ + ":v"), ids.end());
+
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"id", "BIGINT"}, {"loud", "TEXT"}, {"half", "DOUBLE"}, {"high", "BOOLEAN"}};
+  EXPECT_EQ(Describe(kRoot, "DESCRIBE " + ns_ + ".v"), expected);
+  EXPECT_EQ(Describe(kRoot, "DESCRIBE TABLE " + ns_ + ".v"), expected);
+  EXPECT_EQ(Describe(kRoot, "DESC TABLE " + ns_ + ".v"), expected);
+  boost::json::object in_namespace;
+  in_namespace["namespace_id"] = ns_;
+  const SqlReply unqualified = Ok(kRoot, "DESCRIBE v", in_namespace);
+  EXPECT_EQ(Values(unqualified, "column_name"),
+            (std::vector<std::string>{"id", "loud", "half", "high"}));
+  // Tables still describe as before.
+  EXPECT_EQ(Describe(kRoot, "DESCRIBE TABLE " + ns_ + ".t"),
+            (std::vector<std::pair<std::string, std::string>>{
+                {"id", "BIGINT"}, {"name", "TEXT"}, {"score", "INT"}}));
+
+  // Bad input: a clear error, nothing changed.
+  EXPECT_THAT(Error(kRoot, "DESCRIBE TABLE " + ns_ + ".v HISTORY"), HasSubstr("is a view"));
+  EXPECT_EQ(Sql(kRoot, "DESCRIBE TABLE " + ns_ + ".nope").http_status, 400);
+  EXPECT_THAT(Error(kRoot, "DESCRIBE TABLE " + ns_ + ".nope"), HasSubstr(ns_ + ".nope not found"));
+  // A view whose table was dropped is readable by nobody: listed to nobody, and never
+  // suggested for the table it misses (whose name is close to its own).
+  Ok(kRoot, "CREATE TABLE " + ns_ + ".gone (id BIGINT PRIMARY KEY)");
+  Ok(kRoot, "CREATE VIEW " + ns_ + ".gones AS SELECT id FROM gone");
+  Ok(kRoot, "DROP TABLE " + ns_ + ".gone");
+  EXPECT_EQ(Sql(kRoot, "DESCRIBE " + ns_ + ".gones").http_status, 400);
+  std::string code;
+  const std::string broken = Error(kRoot, "DESCRIBE " + ns_ + ".gones", &code);
+  EXPECT_EQ(code, "TABLE_NOT_FOUND");
+  EXPECT_THAT(broken, HasSubstr(ns_ + ".gone not found"));
+  EXPECT_THAT(broken, Not(HasSubstr("did you mean")));
+  EXPECT_EQ(Keys(ShowTables(kRoot, ns_)), (Names{"t", "v"}));
+  EXPECT_THAT(Error(kRoot, "SELECT * FROM " + ns_ + ".gone"), Not(HasSubstr("did you mean")));
+  EXPECT_THAT(Error(kRoot, "SELECT * FROM " + ns_ + ".vv"),
+              HasSubstr("did you mean " + ns_ + ".v?"));
+}
+
+// Regression: SHOW TABLES IN system said "Namespace 'system' not found".
+TEST_F(IntrospectionTest, SystemNamespacesListAndDescribeTheirTables) {
+  const std::map<std::string, std::string> system = ShowTables(kRoot, "system");
+  EXPECT_EQ(Keys(system), kSystemTables);
+  for (const auto& [name, type] : system)
+    EXPECT_EQ(type, "SYSTEM") << name;
+  EXPECT_EQ(Keys(ShowTables(kRoot, "information_schema")), kInformationSchema);
+  EXPECT_EQ(Keys(ShowTables(kRoot, "system", "SYSTEM")), kSystemTables);  // case-insensitive
+
+  const auto users = Describe(kRoot, "DESCRIBE TABLE system.users");
+  ASSERT_GE(users.size(), 4u);
+  EXPECT_EQ(users.at(0), (std::pair<std::string, std::string>{"user_id", "TEXT"}));
+  EXPECT_EQ(users.at(3), (std::pair<std::string, std::string>{"role", "TEXT"}));
+  const auto columns = Describe(kRoot, "DESCRIBE information_schema.columns");
+  ASSERT_GE(columns.size(), 5u);
+  EXPECT_EQ(columns.at(4), (std::pair<std::string, std::string>{"ordinal_position", "INT"}));
+
+  EXPECT_THAT(Error(kRoot, "DESCRIBE system.nope"), HasSubstr("system.nope not found"));
+  EXPECT_THAT(Error(kRoot, "DESCRIBE TABLE system.users HISTORY"), HasSubstr("system table"));
+  EXPECT_THAT(Error(kRoot, "SHOW TABLES IN nowhere"), HasSubstr("Namespace 'nowhere' not found"));
+}
+
+// Regression: a role-user SHOW TABLES listed PRIVATE and RESTRICTED tables it could not
+// read, while information_schema was refused outright to every role but dba and system.
+// Now both list exactly what SELECT lets the caller read, for every role.
+TEST_F(IntrospectionTest, EveryRoleListsExactlyWhatItMayRead) {
+  const std::string ns = ns_;
+  for (const std::string& sql :
+       {"CREATE TABLE " + ns + ".mine (id BIGINT PRIMARY KEY, body TEXT)",
+        "CREATE TABLE " + ns + ".events (kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 60)",
+        "CREATE SHARED TABLE " + ns + ".pub (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')",
+        "CREATE SHARED TABLE " + ns + ".priv (id BIGINT PRIMARY KEY)",  // PRIVATE by default
+        "CREATE SHARED TABLE " + ns +
+            ".res_root (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'RESTRICTED')",
+        "CREATE VIEW " + ns + ".v_pub AS SELECT id FROM pub",
+        "CREATE VIEW " + ns + ".v_mine AS SELECT * FROM mine",
+        "CREATE VIEW " + ns + ".v_priv AS SELECT p.id FROM pub JOIN priv p ON p.id = pub.id",
+        "CREATE VIEW " + ns + ".v_nested AS SELECT * FROM v_priv",
+        "CREATE VIEW " + ns + ".v_sys AS SELECT user_id FROM system.users",
+        "CREATE VIEW " + ns + ".v_info AS SELECT table_name FROM information_schema.tables"}) {
+    Ok(kRoot, sql);
+  }
+  // carol created a RESTRICTED table as a service and is now a plain user: she still reads
+  // her own RESTRICTED table, and no one else's.
+  Ok(carol_, "CREATE SHARED TABLE " + ns +
+                 ".res_carol (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'RESTRICTED')");
+  Ok(kRoot, "ALTER USER carol SET ROLE user");
+
+  const Names user_reads = {"mine", "events", "pub", "v_pub", "v_mine", "v_info"};
+  Names carol_reads = user_reads;
+  carol_reads.insert("res_carol");
+  Names service_reads = user_reads;
+  service_reads.insert({"priv", "res_root", "res_carol", "v_priv", "v_nested"});
+  Names admin_reads = service_reads;
+  admin_reads.insert("v_sys");
+  const Names everything = admin_reads;
+  struct Caller {
+    std::string name;
+    std::string authorization;
+    Names reads;
+    bool reads_system;
+  };
+  const std::vector<Caller> callers = {
+      {"alice (user)", alice_, user_reads, false},   {"carol (user)", carol_, carol_reads, false},
+      {"svc (service)", svc_, service_reads, false}, {"dana (dba)", dana_, admin_reads, true},
+      {"sysop (system)", sysop_, admin_reads, true}, {"root (system)", kRoot, admin_reads, true}};
+  for (const Caller& caller : callers) {
+    SCOPED_TRACE(caller.name);
+    // SHOW TABLES, information_schema.tables and SELECT agree, object by object.
+    const std::map<std::string, std::string> shown = ShowTables(caller.authorization, ns);
+    EXPECT_EQ(Keys(shown), caller.reads);
+    const SqlReply listed =
+        Ok(caller.authorization,
+           "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = '" +
+               ns + "'");
+    EXPECT_EQ(Set(Values(listed, "table_name")), caller.reads);
+    for (const std::string& name : everything) {
+      const int status = Sql(caller.authorization, "SELECT * FROM " + ns + "." + name).http_status;
+      EXPECT_EQ(status, caller.reads.contains(name) ? 200 : 403) << name;
+    }
+    for (const auto& [name, type] : std::map<std::string, std::string>{
+             {"v_pub", "VIEW"}, {"mine", "USER"}, {"events", "STREAM"}, {"pub", "SHARED"}}) {
+      EXPECT_EQ(shown.contains(name) ? shown.at(name) : "", type) << name;
+    }
+    // information_schema.columns: the columns of readable tables only.
+    const SqlReply columns =
+        Ok(caller.authorization,
+           "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = '" +
+               ns + "'");
+    for (const std::string& table : Set(Values(columns, "table_name")))
+      EXPECT_TRUE(caller.reads.contains(table)) << table;
+    EXPECT_TRUE(Set(Values(columns, "table_name")).contains("pub"));
+    EXPECT_EQ(Set(Values(columns, "table_name")).contains("priv"), caller.reads.contains("priv"));
+
+    // The system namespaces: what the caller may read there, and nothing else.
+    const Names system_reads = caller.reads_system ? kSystemTables : Names{};
+    EXPECT_EQ(Keys(ShowTables(caller.authorization, "system")), system_reads);
+    EXPECT_EQ(Keys(ShowTables(caller.authorization, "information_schema")), kInformationSchema);
+    const SqlReply system_listed =
+        Ok(caller.authorization,
+           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'system'");
+    EXPECT_EQ(Set(Values(system_listed, "table_name")), system_reads);
+    EXPECT_EQ(Sql(caller.authorization, "SELECT count(*) FROM system.users").http_status,
+              caller.reads_system ? 200 : 403);
+    EXPECT_EQ(Sql(caller.authorization, "DESCRIBE TABLE system.users").http_status,
+              caller.reads_system ? 200 : 403);
+    // A view over information_schema lists what its reader may read, not its creator.
+    const SqlReply through_view =
+        Ok(caller.authorization, "SELECT table_name FROM " + ns + ".v_info");
+    const Names via_view = Set(Values(through_view, "table_name"));
+    EXPECT_EQ(via_view.contains("priv"), caller.reads.contains("priv"));
+    EXPECT_EQ(via_view.contains("users"), caller.reads_system);
+
+    // SHOW TABLES without a namespace: the same objects, across namespaces.
+    const SqlReply all = Ok(caller.authorization, "SHOW TABLES");
+    Names in_ns;
+    Names in_system;
+    const std::vector<std::string> names = Values(all, "table_name");
+    const std::vector<std::string> namespaces = Values(all, "namespace_id");
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (namespaces.at(i) == ns) in_ns.insert(names.at(i));
+      if (namespaces.at(i) == "system") in_system.insert(names.at(i));
+    }
+    EXPECT_EQ(in_ns, caller.reads);
+    EXPECT_EQ(in_system, system_reads);
+
+    // DESCRIBE follows the same decision.
+    for (const std::string& name : everything) {
+      const int status = Sql(caller.authorization, "DESCRIBE " + ns + "." + name).http_status;
+      EXPECT_EQ(status, caller.reads.contains(name) ? 200 : 403) << name;
+    }
+  }
+  // "Did you mean" suggests only what the caller may read: views too.
+  EXPECT_THAT(Error(alice_, "SELECT * FROM " + ns + ".v_privv"), Not(HasSubstr("did you mean")));
+  EXPECT_THAT(Error(svc_, "SELECT * FROM " + ns + ".v_privv"),
+              HasSubstr("did you mean " + ns + ".v_priv?"));
+  EXPECT_THAT(Error(alice_, "SELECT * FROM system.userz"), Not(HasSubstr("did you mean")));
+  // A refused DESCRIBE says why, like SELECT.
+  EXPECT_THAT(Error(alice_, "DESCRIBE TABLE " + ns + ".priv"),
+              HasSubstr("may not read SHARED table " + ns + ".priv"));
+}
 
 // Regression: SELECT current_user returned DuckDB's 'duckdb'; every spelling DuckDB accepts
 // now names the caller, and nothing the caller's SQL sets can change that.
