@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/value.h"
 
 namespace kalam::storage {
 
@@ -19,6 +20,10 @@ class RecordWriter {
   void PutBool(bool value) { PutVarint(value ? 1 : 0); }
   void PutDouble(double value);
   void PutString(std::string_view value);
+  // A typed value: a tag byte (stable; never renumbered, only appended) and its payload.
+  // Row cells and catalog fill values share this encoding. REQUIRES: the kind is one a column
+  // stores (not kUInt64 or kStruct); a list is a list of floats (EMBEDDING).
+  void PutValue(const Value& value);
 
   const std::string& data() const { return data_; }
   std::string Release() { return std::move(data_); }
@@ -39,6 +44,7 @@ class RecordReader {
   bool GetBool();
   double GetDouble();
   std::string GetString();
+  Value GetValue();
 
   // Reads an enum stored as a varint; a value above `max_value` marks the record corrupt.
   template <typename Enum>
