@@ -339,6 +339,19 @@ Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
   const std::string qualified = Qualified(namespace_id, table_name);
   KALAM_ASSIGN_OR_RETURN(const std::shared_ptr<const CachedTable> current, LoadTable(qualified));
   KALAM_ASSIGN_OR_RETURN(TableChange changed, change(*current));
+  if (changed.table.table_id != current->table.table_id ||
+      changed.table.namespace_id != namespace_id) {
+    return Status::Internal("ALTER TABLE cannot change the id or namespace of " + qualified);
+  }
+  const bool renamed = changed.table.table_name != table_name;
+  if (renamed) {
+    KALAM_ASSIGN_OR_RETURN(const bool taken, NameTaken(namespace_id, changed.table.table_name));
+    if (taken) {
+      return Status::AlreadyExists("a table or view named " +
+                                   Qualified(namespace_id, changed.table.table_name) +
+                                   " already exists");
+    }
+  }
   const int64_t now = clock_.NowMillis();
   changed.table.schema_version = current->table.schema_version + 1;
   changed.table.updated_at = now;
@@ -350,8 +363,13 @@ Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
   WriteBatch batch;
   tables_.Put(batch, changed.table.table_id, changed.table);
   schemas_.Put(batch, {changed.table.table_id, schema.version}, schema);
+  if (renamed) {  // the id, rows, history and options stay; only the name index moves
+    table_names_.Delete(batch, {namespace_id, table_name});
+    table_names_.Put(batch, {namespace_id, changed.table.table_name}, {changed.table.table_id});
+  }
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
   auto altered = std::make_shared<const CachedTable>(std::move(changed.table), std::move(schema));
+  if (renamed) registry_.Invalidate(qualified);
   registry_.Put(altered);
   return altered;
 }

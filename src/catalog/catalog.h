@@ -76,7 +76,9 @@ class Catalog {
   Result<std::vector<StorageRecord>> ListStorages() const;
 
   // Tables. CreateTable assigns the table id and writes schema version 1. AlterTable calls
-  // `change` with the current definition and writes the result as the next version.
+  // `change` with the current definition and writes the result as the next version; a
+  // changed table_name renames the table (kAlreadyExists if a table or view has the name),
+  // keeping its id, rows and history. `change` runs under the DDL lock.
   // DropTable removes the metadata; `commit` removes the rows in the same batch.
   Result<std::shared_ptr<const CachedTable>> CreateTable(TableRecord table,
                                                          std::vector<ColumnDefinition> columns);

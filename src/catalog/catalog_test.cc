@@ -256,6 +256,88 @@ TEST(UserRecordTest, VersionTwoKeepsTheTokenGenerationAndVersionOneReadsAsZero) 
   EXPECT_EQ(old, user);
 }
 
+TEST(SchemaVersionRecordTest, VersionTwoKeepsLengthsAndFillValuesAndVersionOneReadsWithout) {
+  ColumnDefinition code = Column("code", DataType::Kind::kText);
+  code.column_id = 4;
+  code.type.length = 5;
+  code.nullable = false;
+  code.default_value = {ColumnDefault::Kind::kString, "abc"};
+  code.fill_value = Value::Text("abc");
+  ColumnDefinition id = Column("id", DataType::Kind::kBigInt, true);
+  id.column_id = 1;
+  SchemaVersionRecord schema;
+  schema.version = 3;
+  schema.columns = {id, code};
+  schema.next_column_id = 5;
+  schema.change = "ADD COLUMN code VARCHAR(5) NOT NULL DEFAULT 'abc'";
+  ASSERT_OK_AND_ASSIGN(const SchemaVersionRecord again,
+                       storage::DecodeRecord<SchemaVersionRecord>(storage::EncodeRecord(schema)));
+  EXPECT_EQ(again, schema);
+
+  // Version 1, as written before lengths and fill values: per column id, name, type (kind,
+  // dimension, precision, scale), nullable, primary key, default kind and literal, comment.
+  storage::RecordWriter v1;
+  v1.PutVarint(1);  // record version
+  v1.PutVarint(2);  // schema version
+  v1.PutVarint(1);  // one column
+  v1.PutVarint(7);
+  v1.PutString("body");
+  v1.PutVarint(static_cast<uint64_t>(DataType::Kind::kText));
+  for (int i = 0; i < 3; ++i)
+    v1.PutVarint(0);
+  v1.PutBool(true);
+  v1.PutBool(false);
+  v1.PutVarint(static_cast<uint64_t>(ColumnDefault::Kind::kNone));
+  v1.PutString("");
+  v1.PutString("a note");
+  v1.PutVarint(8);
+  v1.PutString("created");
+  v1.PutSignedVarint(5);
+  ASSERT_OK_AND_ASSIGN(const SchemaVersionRecord old,
+                       storage::DecodeRecord<SchemaVersionRecord>(v1.data()));
+  ASSERT_EQ(old.columns.size(), 1u);
+  ColumnDefinition body = Column("body", DataType::Kind::kText);
+  body.column_id = 7;
+  body.comment = "a note";
+  EXPECT_EQ(old.columns[0], body);
+  EXPECT_EQ(old.columns[0].fill_value.kind, Value::Kind::kNull);
+  EXPECT_EQ(old.next_column_id, 8u);
+  EXPECT_EQ(old.change, "created");
+}
+
+TEST_F(CatalogTest, RenameMovesTheNameAndKeepsTheIdAndHistory) {
+  ASSERT_OK(catalog_->CreateNamespace("app"));
+  const std::shared_ptr<const CachedTable> created = CreateMessages();
+  ASSERT_NE(created, nullptr);
+  ASSERT_OK(catalog_->CreateTable(Table("app", "taken"), {}));
+  ASSERT_OK(
+      catalog_->CreateView({.namespace_id = "app", .view_name = "v", .sql = "SELECT 1"}, false));
+  const auto rename_to = [](std::string name) {
+    return [name](const CachedTable& current) -> Result<TableChange> {
+      TableChange change{current.table, current.schema.columns, current.schema.next_column_id,
+                         "RENAME TO " + name};
+      change.table.table_name = name;
+      return change;
+    };
+  };
+  for (const char* clash : {"taken", "v"}) {
+    EXPECT_EQ(catalog_->AlterTable("app", "messages", rename_to(clash)).status().code(),
+              StatusCode::kAlreadyExists)
+        << clash;
+  }
+  ASSERT_OK_AND_ASSIGN(const auto renamed, catalog_->AlterTable("app", "messages", rename_to("m")));
+  EXPECT_EQ(renamed->qualified_name, "app.m");
+  EXPECT_EQ(catalog_->GetTable("app", "messages").status().code(), StatusCode::kTableNotFound);
+  Reopen();
+  EXPECT_EQ(catalog_->GetTable("app", "messages").status().code(), StatusCode::kTableNotFound);
+  ASSERT_OK_AND_ASSIGN(const auto reloaded, catalog_->GetTable("app", "m"));
+  EXPECT_EQ(reloaded->table.table_id, created->table.table_id);
+  EXPECT_EQ(reloaded->table.schema_version, 2u);
+  ASSERT_OK_AND_ASSIGN(const auto history, catalog_->SchemaHistory(reloaded->table.table_id));
+  EXPECT_EQ(history.size(), 2u);
+  ASSERT_OK(catalog_->CreateTable(Table("app", "messages"), {}));  // the old name is free
+}
+
 TEST_F(CatalogTest, ViewsAndTablesShareNames) {
   ASSERT_OK(catalog_->CreateNamespace("app"));
   ASSERT_NE(CreateMessages(), nullptr);

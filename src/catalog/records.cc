@@ -20,14 +20,17 @@ void PutDataType(RecordWriter& out, const DataType& type) {
   out.PutVarint(type.dimension);
   out.PutVarint(type.precision);
   out.PutVarint(type.scale);
+  out.PutVarint(type.length);
 }
 
-DataType GetDataType(RecordReader& in) {
+// `version` is the SchemaVersionRecord's: version 1 types have no length.
+DataType GetDataType(RecordReader& in, uint32_t version) {
   DataType type;
   type.kind = in.GetEnum(DataType::Kind::kEmbedding);
   type.dimension = static_cast<uint32_t>(in.GetVarint());
   type.precision = static_cast<uint8_t>(in.GetVarint());
   type.scale = static_cast<uint8_t>(in.GetVarint());
+  if (version >= 2) type.length = static_cast<uint32_t>(in.GetVarint());
   return type;
 }
 
@@ -40,18 +43,21 @@ void PutColumn(RecordWriter& out, const ColumnDefinition& column) {
   out.PutVarint(static_cast<uint64_t>(column.default_value.kind));
   out.PutString(column.default_value.literal);
   out.PutString(column.comment);
+  out.PutValue(column.fill_value);
 }
 
-ColumnDefinition GetColumn(RecordReader& in) {
+// Version 1 columns have no fill value: their rows never lacked them, or read NULL.
+ColumnDefinition GetColumn(RecordReader& in, uint32_t version) {
   ColumnDefinition column;
   column.column_id = static_cast<uint32_t>(in.GetVarint());
   column.name = in.GetString();
-  column.type = GetDataType(in);
+  column.type = GetDataType(in, version);
   column.nullable = in.GetBool();
   column.primary_key = in.GetBool();
   column.default_value.kind = in.GetEnum(ColumnDefault::Kind::kCurrentUser);
   column.default_value.literal = in.GetString();
   column.comment = in.GetString();
+  if (version >= 2) column.fill_value = in.GetValue();
   return column;
 }
 
@@ -161,11 +167,12 @@ void SchemaVersionRecord::EncodeTo(RecordWriter& out) const {
   out.PutSignedVarint(created_at);
 }
 
-Result<SchemaVersionRecord> SchemaVersionRecord::DecodeFrom(RecordReader& in, uint32_t) {
+Result<SchemaVersionRecord> SchemaVersionRecord::DecodeFrom(RecordReader& in,
+                                                            uint32_t record_version) {
   SchemaVersionRecord record;
   record.version = static_cast<uint32_t>(in.GetVarint());
   for (uint64_t n = in.GetVarint(); n > 0 && in.status().ok(); --n) {
-    record.columns.push_back(GetColumn(in));
+    record.columns.push_back(GetColumn(in, record_version));
   }
   record.next_column_id = static_cast<uint32_t>(in.GetVarint());
   record.change = in.GetString();

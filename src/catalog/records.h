@@ -67,7 +67,7 @@ struct TableRecord {
 
 // One immutable version of a table's columns, written at CREATE and at each ALTER.
 struct SchemaVersionRecord {
-  static constexpr uint32_t kRecordVersion = 1;
+  static constexpr uint32_t kRecordVersion = 2;  // 2: VARCHAR lengths, fill values
   uint32_t version = 1;
   std::vector<ColumnDefinition> columns;  // user columns, in order
   uint32_t next_column_id = 1;            // the id the next added column gets

@@ -120,7 +120,7 @@ std::string DataType::ToSql() const {
     case Kind::kDecimal:
       return "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
     case Kind::kText:
-      return "TEXT";
+      return length > 0 ? "VARCHAR(" + std::to_string(length) + ")" : "TEXT";
     case Kind::kJson:
       return "JSON";
     case Kind::kBytes:
@@ -203,10 +203,20 @@ Result<DataType> ParseDataType(std::string_view name, const std::vector<int64_t>
   if (found == kTypeNames.end()) {
     return Status::InvalidArgument("unsupported data type '" + std::string(name) + "'");
   }
-  const bool takes_length = found->kind == DataType::Kind::kText;          // VARCHAR(255)
+  const bool takes_length = lower == "varchar" || lower == "char";         // VARCHAR(255)
   const bool takes_precision = found->kind == DataType::Kind::kTimestamp;  // TIMESTAMP(6)
+  if (found->kind == DataType::Kind::kText && !takes_length && !arguments.empty()) {
+    return ArgumentError(name, "it takes no length; use VARCHAR(n) to limit the length");
+  }
   if (!arguments.empty() && !((takes_length || takes_precision) && arguments.size() == 1)) {
     return ArgumentError(name, "this type takes no arguments");
+  }
+  if (takes_length && !arguments.empty()) {
+    if (arguments[0] < 1 || arguments[0] > kMaxVarcharLength) {
+      return ArgumentError(name, "the length must be between 1 and " +
+                                     std::to_string(kMaxVarcharLength) + " characters");
+    }
+    return DataType{.kind = DataType::Kind::kText, .length = static_cast<uint32_t>(arguments[0])};
   }
   if (takes_precision && !arguments.empty() && (arguments[0] < 0 || arguments[0] > 9)) {
     return ArgumentError(name, "TIMESTAMP precision must be 0..9");
@@ -242,6 +252,14 @@ std::string ColumnDefault::ToSql() const {
       return "CURRENT_USER()";
   }
   return "";
+}
+
+std::string ColumnDefinition::ToSql() const {
+  std::string sql = name + " " + type.ToSql();
+  if (primary_key) sql += " PRIMARY KEY";
+  if (!nullable && !primary_key) sql += " NOT NULL";
+  if (default_value.kind != ColumnDefault::Kind::kNone) sql += " DEFAULT " + default_value.ToSql();
+  return sql;
 }
 
 std::string FlushPolicy::ToString() const {

@@ -8,6 +8,7 @@
 
 #include "common/ids.h"
 #include "common/result.h"
+#include "common/value.h"
 
 namespace kalam::catalog {
 
@@ -47,8 +48,9 @@ struct DataType {
   uint32_t dimension = 0;  // kEmbedding: 1..8192
   uint8_t precision = 0;   // kDecimal: 1..38
   uint8_t scale = 0;       // kDecimal: 0..precision
+  uint32_t length = 0;     // kText: VARCHAR(n), at most n characters; 0 = TEXT, no limit
 
-  // The canonical SQL spelling, e.g. "BIGINT", "DECIMAL(10,2)", "EMBEDDING(384)".
+  // The canonical SQL spelling, e.g. "BIGINT", "DECIMAL(10,2)", "VARCHAR(5)", "EMBEDDING(384)".
   std::string ToSql() const;
   // The DuckDB type used to expose the column to queries.
   std::string ToDuckDb() const;
@@ -56,8 +58,13 @@ struct DataType {
   friend bool operator==(const DataType&, const DataType&) = default;
 };
 
-// Parses a type name as written in CREATE TABLE ("varchar", "TIMESTAMP(6)", "decimal(10, 2)",
-// "EMBEDDING(384)"). kInvalidArgument names the type when it is unknown or out of range.
+// The longest VARCHAR(n) (PostgreSQL's limit).
+inline constexpr uint32_t kMaxVarcharLength = 10485760;
+
+// Parses a type name as written in CREATE TABLE ("varchar", "VARCHAR(255)", "TIMESTAMP(6)",
+// "decimal(10, 2)", "EMBEDDING(384)"). VARCHAR(n) and CHAR(n) limit the length to n
+// characters (CHAR(n) is not blank-padded); TEXT and STRING take no length. kInvalidArgument
+// names the type when it is unknown or out of range.
 Result<DataType> ParseDataType(std::string_view name, const std::vector<int64_t>& arguments);
 
 // A column's DEFAULT: nothing, a literal, or one of the default functions evaluated per
@@ -90,6 +97,13 @@ struct ColumnDefinition {
   bool primary_key = false;
   ColumnDefault default_value;
   std::string comment;
+  // What the rows stored before this column was added read for it: the column's DEFAULT,
+  // evaluated once by ADD COLUMN (NULL when it has none). Rows written since carry a cell of
+  // their own, so this is never what a newer row reads. Stays as the DEFAULT changes.
+  Value fill_value;
+
+  // "name TYPE[ PRIMARY KEY][ NOT NULL][ DEFAULT x]", e.g. "age INT NOT NULL DEFAULT 0".
+  std::string ToSql() const;
 
   friend bool operator==(const ColumnDefinition&, const ColumnDefinition&) = default;
 };

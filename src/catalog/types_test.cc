@@ -36,8 +36,40 @@ TEST(DataTypeTest, ParsesArguments) {
   EXPECT_EQ(default_decimal.ToSql(), "DECIMAL(38,10)");
   ASSERT_OK_AND_ASSIGN(const DataType varchar, ParseDataType("VARCHAR", {255}));
   EXPECT_EQ(varchar.kind, Kind::kText);
+  EXPECT_EQ(varchar.length, 255u);
   ASSERT_OK_AND_ASSIGN(const DataType timestamp, ParseDataType("TIMESTAMP", {6}));
   EXPECT_EQ(timestamp.kind, Kind::kTimestamp);
+}
+
+// VARCHAR(n) keeps its length (it used to be read as TEXT); TEXT takes none.
+TEST(DataTypeTest, VarcharKeepsItsLength) {
+  ASSERT_OK_AND_ASSIGN(const DataType varchar, ParseDataType("varchar", {5}));
+  EXPECT_EQ(varchar.ToSql(), "VARCHAR(5)");
+  EXPECT_EQ(varchar.ToDuckDb(), "VARCHAR");
+  ASSERT_OK_AND_ASSIGN(const DataType fixed, ParseDataType("CHAR", {2}));
+  EXPECT_EQ(fixed.ToSql(), "VARCHAR(2)");  // a limit, not blank-padded
+  ASSERT_OK_AND_ASSIGN(const DataType unbounded, ParseDataType("VARCHAR", {}));
+  EXPECT_EQ(unbounded.ToSql(), "TEXT");
+  EXPECT_NE(unbounded, varchar);
+  EXPECT_EQ(ParseDataType("TEXT", {5}).status(),
+            Status::InvalidArgument(
+                "invalid type TEXT: it takes no length; use VARCHAR(n) to limit the length"));
+  EXPECT_FALSE(ParseDataType("STRING", {5}).ok());
+  EXPECT_FALSE(ParseDataType("VARCHAR", {0}).ok());
+  EXPECT_FALSE(ParseDataType("VARCHAR", {int64_t{kMaxVarcharLength} + 1}).ok());
+  EXPECT_FALSE(ParseDataType("VARCHAR", {5, 2}).ok());
+  EXPECT_OK(ParseDataType("VARCHAR", {kMaxVarcharLength}));
+}
+
+TEST(ColumnDefinitionTest, ToSqlStatesTheConstraints) {
+  ColumnDefinition column{.name = "age", .type = {.kind = Kind::kInt}};
+  EXPECT_EQ(column.ToSql(), "age INT");
+  column.nullable = false;
+  column.default_value = {ColumnDefault::Kind::kNumber, "0"};
+  EXPECT_EQ(column.ToSql(), "age INT NOT NULL DEFAULT 0");
+  ColumnDefinition key{
+      .name = "id", .type = {.kind = Kind::kBigInt}, .nullable = false, .primary_key = true};
+  EXPECT_EQ(key.ToSql(), "id BIGINT PRIMARY KEY");
 }
 
 TEST(DataTypeTest, RefusesUnknownAndOutOfRange) {

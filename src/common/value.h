@@ -51,6 +51,8 @@ struct Value {
   static Value TimestampMillis(int64_t millis) {
     return {.kind = Kind::kTimestamp, .integer = millis * 1000};
   }
+
+  friend bool operator==(const Value&, const Value&) = default;
 };
 
 // A result column: its name and SQL type name ("BIGINT", "TEXT", "TIMESTAMP", …).
