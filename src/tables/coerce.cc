@@ -1,5 +1,6 @@
 #include "tables/coerce.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -121,6 +122,16 @@ std::string LiteralText(const Value& literal) {
     default:
       return literal.text;
   }
+}
+
+// VARCHAR(n): at most n characters.
+Status CheckLength(const catalog::DataType& type, std::string_view text, std::string_view column) {
+  if (type.kind != Kind::kText || type.length == 0 || text.size() <= type.length) return Status();
+  const size_t characters = CharacterLength(text);
+  if (characters <= type.length) return Status();
+  return Bad(column, type,
+             std::to_string(characters) + " characters, longer than the limit of " +
+                 std::to_string(type.length));
 }
 
 bool IsNumeric(const Value& v) {
@@ -361,6 +372,23 @@ Result<int64_t> ParseTimestampMicros(std::string_view text) {
   return days * 86400000000 + time - offset;
 }
 
+size_t CharacterLength(std::string_view utf8) {
+  // Every byte except UTF-8 continuation bytes (10xxxxxx) starts a character.
+  return static_cast<size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+Status CheckColumnValue(const catalog::ColumnDefinition& column, const Value& value) {
+  if (value.kind == Value::Kind::kNull) {
+    return column.nullable
+               ? Status()
+               : Status::NotNullViolation("column '" + column.name + "' cannot be NULL");
+  }
+  if (value.kind != Value::Kind::kText) return Status();
+  return CheckLength(column.type, value.text, column.name);
+}
+
 Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
                           std::string_view column) {
   if (literal.kind == Value::Kind::kNull) return Value::Null();
@@ -383,11 +411,14 @@ Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
       return ToFloating(type, literal, column);
     case Kind::kDecimal:
       return ToDecimal(type, literal, column);
-    case Kind::kText:
+    case Kind::kText: {
       if (literal.kind == Value::Kind::kList || literal.kind == Value::Kind::kStruct) {
         return Bad(column, type, "expected a string");
       }
-      return Value::Text(LiteralText(literal));
+      Value text = Value::Text(LiteralText(literal));
+      KALAM_RETURN_IF_ERROR(CheckLength(type, text.text, column));
+      return text;
+    }
     case Kind::kJson: {
       const std::string text = LiteralText(literal);
       boost::system::error_code error;

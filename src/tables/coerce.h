@@ -15,7 +15,7 @@ namespace kalam::tables {
 //   integers    whole numbers in range (numbers or digit strings)
 //   FLOAT/DOUBLE numbers or numeric strings
 //   DECIMAL(p,s) exact; rounding never happens silently: more than s fraction digits is an error
-//   TEXT        strings (numbers and booleans as their text)
+//   TEXT        strings (numbers and booleans as their text); VARCHAR(n) at most n characters
 //   JSON        strings holding valid JSON
 //   UUID        canonical 8-4-4-4-12 hex strings (stored lower case)
 //   BYTES       strings (their bytes)
@@ -26,6 +26,14 @@ namespace kalam::tables {
 // naming `column`.
 Result<Value> CoerceValue(const catalog::DataType& type, const Value& literal,
                           std::string_view column);
+
+// The number of characters (Unicode code points) of UTF-8 text: what VARCHAR(n) limits.
+size_t CharacterLength(std::string_view utf8);
+
+// Whether a stored value satisfies its column's constraints: NOT NULL, and the VARCHAR(n)
+// length. The commit point checks every row with it; ALTER checks stored rows against a
+// stricter column. kInvalidArgument names the column ("column 'c' cannot be NULL").
+Status CheckColumnValue(const catalog::ColumnDefinition& column, const Value& value);
 
 // Parses ISO-8601 into UTC microseconds (exposed for DEFAULT NOW() and tests).
 Result<int64_t> ParseTimestampMicros(std::string_view text);

@@ -67,6 +67,31 @@ TEST(CoerceTest, TextJsonUuidBytes) {
   EXPECT_EQ(Coerced({.kind = Kind::kBytes}, Value::Text("ab")).kind, Value::Kind::kBytes);
 }
 
+// VARCHAR(n) holds at most n characters, counted as characters, not bytes.
+TEST(CoerceTest, VarcharLimitsCharacters) {
+  const catalog::DataType varchar5{.kind = Kind::kText, .length = 5};
+  EXPECT_EQ(Coerced(varchar5, Value::Text("héllo")).text, "héllo");  // 5 characters, 6 bytes
+  EXPECT_EQ(Coerced(varchar5, Value::Int64(12345)).text, "12345");
+  EXPECT_EQ(Error(varchar5, Value::Text("hello world")),
+            "invalid value for column 'c' (VARCHAR(5)): 11 characters, longer than the limit of 5");
+  EXPECT_THAT(Error(varchar5, Value::Int64(123456)), HasSubstr("6 characters"));
+  EXPECT_EQ(Coerced({.kind = Kind::kText}, Value::Text(std::string(100, 'x'))).text.size(), 100u);
+  EXPECT_EQ(CharacterLength(""), 0u);
+  EXPECT_EQ(CharacterLength("a✓€😀"), 4u);
+}
+
+TEST(CoerceTest, CheckColumnValueAppliesNotNullAndLength) {
+  catalog::ColumnDefinition column{.name = "c", .type = {.kind = Kind::kText, .length = 2}};
+  EXPECT_OK(CheckColumnValue(column, Value::Null()));
+  EXPECT_OK(CheckColumnValue(column, Value::Text("éé")));
+  EXPECT_THAT(std::string(CheckColumnValue(column, Value::Text("abc")).message()),
+              HasSubstr("VARCHAR(2)"));
+  column.nullable = false;
+  EXPECT_EQ(CheckColumnValue(column, Value::Null()),
+            Status::NotNullViolation("column 'c' cannot be NULL"));
+  EXPECT_OK(CheckColumnValue({.name = "n", .type = {.kind = Kind::kInt}}, Value::Int32(1)));
+}
+
 TEST(CoerceTest, DatesTimesAndTimestamps) {
   EXPECT_EQ(Coerced({.kind = Kind::kDate}, Value::Text("2026-11-22")).integer, 20779);
   EXPECT_EQ(Coerced({.kind = Kind::kDate}, Value::Text("1969-12-31")).integer, -1);

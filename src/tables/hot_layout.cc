@@ -20,16 +20,20 @@ storage::Partition RowPartition(catalog::TableType type) {
   }
 }
 
-std::string ScopePrefix(TableId table_id, std::string_view scope) {
+std::string TablePrefix(TableId table_id) {
   std::string key;
   storage::AppendKeyPart(&key, table_id.value());
+  return key;
+}
+
+std::string ScopePrefix(TableId table_id, std::string_view scope) {
+  std::string key = TablePrefix(table_id);
   storage::AppendKeyPart(&key, scope);
   return key;
 }
 
 void StageDeleteTableRows(storage::WriteBatch& batch, TableId table_id) {
-  std::string prefix;
-  storage::AppendKeyPart(&prefix, table_id.value());
+  const std::string prefix = TablePrefix(table_id);
   const std::string end = storage::PrefixSuccessor(prefix);
   for (const storage::Partition partition :
        {storage::Partition::kUserRows, storage::Partition::kSharedRows,
@@ -88,7 +92,8 @@ Result<RowVersion> DecodeRowValue(std::string_view key, std::string_view value,
     return Status::Corruption("malformed row key");
   }
   KALAM_ASSIGN_OR_RETURN(std::vector<Value> values, DecodeRow(value.substr(1), columns));
-  return RowVersion{seq, (static_cast<uint8_t>(value[0]) & kDeletedFlag) != 0, std::move(values)};
+  return RowVersion{seq, (static_cast<uint8_t>(value[0]) & kDeletedFlag) != 0, std::move(values),
+                    std::move(scope)};
 }
 
 std::string EncodePrimaryKeyEntry(const PrimaryKeyEntry& entry) {

@@ -28,6 +28,7 @@ inline bool HasPrimaryKeyIndex(catalog::TableType type) {
   return type != catalog::TableType::kStream;
 }
 
+std::string TablePrefix(TableId table_id);  // every scope of the table
 std::string ScopePrefix(TableId table_id, std::string_view scope);
 // Adds to `batch` the deletion of every row version and index entry of the table.
 void StageDeleteTableRows(storage::WriteBatch& batch, TableId table_id);
@@ -39,6 +40,7 @@ struct RowVersion {
   int64_t seq = 0;
   bool deleted = false;
   std::vector<Value> values;  // one per column of the reader's schema
+  std::string scope;          // the owning user id (USER/STREAM) or "" (SHARED)
 };
 
 std::string EncodeRowValue(bool deleted, std::span<const catalog::ColumnDefinition> columns,

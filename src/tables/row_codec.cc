@@ -1,5 +1,7 @@
 #include "tables/row_codec.h"
 
+#include <algorithm>
+
 #include "storage/record_codec.h"
 
 namespace kalam::tables {
@@ -54,6 +56,7 @@ Result<std::vector<Value>> DecodeRow(std::string_view bytes,
                               " is not readable by this build");
   }
   std::vector<Value> row(columns.size());
+  std::vector<bool> seen;  // which columns have a cell; empty while cell i is column i
   const uint64_t cells = in.GetVarint();
   for (uint64_t i = 0; i < cells && in.status().ok(); ++i) {
     const uint64_t column_id = in.GetVarint();
@@ -64,7 +67,22 @@ Result<std::vector<Value>> DecodeRow(std::string_view bytes,
     for (size_t j = 0; c == columns.size() && j < columns.size(); ++j) {
       if (columns[j].column_id == column_id) c = j;
     }
-    if (c < columns.size()) row[c] = Widen(std::move(value), columns[c].type);
+    if (c != i && seen.empty()) {
+      seen.assign(columns.size(), false);
+      std::fill_n(seen.begin(), std::min<uint64_t>(i, columns.size()), true);
+    }
+    if (c == columns.size()) continue;
+    row[c] = Widen(std::move(value), columns[c].type);
+    if (!seen.empty()) seen[c] = true;
+  }
+  // A column added after the row was written has no cell: it reads its fill value.
+  if (!seen.empty() || cells < columns.size()) {
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const bool has_cell = seen.empty() ? c < cells : seen[c];
+      if (!has_cell && columns[c].fill_value.kind != Value::Kind::kNull) {
+        row[c] = Widen(columns[c].fill_value, columns[c].type);
+      }
+    }
   }
   KALAM_RETURN_IF_ERROR(in.status());
   if (!in.AtEnd()) return Status::Corruption("row has trailing bytes");

@@ -16,7 +16,8 @@ namespace kalam::tables {
 //   u8 format version (1) | varint cell count |
 //   per cell: varint column_id | u8 value tag | payload
 // Cells are keyed by the column's stable id, so renames never mislabel data, dropped
-// columns are skipped on read, and columns added later read as NULL.
+// columns are skipped on read, and a column added later reads its fill value (the DEFAULT
+// ADD COLUMN evaluated once; NULL without one) in the rows written before it.
 inline constexpr uint8_t kRowFormatVersion = 1;
 
 // Encodes `values` (one per column, same order, already coerced to the column types).

@@ -78,6 +78,38 @@ TEST(RowCodecTest, ReadsOldRowsThroughRenamesDropsAddsAndWidening) {
   EXPECT_EQ(narrow.size(), 1u);
 }
 
+// A column added after a row was written reads its fill value there (the DEFAULT that
+// ADD COLUMN evaluated once), widened if the column's type changed since; rows written
+// with the column read their own cell, NULL included.
+TEST(RowCodecTest, ColumnsAddedLaterReadTheirFillValue) {
+  const std::vector<ColumnDefinition> v1 = {Column(1, "id", Kind::kInt),
+                                            Column(2, "body", Kind::kText)};
+  const std::string old_row = EncodeRow(v1, std::vector<Value>{Value::Int32(7), Value::Text("x")});
+  ColumnDefinition flag = Column(3, "flag", Kind::kBoolean);
+  flag.fill_value = Value::Boolean(false);
+  ColumnDefinition count = Column(4, "count", Kind::kInt);
+  count.fill_value = Value::Int32(5);
+  const std::vector<ColumnDefinition> v2 = {v1[0], v1[1], flag, count};
+  ASSERT_OK_AND_ASSIGN(const std::vector<Value> read, DecodeRow(old_row, v2));
+  EXPECT_EQ(read[2], Value::Boolean(false));
+  EXPECT_EQ(read[3], Value::Int32(5));
+
+  const std::string new_row = EncodeRow(
+      v2, std::vector<Value>{Value::Int32(8), Value::Text("y"), Value::Null(), Value::Int32(1)});
+  ASSERT_OK_AND_ASSIGN(const std::vector<Value> own, DecodeRow(new_row, v2));
+  EXPECT_EQ(own[2], Value::Null());
+  EXPECT_EQ(own[3], Value::Int32(1));
+
+  // Later: body dropped, count widened to BIGINT, flag moved first.
+  ColumnDefinition wide = count;
+  wide.type.kind = Kind::kBigInt;
+  const std::vector<ColumnDefinition> v3 = {flag, v1[0], wide};
+  ASSERT_OK_AND_ASSIGN(const std::vector<Value> later, DecodeRow(old_row, v3));
+  EXPECT_EQ(later[0], Value::Boolean(false));
+  EXPECT_EQ(later[1], Value::Int32(7));
+  EXPECT_EQ(later[2], Value::Int64(5));
+}
+
 TEST(RowCodecTest, DamagedRowsAreCorruptionNotCrashes) {
   const std::vector<ColumnDefinition> columns = {Column(1, "t", Kind::kText)};
   const std::string bytes = EncodeRow(columns, std::vector<Value>{Value::Text("abcdef")});

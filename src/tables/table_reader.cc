@@ -10,6 +10,7 @@ namespace {
 // The row keys of `spec`'s scope between its _seq bounds.
 storage::KeyRange RowRange(const ScanSpec& spec) {
   const TableId id = spec.table->table.table_id;
+  if (spec.every_scope) return storage::KeyRange::Prefix(TablePrefix(id));  // bounds: in ReadBatch
   storage::KeyRange range = storage::KeyRange::Prefix(ScopePrefix(id, spec.scope));
   constexpr int64_t kMaxSeq = std::numeric_limits<int64_t>::max();
   if (spec.min_seq.has_value() && *spec.min_seq < kMaxSeq) {
@@ -69,7 +70,12 @@ Status TableReader::ReadBatch(size_t max_rows, std::vector<RowVersion>& batch) {
     ++versions_read_;
     KALAM_ASSIGN_OR_RETURN(RowVersion version, DecodeRowValue(rows_->key(), rows_->value(),
                                                               spec_.table->schema.columns));
-    if (!Expired(version)) batch.push_back(std::move(version));
+    // Across scopes the _seq bounds cannot narrow the key range: they filter here.
+    const bool in_bounds =
+        !spec_.every_scope ||
+        (version.seq > spec_.min_seq.value_or(std::numeric_limits<int64_t>::min()) &&
+         version.seq <= spec_.max_seq.value_or(std::numeric_limits<int64_t>::max()));
+    if (in_bounds && !Expired(version)) batch.push_back(std::move(version));
   }
   return rows_->status();
 }
@@ -84,8 +90,10 @@ Status TableReader::KeepLatest(std::vector<RowVersion>& batch) const {
   std::vector<std::string> keys;
   keys.reserve(batch.size());
   for (const RowVersion& version : batch) {
-    KALAM_ASSIGN_OR_RETURN(std::string key, PrimaryKeyKey(table.table.table_id, spec_.scope,
-                                                          version.values[pk_index]));
+    KALAM_ASSIGN_OR_RETURN(
+        std::string key,
+        PrimaryKeyKey(table.table.table_id, spec_.every_scope ? version.scope : spec_.scope,
+                      version.values[pk_index]));
     keys.push_back(std::move(key));
   }
   KALAM_ASSIGN_OR_RETURN(const auto entries, view_->kv().MultiGet(storage::Partition::kPrimaryKey,

@@ -19,7 +19,10 @@ namespace kalam::tables {
 // schema version that was checked.
 struct ScanSpec {
   std::shared_ptr<const catalog::CachedTable> table;
-  std::string scope;             // the owning user id (USER/STREAM tables) or "" (SHARED)
+  std::string scope;  // the owning user id (USER/STREAM tables) or "" (SHARED)
+  // Every scope of the table, one after the other (ALTER's checks of stored rows); `scope`
+  // is then ignored and each row tells its own (RowVersion::scope).
+  bool every_scope = false;
   bool include_deleted = false;  // tombstones too (the latest version of a deleted row)
   // Only rows whose visible version has min_seq < _seq <= max_seq (live-query snapshots
   // and resume). Bounds narrow the key range read; they do not change which version is

@@ -12,8 +12,8 @@ namespace {
 
 using Kind = catalog::DataType::Kind;
 
-std::shared_ptr<const catalog::CachedTable> KeyedTable() {
-  catalog::TableRecord record{.table_id = TableId(7),
+std::shared_ptr<const catalog::CachedTable> KeyedTable(uint64_t id = 7) {
+  catalog::TableRecord record{.table_id = TableId(id),
                               .namespace_id = "app",
                               .table_name = "t",
                               .table_type = catalog::TableType::kUser};
@@ -169,6 +169,33 @@ TEST_F(TableReaderTest, ReadsOfOneViewSeeOneState) {
   EXPECT_EQ(now_versions, 5u);
   ASSERT_OK_AND_ASSIGN(const uint64_t bobs, TableReader::CountVersions(*now, *table_, "bob"));
   EXPECT_EQ(bobs, 0u);
+}
+
+// ALTER's checks read every scope of a table: each row with its scope, latest versions
+// only, tombstones only when asked.
+TEST_F(TableReaderTest, EveryScopeScanReadsEachUsersLatestRows) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a"), Row(2, "b")}));
+  ASSERT_OK(writer_->Insert(*table_, "bob", {Row(1, "bob's")}));
+  ASSERT_OK(writer_->Update(*table_, "bob", {Row(1, "bob's 2")}));
+  ASSERT_OK(writer_->Delete(*table_, "alice", {Value::Int64(2)}));
+  const std::shared_ptr<const catalog::CachedTable> other = KeyedTable(8);
+  ASSERT_OK(writer_->Insert(*other, "alice", {Row(3, "other table")}));
+  TableReader scan(ReadView::Open(*kv_, 0), {.table = table_, .every_scope = true});
+  std::vector<RowVersion> all;
+  std::vector<RowVersion> rows;
+  do {
+    ASSERT_OK(scan.Next(1, rows));
+    all.insert(all.end(), rows.begin(), rows.end());
+  } while (!rows.empty());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].scope, "alice");
+  EXPECT_EQ(all[0].values[1].text, "a");
+  EXPECT_EQ(all[1].scope, "bob");
+  EXPECT_EQ(all[1].values[1].text, "bob's 2");
+  TableReader with_deleted(ReadView::Open(*kv_, 0),
+                           {.table = table_, .every_scope = true, .include_deleted = true});
+  ASSERT_OK(with_deleted.Next(10, rows));
+  EXPECT_EQ(rows.size(), 3u);
 }
 
 }  // namespace

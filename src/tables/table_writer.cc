@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "tables/coerce.h"
 #include "tables/table_reader.h"
 
 namespace kalam::tables {
@@ -40,9 +41,7 @@ Status CheckRow(const CachedTable& table, const std::vector<Value>& row) {
                             std::to_string(columns.size()) + " columns");
   }
   for (size_t i = 0; i < columns.size(); ++i) {
-    if (!columns[i].nullable && row[i].kind == Value::Kind::kNull) {
-      return Status::NotNullViolation("column '" + columns[i].name + "' cannot be NULL");
-    }
+    KALAM_RETURN_IF_ERROR(CheckColumnValue(columns[i], row[i]));
   }
   return Status();
 }
@@ -68,12 +67,6 @@ Result<std::optional<PrimaryKeyEntry>> TableWriter::LookUp(const std::string& pk
   return std::optional<PrimaryKeyEntry>(entry);
 }
 
-Status TableWriter::CheckNotDropped(const CachedTable& table) const {
-  if (!dropped_.contains(table.table.table_id)) return Status();
-  return Status::TableNotFound("Table " + table.qualified_name +
-                               " was dropped while the statement ran; nothing was written");
-}
-
 Status TableWriter::CommitTableDrop(storage::WriteBatch& batch,
                                     const std::vector<TableId>& tables) {
   MutexLock lock(commit_mu_);
@@ -82,6 +75,34 @@ Status TableWriter::CommitTableDrop(storage::WriteBatch& batch,
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
   dropped_.insert(tables.begin(), tables.end());
   return Status();
+}
+
+Status TableWriter::CommitSchemaChange(storage::WriteBatch& batch, const CachedTable& altered,
+                                       const std::function<Status()>& check,
+                                       const std::function<void()>& written) {
+  MutexLock lock(commit_mu_);
+  KALAM_RETURN_IF_ERROR(check());
+  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
+  written();
+  schema_versions_[altered.table.table_id] = altered.table.schema_version;
+  return Status();
+}
+
+bool TableWriter::IsCurrent(const CachedTable& table) const {
+  MutexLock lock(commit_mu_);
+  return CheckCurrent(table).ok();
+}
+
+Status TableWriter::CheckCurrent(const CachedTable& table) const {
+  if (dropped_.contains(table.table.table_id)) {
+    return Status::TableNotFound("Table " + table.qualified_name +
+                                 " was dropped while the statement ran; nothing was written");
+  }
+  const auto it = schema_versions_.find(table.table.table_id);
+  if (it == schema_versions_.end() || it->second <= table.table.schema_version) return Status();
+  return Status::Conflict("table " + table.qualified_name +
+                          " was altered while the statement ran; nothing was written, run it "
+                          "again");
 }
 
 Result<size_t> TableWriter::Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes) {
@@ -104,7 +125,7 @@ Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& 
     KALAM_ASSIGN_OR_RETURN(pk_index, PrimaryKeyIndex(table, "INSERT"));
   }
   MutexLock lock(commit_mu_);
-  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
+  KALAM_RETURN_IF_ERROR(CheckCurrent(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   std::set<std::string> statement_keys;
@@ -137,7 +158,7 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
   const TableId id = table.table.table_id;
   const uint32_t version = table.schema.version;
   MutexLock lock(commit_mu_);
-  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
+  KALAM_RETURN_IF_ERROR(CheckCurrent(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -165,7 +186,7 @@ Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& 
   const TableId id = table.table.table_id;
   const uint32_t version = table.schema.version;
   MutexLock lock(commit_mu_);
-  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
+  KALAM_RETURN_IF_ERROR(CheckCurrent(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   std::set<std::string> statement_keys;
@@ -197,7 +218,7 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
   const uint32_t version = table.schema.version;
   const storage::Partition partition = RowPartition(table.table.table_type);
   MutexLock lock(commit_mu_);
-  KALAM_RETURN_IF_ERROR(CheckNotDropped(table));
+  KALAM_RETURN_IF_ERROR(CheckCurrent(table));
   storage::WriteBatch batch;
   std::vector<ChangeRecord> changes;
   for (const int64_t seq : std::set<int64_t>(seqs.begin(), seqs.end())) {

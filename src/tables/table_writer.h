@@ -1,8 +1,11 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/schema_registry.h"
@@ -26,6 +29,9 @@ namespace kalam::tables {
 // Thread-safety: all methods may be called concurrently. Commits are serialized (ADR
 // 0009): the primary-key checks, _seq assignment, write and publish form one critical
 // section, so uniqueness has no check-then-write race and _seq increases in commit order.
+// Schema changes commit in that same critical section (CommitSchemaChange, ADR 0017): rows are
+// checked against a new schema with no commit in between, and rows prepared against a
+// schema that has since been replaced are refused, never stored.
 class TableWriter {
  public:
   TableWriter(storage::KvStore& kv, SnowflakeGenerator& snowflake, ChangeBus& bus)
@@ -68,6 +74,22 @@ class TableWriter {
   Status CommitTableDrop(storage::WriteBatch& batch, const std::vector<TableId>& tables)
       KALAM_EXCLUDES(commit_mu_);
 
+  // Commits a schema change (catalog::Catalog::AlterCommit): runs `check` (which may read
+  // the table's stored rows through CurrentReadView), writes `batch`, the new schema
+  // `altered`, and calls `written` (the catalog caches the new version), all with no commit
+  // in between, so no row lands between the checks and the new schema. Afterwards a write
+  // prepared against an older schema version of the table fails with kConflict and writes
+  // nothing (IsCurrent then tells the caller to prepare it again). An error of `check` is
+  // returned and nothing is written.
+  // REQUIRES: `check` and `written` do not call the writer's commit methods.
+  Status CommitSchemaChange(storage::WriteBatch& batch, const catalog::CachedTable& altered,
+                            const std::function<Status()>& check,
+                            const std::function<void()>& written) KALAM_EXCLUDES(commit_mu_);
+
+  // Whether `table` is still the latest schema version of its table that a schema change
+  // committed (true for tables unchanged since start): rows prepared with it can commit.
+  bool IsCurrent(const catalog::CachedTable& table) const KALAM_EXCLUDES(commit_mu_);
+
   // A view of everything committed so far: what one statement reads through.
   std::shared_ptr<const ReadView> OpenReadView(int64_t now_millis) const {
     return ReadView::Open(kv_, now_millis);
@@ -85,14 +107,17 @@ class TableWriter {
   Result<std::optional<PrimaryKeyEntry>> LookUp(const std::string& pk_key) const;
   Result<size_t> Commit(storage::WriteBatch& batch, std::vector<ChangeRecord>& changes)
       KALAM_REQUIRES(commit_mu_);
-  // kTableNotFound if `table` was dropped after the statement resolved it.
-  Status CheckNotDropped(const catalog::CachedTable& table) const KALAM_REQUIRES(commit_mu_);
+  // kTableNotFound if `table` was dropped after the statement resolved it; kConflict if a
+  // schema change replaced it.
+  Status CheckCurrent(const catalog::CachedTable& table) const KALAM_REQUIRES(commit_mu_);
 
   storage::KvStore& kv_;
   SnowflakeGenerator& snowflake_;
   ChangeBus& bus_;
-  Mutex commit_mu_;
+  mutable Mutex commit_mu_;
   std::set<TableId> dropped_ KALAM_GUARDED_BY(commit_mu_);
+  // The schema version of each table a schema change committed since start.
+  std::unordered_map<TableId, uint32_t> schema_versions_ KALAM_GUARDED_BY(commit_mu_);
 };
 
 }  // namespace kalam::tables

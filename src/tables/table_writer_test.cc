@@ -204,5 +204,75 @@ TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {
   }
 }
 
+// A schema change commits with commits held off while it checks, and then fences the old
+// schema: rows prepared with it are refused and nothing is written, rows prepared with the
+// new one commit. A failed check writes nothing and fences nothing.
+TEST_F(TableWriterTest, SchemaChangeRefusesRowsPreparedForTheOldSchema) {
+  ASSERT_OK(writer_->Insert(*table_, "alice", {Row(1, "a")}));
+  EXPECT_TRUE(writer_->IsCurrent(*table_));
+  catalog::TableRecord record = table_->table;
+  record.schema_version = 2;
+  catalog::SchemaVersionRecord schema = table_->schema;
+  schema.version = 2;
+  schema.columns.push_back({.column_id = 3, .name = "extra", .type = {.kind = Kind::kInt}});
+  const auto altered =
+      std::make_shared<const catalog::CachedTable>(std::move(record), std::move(schema));
+
+  storage::WriteBatch refused_batch;
+  refused_batch.Put(storage::Partition::kSystem, "marker", "refused");
+  bool written = false;
+  EXPECT_EQ(writer_->CommitSchemaChange(
+                refused_batch, *altered, [] { return Status::InvalidArgument("no"); },
+                [&] { written = true; }),
+            Status::InvalidArgument("no"));
+  EXPECT_FALSE(written);
+  ASSERT_OK_AND_ASSIGN(const auto unwritten, kv_->Get(storage::Partition::kSystem, "marker"));
+  EXPECT_FALSE(unwritten.has_value());
+  EXPECT_TRUE(writer_->IsCurrent(*table_));
+
+  storage::WriteBatch batch;
+  batch.Put(storage::Partition::kSystem, "marker", "written");
+  ASSERT_OK(writer_->CommitSchemaChange(
+      batch, *altered,
+      [&] {
+        // The check reads the current state under the commit lock.
+        TableReader scan(writer_->CurrentReadView(), {.table = altered, .every_scope = true});
+        std::vector<RowVersion> rows;
+        KALAM_RETURN_IF_ERROR(scan.Next(10, rows));
+        EXPECT_EQ(rows.size(), 1u);
+        return Status();
+      },
+      [&] { written = true; }));
+  EXPECT_TRUE(written);
+  ASSERT_OK_AND_ASSIGN(const auto marker, kv_->Get(storage::Partition::kSystem, "marker"));
+  EXPECT_EQ(marker, "written");
+  EXPECT_FALSE(writer_->IsCurrent(*table_));
+  EXPECT_TRUE(writer_->IsCurrent(*altered));
+  for (const Result<size_t>& refused : {writer_->Insert(*table_, "alice", {Row(2, "b")}),
+                                        writer_->Update(*table_, "alice", {Row(1, "a2")}),
+                                        writer_->Delete(*table_, "alice", {Value::Int64(1)})}) {
+    EXPECT_EQ(refused.status().code(), StatusCode::kConflict);
+    EXPECT_THAT(std::string(refused.status().message()), HasSubstr("was altered"));
+  }
+  ASSERT_OK(
+      writer_->Insert(*altered, "alice", {{Value::Int64(2), Value::Text("b"), Value::Int32(3)}}));
+  ASSERT_OK_AND_ASSIGN(const auto one, TableReader::Get(*writer_->CurrentReadView(), *altered,
+                                                        "alice", Value::Int64(1)));
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->values[1].text, "a");  // the refused update wrote nothing
+}
+
+// The commit point enforces every column's constraints, VARCHAR lengths included.
+TEST_F(TableWriterTest, CommitChecksVarcharLengths) {
+  catalog::TableRecord record = table_->table;
+  record.table_id = TableId(3);
+  catalog::SchemaVersionRecord schema = table_->schema;
+  schema.columns[1].type.length = 3;
+  const catalog::CachedTable narrow(std::move(record), std::move(schema));
+  EXPECT_THAT(std::string(writer_->Insert(narrow, "alice", {Row(1, "abcd")}).status().message()),
+              HasSubstr("VARCHAR(3)"));
+  ASSERT_OK(writer_->Insert(narrow, "alice", {Row(1, "abc")}));
+}
+
 }  // namespace
 }  // namespace kalam::tables
