@@ -25,12 +25,6 @@ std::string MetaKey(std::string_view name) {
   return key;
 }
 
-std::string TablePrefix(TableId table_id) {
-  std::string prefix;
-  storage::AppendKeyPart(&prefix, table_id.value());
-  return prefix;
-}
-
 std::string Qualified(const std::string& namespace_id, const std::string& name) {
   return namespace_id + "." + name;
 }
@@ -334,7 +328,8 @@ Result<std::shared_ptr<const CachedTable>> Catalog::CreateTable(
 
 Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
     const std::string& namespace_id, const std::string& table_name,
-    const std::function<Result<TableChange>(const CachedTable&)>& change) {
+    const std::function<Result<TableChange>(const CachedTable&)>& change,
+    const AlterCommit& commit) {
   MutexLock lock(ddl_mu_);
   const std::string qualified = Qualified(namespace_id, table_name);
   KALAM_ASSIGN_OR_RETURN(const std::shared_ptr<const CachedTable> current, LoadTable(qualified));
@@ -367,10 +362,15 @@ Result<std::shared_ptr<const CachedTable>> Catalog::AlterTable(
     table_names_.Delete(batch, {namespace_id, table_name});
     table_names_.Put(batch, {namespace_id, changed.table.table_name}, {changed.table.table_id});
   }
-  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
   auto altered = std::make_shared<const CachedTable>(std::move(changed.table), std::move(schema));
-  if (renamed) registry_.Invalidate(qualified);
-  registry_.Put(altered);
+  bool cached = false;
+  const auto cache = [&] {  // the new version is what every later GetTable sees
+    if (renamed) registry_.Invalidate(qualified);
+    registry_.Put(altered);
+    cached = true;
+  };
+  KALAM_RETURN_IF_ERROR(commit(batch, altered, cache));
+  if (!cached) cache();
   return altered;
 }
 
@@ -428,19 +428,6 @@ Result<std::vector<TableRecord>> Catalog::ListTables() const {
 Result<std::vector<SchemaVersionRecord>> Catalog::SchemaHistory(TableId table_id) const {
   KALAM_ASSIGN_OR_RETURN(auto entries, schemas_.ListWithIdPrefix(table_id.value()));
   return Values(std::move(entries));
-}
-
-Result<uint64_t> Catalog::HotRowVersions(TableId table_id) const {
-  uint64_t count = 0;
-  const storage::KeyRange range = storage::KeyRange::Prefix(TablePrefix(table_id));
-  for (const Partition partition :
-       {Partition::kUserRows, Partition::kSharedRows, Partition::kStreamRows}) {
-    KALAM_RETURN_IF_ERROR(kv_.Scan(partition, range, [&count](std::string_view, std::string_view) {
-      ++count;
-      return true;
-    }));
-  }
-  return count;
 }
 
 // ---- views ----

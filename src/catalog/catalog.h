@@ -75,16 +75,28 @@ class Catalog {
   Result<std::optional<StorageRecord>> GetStorage(const std::string& storage_id) const;
   Result<std::vector<StorageRecord>> ListStorages() const;
 
+  // How an ALTER is committed: `batch` holds the new table record and schema version,
+  // `altered` is that version. The commit must write the batch where writes to the table are
+  // serialized (tables::TableWriter::CommitSchemaChange), after checking the stored rows
+  // against `altered` if the new schema is stricter, so that no row lands between the check
+  // and the new schema; and it must call `written` once the batch is durable, before writes
+  // resume, so that a statement refused for the old schema finds the new one when it runs
+  // again. An error leaves everything as it was.
+  using AlterCommit = std::function<Status(storage::WriteBatch& batch,
+                                           const std::shared_ptr<const CachedTable>& altered,
+                                           const std::function<void()>& written)>;
+
   // Tables. CreateTable assigns the table id and writes schema version 1. AlterTable calls
-  // `change` with the current definition and writes the result as the next version; a
+  // `change` with the current definition and commits the result as the next version; a
   // changed table_name renames the table (kAlreadyExists if a table or view has the name),
-  // keeping its id, rows and history. `change` runs under the DDL lock.
+  // keeping its id, rows and history. `change` and `commit` run under the DDL lock.
   // DropTable removes the metadata; `commit` removes the rows in the same batch.
   Result<std::shared_ptr<const CachedTable>> CreateTable(TableRecord table,
                                                          std::vector<ColumnDefinition> columns);
   Result<std::shared_ptr<const CachedTable>> AlterTable(
       const std::string& namespace_id, const std::string& table_name,
-      const std::function<Result<TableChange>(const CachedTable&)>& change);
+      const std::function<Result<TableChange>(const CachedTable&)>& change,
+      const AlterCommit& commit);
   Status DropTable(const std::string& namespace_id, const std::string& table_name,
                    const DropCommit& commit);
   // kTableNotFound "Table ns.t not found".
@@ -92,8 +104,6 @@ class Catalog {
                                                       const std::string& table_name);
   Result<std::vector<TableRecord>> ListTables() const;
   Result<std::vector<SchemaVersionRecord>> SchemaHistory(TableId table_id) const;
-  // The number of hot row versions (and tombstones) of a table, across its scopes.
-  Result<uint64_t> HotRowVersions(TableId table_id) const;
 
   // Views share the table namespace: a view and a table cannot have the same name.
   Status CreateView(ViewRecord view, bool or_replace);

@@ -55,6 +55,16 @@ class CatalogTest : public ::testing::Test {
     };
   }
 
+  // Commits an ALTER's catalog batch as it is (these tests hold no rows).
+  Catalog::AlterCommit WriteSchema() {
+    return [this](storage::WriteBatch& batch, const std::shared_ptr<const CachedTable>&,
+                  const std::function<void()>& written) {
+      KALAM_RETURN_IF_ERROR(kv_->Write(batch));
+      written();
+      return Status();
+    };
+  }
+
   testing::TempDir dir_;
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::milliseconds(1000))};
   std::unique_ptr<storage::KvStore> kv_;
@@ -153,8 +163,8 @@ TEST_F(CatalogTest, AlterKeepsEveryVersionAndStableColumnIds) {
       return change;
     };
   };
-  ASSERT_OK(catalog_->AlterTable("app", "messages", add_column("a")));
-  ASSERT_OK(catalog_->AlterTable("app", "messages", add_column("b")));
+  ASSERT_OK(catalog_->AlterTable("app", "messages", add_column("a"), WriteSchema()));
+  ASSERT_OK(catalog_->AlterTable("app", "messages", add_column("b"), WriteSchema()));
   ASSERT_OK_AND_ASSIGN(const auto current, catalog_->GetTable("app", "messages"));
   EXPECT_EQ(current->table.schema_version, 3u);
   EXPECT_EQ(current->FindColumn("b")->column_id, 4u);
@@ -175,11 +185,30 @@ TEST_F(CatalogTest, FailedAlterChangesNothing) {
       catalog_
           ->AlterTable(
               "app", "messages",
-              [](const CachedTable&) { return Result<TableChange>(Status::InvalidArgument("no")); })
+              [](const CachedTable&) { return Result<TableChange>(Status::InvalidArgument("no")); },
+              WriteSchema())
           .status();
   EXPECT_EQ(refused, Status::InvalidArgument("no"));
+  // A commit that refuses (a stored row fails the new schema) changes nothing either.
+  const auto unchanged = [](const CachedTable& current) -> Result<TableChange> {
+    return TableChange{current.table, current.schema.columns, current.schema.next_column_id,
+                       "SET nothing"};
+  };
+  EXPECT_EQ(
+      catalog_
+          ->AlterTable("app", "messages", unchanged,
+                       [](storage::WriteBatch&, const std::shared_ptr<const CachedTable>& altered,
+                          const std::function<void()>&) {
+                         EXPECT_EQ(altered->table.schema_version, 2u);
+                         return Status::InvalidArgument("a row fails");
+                       })
+          .status(),
+      Status::InvalidArgument("a row fails"));
   ASSERT_OK_AND_ASSIGN(const auto current, catalog_->GetTable("app", "messages"));
   EXPECT_EQ(current->table.schema_version, 1u);
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(const auto reloaded, catalog_->GetTable("app", "messages"));
+  EXPECT_EQ(reloaded->table.schema_version, 1u);
 }
 
 TEST_F(CatalogTest, RegistryCachesAndIsInvalidatedByDdl) {
@@ -321,11 +350,13 @@ TEST_F(CatalogTest, RenameMovesTheNameAndKeepsTheIdAndHistory) {
     };
   };
   for (const char* clash : {"taken", "v"}) {
-    EXPECT_EQ(catalog_->AlterTable("app", "messages", rename_to(clash)).status().code(),
-              StatusCode::kAlreadyExists)
+    EXPECT_EQ(
+        catalog_->AlterTable("app", "messages", rename_to(clash), WriteSchema()).status().code(),
+        StatusCode::kAlreadyExists)
         << clash;
   }
-  ASSERT_OK_AND_ASSIGN(const auto renamed, catalog_->AlterTable("app", "messages", rename_to("m")));
+  ASSERT_OK_AND_ASSIGN(const auto renamed,
+                       catalog_->AlterTable("app", "messages", rename_to("m"), WriteSchema()));
   EXPECT_EQ(renamed->qualified_name, "app.m");
   EXPECT_EQ(catalog_->GetTable("app", "messages").status().code(), StatusCode::kTableNotFound);
   Reopen();

@@ -8,9 +8,26 @@
 namespace kalam::sql {
 namespace {
 
-using catalog::ColumnDefault;
 using catalog::ColumnDefinition;
-using Kind = catalog::DataType::Kind;
+using TablePtr = std::shared_ptr<const catalog::CachedTable>;
+
+// An ALTER that commits while a DML statement prepares its rows makes the commit refuse them
+// (they were built for the schema it replaced; TableWriter::CommitSchemaChange). Nothing was
+// written, so the statement runs again from the start, against the new schema, a bounded
+// number of times. `attempt` names the table it resolved through its argument.
+constexpr int kMaxDmlAttempts = 5;
+
+template <typename Attempt>
+Result<Handled> RetryOnSchemaChange(Services& services, const Attempt& attempt) {
+  for (int tries = 1;; ++tries) {
+    TablePtr table;
+    Result<Handled> handled = attempt(table);
+    if (handled.ok() || tries == kMaxDmlAttempts || table == nullptr ||
+        services.writer.IsCurrent(*table)) {
+      return handled;
+    }
+  }
+}
 
 // The refusal of a statement that would write more than max_rows_per_statement rows.
 Status TooManyRows(std::string_view verb, size_t max_rows) {
@@ -56,56 +73,6 @@ Result<std::vector<std::vector<Value>>> RunInternalQuery(const std::string& sql,
   KALAM_RETURN_IF_ERROR(
       services.engine.Query(rewritten, reads, context.parameters, context.stop, sink));
   return std::move(sink.rows);
-}
-
-// The value NOW() gives a column of `type`.
-Value NowFor(const catalog::DataType& type, int64_t now_micros) {
-  switch (type.kind) {
-    case Kind::kDate:
-      return {.kind = Value::Kind::kDate, .integer = now_micros / 86400000000};
-    case Kind::kText:
-      return Value::Text(tables::FormatTimestampMicros(now_micros));
-    default:
-      return {.kind = Value::Kind::kTimestamp, .integer = now_micros};
-  }
-}
-
-// The value a column gets when INSERT gives none (or DEFAULT).
-Result<Value> DefaultFor(const ColumnDefinition& column, Services& services,
-                         const ExecutionContext& context, int64_t now_micros) {
-  const ColumnDefault& fallback = column.default_value;
-  Value raw;
-  switch (fallback.kind) {
-    case ColumnDefault::Kind::kNone:
-    case ColumnDefault::Kind::kNull:
-      return Value::Null();
-    case ColumnDefault::Kind::kString:
-      raw = Value::Text(fallback.literal);
-      break;
-    case ColumnDefault::Kind::kNumber:
-      raw = {.kind = Value::Kind::kDecimal, .text = fallback.literal};
-      break;
-    case ColumnDefault::Kind::kBoolean:
-      raw = Value::Boolean(fallback.literal == "true");
-      break;
-    case ColumnDefault::Kind::kSnowflakeId: {
-      KALAM_ASSIGN_OR_RETURN(const int64_t id, services.snowflake.Next());
-      raw = Value::Int64(id);
-      break;
-    }
-    case ColumnDefault::Kind::kUuidV7:
-      raw = Value::Text(services.uuids.Next());
-      break;
-    case ColumnDefault::Kind::kUlid:
-      raw = Value::Text(services.ulids.Next());
-      break;
-    case ColumnDefault::Kind::kNow:
-      return NowFor(column.type, now_micros);
-    case ColumnDefault::Kind::kCurrentUser:
-      raw = Value::Text(context.user_id.value());
-      break;
-  }
-  return tables::CoerceValue(column.type, raw, column.name);
 }
 
 Result<std::vector<size_t>> TargetColumns(const engine::InsertPlan& plan,
@@ -207,22 +174,22 @@ Result<std::vector<SourceRow>> SourceRows(const engine::InsertPlan& plan, size_t
 
 }  // namespace
 
-Result<Handled> HandleInsert(const Dml& insert, Services& services, const ExecutionContext& context,
-                             ResultSink& sink) {
-  KALAM_ASSIGN_OR_RETURN(const engine::InsertPlan plan, engine::AnalyzeInsert(insert.sql));
+namespace {
+
+Result<Handled> InsertOnce(const engine::InsertPlan& plan, Services& services,
+                           const ExecutionContext& context, ResultSink& sink, TablePtr& used) {
   const std::string ns = plan.schema.empty() ? context.default_namespace : plan.schema;
   if (ns == "system" || ns == "information_schema") {
     return Status::PermissionDenied("Cannot INSERT into SYSTEM tables");
   }
   KALAM_ASSIGN_OR_RETURN(const auto table, FindTable(services, context, ns, plan.table));
+  used = table;
   KALAM_RETURN_IF_ERROR(CheckTableAccess(context, *table, auth::Action::kWriteTable));
   KALAM_ASSIGN_OR_RETURN(const std::vector<size_t> targets, TargetColumns(plan, *table));
   KALAM_ASSIGN_OR_RETURN(const std::vector<SourceRow> sources,
                          SourceRows(plan, targets.size(), services, context));
   const auto& columns = table->schema.columns;
-  const int64_t now_micros =
-      (context.started_at_millis > 0 ? context.started_at_millis : services.clock.NowMillis()) *
-      1000;
+  const int64_t now_micros = StatementMicros(services, context);
   std::vector<std::vector<Value>> rows;
   rows.reserve(sources.size());
   for (const SourceRow& source : sources) {
@@ -244,6 +211,15 @@ Result<Handled> HandleInsert(const Dml& insert, Services& services, const Execut
                          services.writer.Insert(*table, ScopeOf(*table, context), rows));
   SendMessage(sink, "Inserted " + std::to_string(inserted) + " row(s)");
   return Handled{{"INSERT", "TABLE " + table->qualified_name}};
+}
+
+}  // namespace
+
+Result<Handled> HandleInsert(const Dml& insert, Services& services, const ExecutionContext& context,
+                             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const engine::InsertPlan plan, engine::AnalyzeInsert(insert.sql));
+  return RetryOnSchemaChange(
+      services, [&](TablePtr& used) { return InsertOnce(plan, services, context, sink, used); });
 }
 
 namespace {
@@ -313,13 +289,11 @@ Result<std::optional<size_t>> TryPointUpdate(const engine::UpdatePlan& plan,
   return std::optional<size_t>(updated);
 }
 
-}  // namespace
-
-Result<Handled> HandleUpdate(const Dml& update, Services& services, const ExecutionContext& context,
-                             ResultSink& sink) {
-  KALAM_ASSIGN_OR_RETURN(const engine::UpdatePlan plan, engine::AnalyzeUpdate(update.sql));
+Result<Handled> UpdateOnce(const engine::UpdatePlan& plan, Services& services,
+                           const ExecutionContext& context, ResultSink& sink, TablePtr& used) {
   KALAM_ASSIGN_OR_RETURN(const DmlTarget target,
                          ResolveTarget(plan.schema, plan.table, "UPDATE", services, context));
+  used = target.table;
   const catalog::CachedTable& table = *target.table;
   if (table.table.table_type == catalog::TableType::kStream) {
     return Status::InvalidArgument("STREAM tables are append-only: UPDATE is not supported");
@@ -374,11 +348,11 @@ Result<Handled> HandleUpdate(const Dml& update, Services& services, const Execut
   return Changed(sink, "UPDATE", updated, table);
 }
 
-Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
-                             ResultSink& sink) {
-  KALAM_ASSIGN_OR_RETURN(const engine::DeletePlan plan, engine::AnalyzeDelete(remove.sql));
+Result<Handled> DeleteOnce(const engine::DeletePlan& plan, Services& services,
+                           const ExecutionContext& context, ResultSink& sink, TablePtr& used) {
   KALAM_ASSIGN_OR_RETURN(const DmlTarget target,
                          ResolveTarget(plan.schema, plan.table, "DELETE from", services, context));
+  used = target.table;
   const catalog::CachedTable& table = *target.table;
   const bool stream = table.table.table_type == catalog::TableType::kStream;
   if (plan.where_sql.empty()) {
@@ -418,6 +392,22 @@ Result<Handled> HandleDelete(const Dml& remove, Services& services, const Execut
     KALAM_ASSIGN_OR_RETURN(deleted, services.writer.Delete(table, target.scope, keys, seqs));
   }
   return Changed(sink, "DELETE", deleted, table);
+}
+
+}  // namespace
+
+Result<Handled> HandleUpdate(const Dml& update, Services& services, const ExecutionContext& context,
+                             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const engine::UpdatePlan plan, engine::AnalyzeUpdate(update.sql));
+  return RetryOnSchemaChange(
+      services, [&](TablePtr& used) { return UpdateOnce(plan, services, context, sink, used); });
+}
+
+Result<Handled> HandleDelete(const Dml& remove, Services& services, const ExecutionContext& context,
+                             ResultSink& sink) {
+  KALAM_ASSIGN_OR_RETURN(const engine::DeletePlan plan, engine::AnalyzeDelete(remove.sql));
+  return RetryOnSchemaChange(
+      services, [&](TablePtr& used) { return DeleteOnce(plan, services, context, sink, used); });
 }
 
 }  // namespace kalam::sql

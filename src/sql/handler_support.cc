@@ -5,6 +5,66 @@
 #include "tables/coerce.h"
 
 namespace kalam::sql {
+namespace {
+
+using catalog::ColumnDefault;
+using Kind = catalog::DataType::Kind;
+
+// The value NOW() gives a column of `type`.
+Value NowFor(const catalog::DataType& type, int64_t now_micros) {
+  switch (type.kind) {
+    case Kind::kDate:
+      return {.kind = Value::Kind::kDate, .integer = now_micros / 86400000000};
+    case Kind::kText:
+      return Value::Text(tables::FormatTimestampMicros(now_micros));
+    default:
+      return {.kind = Value::Kind::kTimestamp, .integer = now_micros};
+  }
+}
+
+}  // namespace
+
+int64_t StatementMicros(const Services& services, const ExecutionContext& context) {
+  return (context.started_at_millis > 0 ? context.started_at_millis : services.clock.NowMillis()) *
+         1000;
+}
+
+Result<Value> DefaultFor(const catalog::ColumnDefinition& column, Services& services,
+                         const ExecutionContext& context, int64_t now_micros) {
+  const ColumnDefault& fallback = column.default_value;
+  Value raw;
+  switch (fallback.kind) {
+    case ColumnDefault::Kind::kNone:
+    case ColumnDefault::Kind::kNull:
+      return Value::Null();
+    case ColumnDefault::Kind::kString:
+      raw = Value::Text(fallback.literal);
+      break;
+    case ColumnDefault::Kind::kNumber:
+      raw = {.kind = Value::Kind::kDecimal, .text = fallback.literal};
+      break;
+    case ColumnDefault::Kind::kBoolean:
+      raw = Value::Boolean(fallback.literal == "true");
+      break;
+    case ColumnDefault::Kind::kSnowflakeId: {
+      KALAM_ASSIGN_OR_RETURN(const int64_t id, services.snowflake.Next());
+      raw = Value::Int64(id);
+      break;
+    }
+    case ColumnDefault::Kind::kUuidV7:
+      raw = Value::Text(services.uuids.Next());
+      break;
+    case ColumnDefault::Kind::kUlid:
+      raw = Value::Text(services.ulids.Next());
+      break;
+    case ColumnDefault::Kind::kNow:
+      return NowFor(column.type, now_micros);
+    case ColumnDefault::Kind::kCurrentUser:
+      raw = Value::Text(context.user_id.value());
+      break;
+  }
+  return tables::CoerceValue(column.type, raw, column.name);
+}
 
 std::shared_ptr<const tables::ReadView> StatementView(Services& services) {
   return services.writer.OpenReadView(services.clock.NowMillis());

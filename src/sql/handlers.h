@@ -61,6 +61,15 @@ std::optional<Value> FastPathKey(const catalog::CachedTable& table,
                                  const std::optional<engine::KeyEquality>& key,
                                  const ExecutionContext& context);
 
+// The statement's clock reading in microseconds: when it started (NOW() of its defaults).
+int64_t StatementMicros(const Services& services, const ExecutionContext& context);
+
+// The value a column gets when an INSERT gives none (or DEFAULT): its DEFAULT evaluated at
+// `now_micros` and as the context's user, coerced to the column type; NULL without one.
+// ADD COLUMN evaluates it once, as the fill value of the rows already stored.
+Result<Value> DefaultFor(const catalog::ColumnDefinition& column, Services& services,
+                         const ExecutionContext& context, int64_t now_micros);
+
 // Sends a result with no rows and a message ("Namespace 'app' created successfully").
 void SendMessage(ResultSink& sink, std::string_view message);
 // Sends one result: `columns`, then `rows`.
@@ -73,6 +82,20 @@ Status SendSystemTable(ResultSink& sink, const engine::SystemTables& tables,
 Result<std::pair<std::string, std::string>> ResolveName(const QualifiedName& name,
                                                         const ExecutionContext& context,
                                                         std::string_view what);
+
+// Table DDL shared by CREATE TABLE (table_handlers.cc) and ALTER TABLE (alter_handlers.cc).
+// A column from its spec: name rules, AUTO_INCREMENT, and CheckColumnDefault.
+Result<catalog::ColumnDefinition> MakeColumn(const ColumnSpec& spec, Services& services,
+                                             const ExecutionContext& context);
+// Whether the column's DEFAULT suits its type and nullability; a literal must be a value of
+// the type ('abc' is no INT, a VARCHAR(3) default fits 3 characters).
+Status CheckColumnDefault(const catalog::ColumnDefinition& column, Services& services,
+                          const ExecutionContext& context);
+// Applies one WITH / TBLPROPERTIES option to `options` for a table of `type`.
+Status ApplyTableOption(catalog::TableOptions& options, catalog::TableType type,
+                        const std::string& key, const OptionValue& value);
+// kPermissionDenied for the system namespaces.
+Status RefuseSystemNamespace(const std::string& namespace_id);
 
 Result<Handled> HandleNamespace(const Statement& statement, Services& services,
                                 ExecutionContext& context, ResultSink& sink);

@@ -284,8 +284,10 @@ class Parser {
       if (Accept("NOT")) {
         KALAM_RETURN_IF_ERROR(Expect("NULL"));
         column.not_null = true;
+        column.nullability_given = true;
       } else if (Accept("NULL")) {
         column.not_null = false;
+        column.nullability_given = true;
       } else if (Accept("PRIMARY")) {
         KALAM_RETURN_IF_ERROR(Expect("KEY"));
         column.primary_key = true;
@@ -482,14 +484,23 @@ class Parser {
       KALAM_ASSIGN_OR_RETURN(std::string name, Name("a column name"));
       return Finish(AlterTable{std::move(table), DropColumn{std::move(name)}});
     }
-    if (Accept("MODIFY") || Accept("ALTER")) {
+    if (Accept("MODIFY")) {
       Accept("COLUMN");
-      KALAM_ASSIGN_OR_RETURN(ColumnSpec column, Column());
-      return Finish(AlterTable{std::move(table), ModifyColumn{std::move(column)}});
+      KALAM_ASSIGN_OR_RETURN(ModifyColumn modify, ModifyDefinition("MODIFY"));
+      return Finish(AlterTable{std::move(table), std::move(modify)});
+    }
+    if (Accept("ALTER")) {
+      Accept("COLUMN");
+      KALAM_ASSIGN_OR_RETURN(ModifyColumn modify, AlterColumn());
+      return Finish(AlterTable{std::move(table), std::move(modify)});
     }
     if (Accept("RENAME")) {
-      KALAM_RETURN_IF_ERROR(Expect("COLUMN"));
-      KALAM_ASSIGN_OR_RETURN(std::string from, Name("a column name"));
+      if (Accept("TO")) {
+        KALAM_ASSIGN_OR_RETURN(QualifiedName to, Qualified("the new table name"));
+        return Finish(AlterTable{std::move(table), RenameTable{std::move(to)}});
+      }
+      Accept("COLUMN");
+      KALAM_ASSIGN_OR_RETURN(std::string from, Name("a column name or TO"));
       KALAM_RETURN_IF_ERROR(Expect("TO"));
       KALAM_ASSIGN_OR_RETURN(std::string to, Name("the new column name"));
       return Finish(AlterTable{std::move(table), RenameColumn{std::move(from), std::move(to)}});
@@ -505,7 +516,62 @@ class Parser {
       return Finish(
           AlterTable{std::move(table), SetTableProperties{{{"ACCESS_LEVEL", std::move(level)}}}});
     }
-    return Error("ADD, DROP, MODIFY, RENAME COLUMN or SET");
+    return Error("ADD, DROP, MODIFY, ALTER, RENAME or SET");
+  }
+
+  // <name> <type> [NULL | NOT NULL] [DEFAULT x] after MODIFY [COLUMN] (or ALTER [COLUMN]).
+  Result<ModifyColumn> ModifyDefinition(std::string verb) {
+    KALAM_ASSIGN_OR_RETURN(ColumnSpec spec, Column());
+    if (spec.primary_key || spec.auto_increment) {
+      return Status::InvalidArgument(
+          verb + " COLUMN cannot add PRIMARY KEY or AUTO_INCREMENT (column '" + spec.name + "')");
+    }
+    ModifyColumn modify{.name = std::move(spec.name), .type = spec.type, .verb = std::move(verb)};
+    if (spec.nullability_given) modify.not_null = spec.not_null;
+    if (spec.default_value.kind != ColumnDefault::Kind::kNone) {
+      modify.default_value = spec.default_value;
+    }
+    return modify;
+  }
+
+  // After ALTER [COLUMN]: PostgreSQL's <name> TYPE t | SET DATA TYPE t | SET NOT NULL | DROP
+  // NOT NULL | SET DEFAULT x | DROP DEFAULT, or a whole definition as after MODIFY.
+  Result<ModifyColumn> AlterColumn() {
+    const bool postgres = Peek(1).Is("TYPE") || Peek(1).Is("SET") || Peek(1).Is("DROP");
+    if (!postgres) return ModifyDefinition("ALTER");
+    ModifyColumn modify{.verb = "ALTER"};
+    KALAM_ASSIGN_OR_RETURN(modify.name, Name("a column name"));
+    bool type_change = Accept("TYPE");
+    if (!type_change && Peek().Is("SET") && Peek(1).Is("DATA")) {
+      index_ += 2;
+      KALAM_RETURN_IF_ERROR(Expect("TYPE"));
+      type_change = true;
+    }
+    if (type_change) {
+      KALAM_ASSIGN_OR_RETURN(modify.type, Type());
+      if (Peek().Is("USING")) {
+        return Status::InvalidArgument(
+            "ALTER COLUMN ... TYPE ... USING is not supported: stored values keep their value and "
+            "are read under the new type (widening changes only)");
+      }
+      return modify;
+    }
+    const bool set = Accept("SET");
+    if (!set && !Accept("DROP")) return Error("TYPE, SET or DROP");
+    if (Accept("NOT")) {
+      KALAM_RETURN_IF_ERROR(Expect("NULL"));
+      modify.not_null = set;
+    } else if (Accept("DEFAULT")) {
+      if (set) {
+        KALAM_ASSIGN_OR_RETURN(modify.default_value, Default());
+      } else {
+        modify.default_value = ColumnDefault{};
+      }
+    } else {
+      return Error(set ? "NOT NULL, DEFAULT or DATA TYPE after SET"
+                       : "NOT NULL or DEFAULT after DROP");
+    }
+    return modify;
   }
 
   Result<Statement> ParseDrop() {

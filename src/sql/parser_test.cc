@@ -172,8 +172,7 @@ TEST(ParserTest, AlterTableActions) {
   const auto drop = ParseAs<AlterTable>("ALTER SHARED TABLE t DROP age");
   EXPECT_EQ(std::get<DropColumn>(drop.action).name, "age");
   const auto modify = ParseAs<AlterTable>("ALTER TABLE t MODIFY COLUMN age BIGINT");
-  EXPECT_EQ(std::get<ModifyColumn>(modify.action).column.type.kind,
-            catalog::DataType::Kind::kBigInt);
+  EXPECT_EQ(std::get<ModifyColumn>(modify.action).type->kind, catalog::DataType::Kind::kBigInt);
   const auto rename = ParseAs<AlterTable>("ALTER TABLE t RENAME COLUMN a TO b");
   EXPECT_EQ(std::get<RenameColumn>(rename.action).to, "b");
   const auto props =
@@ -181,6 +180,65 @@ TEST(ParserTest, AlterTableActions) {
   EXPECT_EQ(std::get<SetTableProperties>(props.action).properties[0].second.text, "RESTRICTED");
   const auto level = ParseAs<AlterTable>("ALTER TABLE t SET ACCESS LEVEL PUBLIC");
   EXPECT_EQ(std::get<SetTableProperties>(level.action).properties[0].first, "ACCESS_LEVEL");
+}
+
+// MODIFY records only what the statement says; PostgreSQL's ALTER COLUMN forms and RENAME
+// TO parse into the same statements.
+TEST(ParserTest, AlterColumnFormsSayOnlyWhatTheyChange) {
+  using catalog::ColumnDefault;
+  const auto kept = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t MODIFY COLUMN author VARCHAR(50)").action);
+  EXPECT_EQ(kept.name, "author");
+  EXPECT_EQ(kept.type->length, 50u);
+  EXPECT_FALSE(kept.not_null.has_value());
+  EXPECT_FALSE(kept.default_value.has_value());
+  EXPECT_EQ(kept.verb, "MODIFY");
+  const auto nullable = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t MODIFY c TEXT NULL DEFAULT 'x'").action);
+  EXPECT_EQ(nullable.not_null, false);
+  EXPECT_EQ(nullable.default_value->literal, "x");
+
+  const auto type = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t ALTER COLUMN n TYPE BIGINT").action);
+  EXPECT_EQ(type.type->kind, catalog::DataType::Kind::kBigInt);
+  EXPECT_FALSE(type.not_null.has_value());
+  EXPECT_EQ(type.verb, "ALTER");
+  const auto data_type = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t ALTER n SET DATA TYPE VARCHAR(3)").action);
+  EXPECT_EQ(data_type.type->length, 3u);
+  const auto set_not_null = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t ALTER COLUMN c SET NOT NULL").action);
+  EXPECT_EQ(set_not_null.not_null, true);
+  EXPECT_FALSE(set_not_null.type.has_value());
+  EXPECT_EQ(std::get<ModifyColumn>(
+                ParseAs<AlterTable>("ALTER TABLE t ALTER COLUMN c DROP NOT NULL").action)
+                .not_null,
+            false);
+  const auto set_default = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t ALTER COLUMN c SET DEFAULT NOW()").action);
+  EXPECT_EQ(set_default.default_value->kind, ColumnDefault::Kind::kNow);
+  const auto drop_default = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t ALTER COLUMN c DROP DEFAULT").action);
+  EXPECT_EQ(drop_default.default_value->kind, ColumnDefault::Kind::kNone);
+  const auto whole = std::get<ModifyColumn>(
+      ParseAs<AlterTable>("ALTER TABLE t ALTER COLUMN c BIGINT NOT NULL").action);
+  EXPECT_EQ(whole.not_null, true);
+  EXPECT_EQ(whole.type->kind, catalog::DataType::Kind::kBigInt);
+
+  const auto renamed =
+      std::get<RenameTable>(ParseAs<AlterTable>("ALTER TABLE app.t RENAME TO u").action);
+  EXPECT_EQ(renamed.to.name, "u");
+  EXPECT_FALSE(renamed.to.namespace_id.has_value());
+  EXPECT_EQ(std::get<RenameColumn>(ParseAs<AlterTable>("ALTER TABLE t RENAME a TO b").action).from,
+            "a");
+
+  for (const char* bad :
+       {"ALTER TABLE t ALTER COLUMN c TYPE TEXT USING c::TEXT", "ALTER TABLE t ALTER COLUMN c SET",
+        "ALTER TABLE t ALTER COLUMN c DROP TYPE", "ALTER TABLE t MODIFY c INT PRIMARY KEY",
+        "ALTER TABLE t ALTER COLUMN c SET DATA BIGINT", "ALTER TABLE t RENAME TO",
+        "ALTER TABLE t ALTER COLUMN c TYPE TEXT(5)"}) {
+    EXPECT_FALSE(ParseStatement(bad).ok()) << bad;
+  }
 }
 
 TEST(ParserTest, StoragesViewsShowDescribe) {

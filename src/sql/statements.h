@@ -29,6 +29,7 @@ struct ColumnSpec {
   std::string name;
   catalog::DataType type;
   bool not_null = false;
+  bool nullability_given = false;  // NULL or NOT NULL was written (MODIFY keeps it otherwise)
   bool primary_key = false;
   bool auto_increment = false;
   catalog::ColumnDefault default_value;
@@ -82,19 +83,30 @@ struct AddColumn {
 struct DropColumn {
   std::string name;
 };
+// MODIFY COLUMN c <type> [NULL | NOT NULL] [DEFAULT x], and PostgreSQL's ALTER COLUMN c
+// TYPE t | SET NOT NULL | DROP NOT NULL | SET DEFAULT x | DROP DEFAULT: what the statement
+// gives changes; the rest of the column (its constraints, default, comment) is kept.
 struct ModifyColumn {
-  ColumnSpec column;
+  std::string name;
+  std::optional<catalog::DataType> type;
+  std::optional<bool> not_null;
+  std::optional<catalog::ColumnDefault> default_value;  // kind kNone: DROP DEFAULT
+  std::string verb = "MODIFY";                          // "MODIFY" or "ALTER", for the reply
 };
 struct RenameColumn {
   std::string from;
   std::string to;
+};
+struct RenameTable {  // RENAME TO u: the same table (id, rows, rights) under a new name
+  QualifiedName to;
 };
 struct SetTableProperties {
   Options properties;
 };
 struct AlterTable {
   QualifiedName table;
-  std::variant<AddColumn, DropColumn, ModifyColumn, RenameColumn, SetTableProperties> action;
+  std::variant<AddColumn, DropColumn, ModifyColumn, RenameColumn, RenameTable, SetTableProperties>
+      action;
 };
 
 struct DropTable {

@@ -82,7 +82,8 @@ Result<catalog::FlushPolicy> ParseFlushPolicy(const std::string& text) {
   return policy;
 }
 
-// Applies one WITH / TBLPROPERTIES option to `options` for a table of `type`.
+}  // namespace
+
 Status ApplyTableOption(catalog::TableOptions& options, TableType type, const std::string& key,
                         const OptionValue& value) {
   const auto only_for = [&](bool allowed, std::string_view types) {
@@ -122,6 +123,8 @@ Status ApplyTableOption(catalog::TableOptions& options, TableType type, const st
   return Status();
 }
 
+namespace {
+
 Result<TableType> ResolveTableType(const CreateTable& create) {
   std::optional<TableType> from_with;
   for (const auto& [key, value] : create.with) {
@@ -151,7 +154,7 @@ Result<TableType> ResolveTableType(const CreateTable& create) {
 }
 
 // Which defaults suit which column types.
-Status CheckDefault(const ColumnDefinition& column) {
+Status CheckDefaultKind(const ColumnDefinition& column) {
   using Kind = DataType::Kind;
   const Kind type = column.type.kind;
   const auto bad = [&](std::string_view what) {
@@ -172,7 +175,7 @@ Status CheckDefault(const ColumnDefinition& column) {
     case ColumnDefault::Kind::kBoolean:
       return type == Kind::kBoolean || textual ? Status() : bad("a boolean");
     case ColumnDefault::Kind::kString:
-      return Status();  // coerced (and checked) at INSERT
+      return Status();  // coerced by CheckColumnDefault
     case ColumnDefault::Kind::kSnowflakeId:
       return type == Kind::kBigInt || type == Kind::kText ? Status() : bad("needs BIGINT or TEXT");
     case ColumnDefault::Kind::kUuidV7:
@@ -189,19 +192,35 @@ Status CheckDefault(const ColumnDefinition& column) {
   return Status();
 }
 
-// A column definition from its spec: name rules, AUTO_INCREMENT, default checks.
-Result<ColumnDefinition> MakeColumn(const ColumnSpec& spec) {
-  const Result<std::string> name = catalog::NormalizeName(spec.name, "column");
-  KALAM_RETURN_IF_ERROR(name.status());
-  if (name->starts_with('_')) {
-    return Status::InvalidArgument("Column name '" + *name +
+}  // namespace
+
+Status CheckColumnDefault(const ColumnDefinition& column, Services& services,
+                          const ExecutionContext& context) {
+  KALAM_RETURN_IF_ERROR(CheckDefaultKind(column));
+  const ColumnDefault::Kind kind = column.default_value.kind;
+  if (kind != ColumnDefault::Kind::kString && kind != ColumnDefault::Kind::kNumber &&
+      kind != ColumnDefault::Kind::kBoolean) {
+    return Status();  // NULL, none, or a function (evaluated per row)
+  }
+  // A literal is a value of the column's type (a VARCHAR(n) default fits n), checked now
+  // rather than at the first INSERT that needs it.
+  return DefaultFor(column, services, context, 0)
+      .status()
+      .WithContext("DEFAULT " + column.default_value.ToSql());
+}
+
+Result<ColumnDefinition> MakeColumn(const ColumnSpec& spec, Services& services,
+                                    const ExecutionContext& context) {
+  ColumnDefinition column;
+  KALAM_ASSIGN_OR_RETURN(column.name, catalog::NormalizeName(spec.name, "column"));
+  if (column.name.starts_with('_')) {
+    return Status::InvalidArgument("Column name '" + column.name +
                                    "' is reserved: names starting with '_' belong to the system");
   }
-  ColumnDefinition column{.name = *name,
-                          .type = spec.type,
-                          .nullable = !spec.not_null && !spec.primary_key,
-                          .primary_key = spec.primary_key,
-                          .default_value = spec.default_value};
+  column.type = spec.type;
+  column.nullable = !spec.not_null && !spec.primary_key;
+  column.primary_key = spec.primary_key;
+  column.default_value = spec.default_value;
   if (spec.auto_increment) {
     if (spec.type.kind != DataType::Kind::kBigInt) {
       return Status::InvalidArgument("AUTO_INCREMENT requires a BIGINT column ('" + column.name +
@@ -213,9 +232,11 @@ Result<ColumnDefinition> MakeColumn(const ColumnSpec& spec) {
     }
     column.default_value = {ColumnDefault::Kind::kSnowflakeId, ""};
   }
-  KALAM_RETURN_IF_ERROR(CheckDefault(column));
+  KALAM_RETURN_IF_ERROR(CheckColumnDefault(column, services, context));
   return column;
 }
+
+namespace {
 
 Status CheckPrimaryKeyType(const ColumnDefinition& column) {
   using Kind = DataType::Kind;
@@ -228,12 +249,14 @@ Status CheckPrimaryKeyType(const ColumnDefinition& column) {
   return Status();
 }
 
-Result<std::vector<ColumnDefinition>> MakeColumns(const CreateTable& create, TableType type) {
+Result<std::vector<ColumnDefinition>> MakeColumns(const CreateTable& create, TableType type,
+                                                  Services& services,
+                                                  const ExecutionContext& context) {
   if (create.columns.empty()) return Status::InvalidArgument("a table needs at least one column");
   std::vector<ColumnDefinition> columns;
   std::set<std::string> names;
   for (const ColumnSpec& spec : create.columns) {
-    KALAM_ASSIGN_OR_RETURN(ColumnDefinition column, MakeColumn(spec));
+    KALAM_ASSIGN_OR_RETURN(ColumnDefinition column, MakeColumn(spec, services, context));
     if (!names.insert(column.name).second) {
       return Status::InvalidArgument("column '" + column.name + "' is defined twice");
     }
@@ -289,14 +312,14 @@ Status CheckUsableStorage(Services& services, const StorageId& id) {
   return Status();
 }
 
+}  // namespace
+
 Status RefuseSystemNamespace(const std::string& namespace_id) {
   if (namespace_id == "system" || namespace_id == "information_schema") {
     return Status::PermissionDenied("system tables cannot be created, altered or dropped");
   }
   return Status();
 }
-
-}  // namespace
 
 Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
                                   const ExecutionContext& context, ResultSink& sink) {
@@ -319,7 +342,8 @@ Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
     table.options.access_level = catalog::AccessLevel::kPrivate;
   }
   KALAM_RETURN_IF_ERROR(CheckUsableStorage(services, table.options.storage_id));
-  KALAM_ASSIGN_OR_RETURN(std::vector<ColumnDefinition> columns, MakeColumns(create, type));
+  KALAM_ASSIGN_OR_RETURN(std::vector<ColumnDefinition> columns,
+                         MakeColumns(create, type, services, context));
   const Result<std::shared_ptr<const catalog::CachedTable>> created =
       services.catalog.CreateTable(std::move(table), std::move(columns));
   if (created.status().code() == StatusCode::kAlreadyExists && create.if_not_exists) {
@@ -329,133 +353,6 @@ Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
   KALAM_RETURN_IF_ERROR(created.status());
   SendMessage(sink, TypeWord(type) + " table " + qualified + " created successfully");
   return Handled{{"CREATE", "TABLE " + qualified}};
-}
-
-namespace {
-
-// Widening changes that keep every stored value valid.
-bool IsSafeTypeChange(const DataType& from, const DataType& to) {
-  using Kind = DataType::Kind;
-  if (from == to || to.kind == Kind::kText) return true;
-  const auto rank = [](Kind kind) {
-    switch (kind) {
-      case Kind::kSmallInt:
-        return 1;
-      case Kind::kInt:
-        return 2;
-      case Kind::kBigInt:
-        return 3;
-      default:
-        return 0;
-    }
-  };
-  if (rank(from.kind) > 0 && rank(to.kind) > rank(from.kind)) return true;
-  if (from.kind == Kind::kFloat && to.kind == Kind::kDouble) return true;
-  if (from.kind == Kind::kDecimal && to.kind == Kind::kDecimal) {
-    return to.scale >= from.scale && to.precision - to.scale >= from.precision - from.scale;
-  }
-  return false;
-}
-
-Result<catalog::TableChange> ApplyAlter(const AlterTable& alter, const catalog::CachedTable& table,
-                                        bool table_has_rows) {
-  catalog::TableChange change{table.table, table.schema.columns, table.schema.next_column_id, ""};
-  auto& columns = change.columns;
-  const auto find = [&](const std::string& name) {
-    return std::find_if(columns.begin(), columns.end(),
-                        [&](const ColumnDefinition& c) { return c.name == name; });
-  };
-  if (const auto* add = std::get_if<AddColumn>(&alter.action)) {
-    KALAM_ASSIGN_OR_RETURN(ColumnDefinition column, MakeColumn(add->column));
-    if (find(column.name) != columns.end()) {
-      return Status::AlreadyExists("column '" + column.name + "' already exists");
-    }
-    if (column.primary_key) return Status::InvalidArgument("cannot add a PRIMARY KEY column");
-    if (!column.nullable && column.default_value.kind == ColumnDefault::Kind::kNone &&
-        table_has_rows) {
-      return Status::InvalidArgument("cannot add NOT NULL column '" + column.name +
-                                     "' without a DEFAULT to a table that has rows");
-    }
-    column.column_id = change.next_column_id++;
-    change.description = "ADD COLUMN " + column.name + " " + column.type.ToSql();
-    columns.push_back(std::move(column));
-  } else if (const auto* drop = std::get_if<DropColumn>(&alter.action)) {
-    KALAM_ASSIGN_OR_RETURN(const std::string name, catalog::NormalizeName(drop->name, "column"));
-    const auto it = find(name);
-    if (it == columns.end()) return Status::ColumnNotFound("column '" + name + "' does not exist");
-    if (it->primary_key) {
-      return Status::InvalidArgument("cannot drop the PRIMARY KEY column '" + name + "'");
-    }
-    if (columns.size() == 1) return Status::InvalidArgument("cannot drop the last column");
-    columns.erase(it);
-    change.description = "DROP COLUMN " + name;
-  } else if (const auto* modify = std::get_if<ModifyColumn>(&alter.action)) {
-    KALAM_ASSIGN_OR_RETURN(ColumnDefinition column, MakeColumn(modify->column));
-    const auto it = find(column.name);
-    if (it == columns.end())
-      return Status::ColumnNotFound("column '" + column.name + "' does not exist");
-    if (it->primary_key) {
-      return Status::InvalidArgument("cannot modify the PRIMARY KEY column '" + column.name + "'");
-    }
-    if (!IsSafeTypeChange(it->type, column.type)) {
-      return Status::InvalidArgument("cannot change column '" + column.name + "' from " +
-                                     it->type.ToSql() + " to " + column.type.ToSql() +
-                                     ": stored values might not convert");
-    }
-    if (it->nullable && !column.nullable && table_has_rows) {
-      return Status::InvalidArgument("cannot make column '" + column.name +
-                                     "' NOT NULL: the table has rows");
-    }
-    column.column_id = it->column_id;
-    column.comment = it->comment;
-    *it = std::move(column);
-    change.description = "MODIFY COLUMN " + it->name + " " + it->type.ToSql();
-  } else if (const auto* rename = std::get_if<RenameColumn>(&alter.action)) {
-    KALAM_ASSIGN_OR_RETURN(const std::string from, catalog::NormalizeName(rename->from, "column"));
-    KALAM_ASSIGN_OR_RETURN(const std::string to, catalog::NormalizeName(rename->to, "column"));
-    const auto it = find(from);
-    if (it == columns.end()) return Status::ColumnNotFound("column '" + from + "' does not exist");
-    if (to.starts_with('_')) return Status::InvalidArgument("Column name '" + to + "' is reserved");
-    if (find(to) != columns.end())
-      return Status::AlreadyExists("column '" + to + "' already exists");
-    it->name = to;
-    change.description = "RENAME COLUMN " + from + " TO " + to;
-  } else {
-    const auto& properties = std::get<SetTableProperties>(alter.action).properties;
-    for (const auto& [key, value] : properties) {
-      if (key == "STORAGE_ID" || key == "TYPE" || key == "USE_USER_STORAGE") {
-        return Status::InvalidArgument(key + " cannot be changed after CREATE TABLE");
-      }
-      KALAM_RETURN_IF_ERROR(
-          ApplyTableOption(change.table.options, table.table.table_type, key, value));
-      change.description += (change.description.empty() ? "SET " : ", ") + key + " = " + value.text;
-    }
-  }
-  return change;
-}
-
-}  // namespace
-
-Result<Handled> HandleAlterTable(const AlterTable& alter, Services& services,
-                                 const ExecutionContext& context, ResultSink& sink) {
-  KALAM_ASSIGN_OR_RETURN(const auto name, ResolveName(alter.table, context, "table"));
-  const auto& [namespace_id, table_name] = name;
-  KALAM_RETURN_IF_ERROR(RefuseSystemNamespace(namespace_id));
-  KALAM_ASSIGN_OR_RETURN(const auto current,
-                         FindTable(services, context, namespace_id, table_name));
-  KALAM_RETURN_IF_ERROR(
-      auth::Authorize(context.role, auth::Action::kAlterTable, TableTarget(*current, context)));
-  KALAM_ASSIGN_OR_RETURN(const uint64_t row_versions,
-                         services.catalog.HotRowVersions(current->table.table_id));
-  KALAM_ASSIGN_OR_RETURN(
-      const auto altered,
-      services.catalog.AlterTable(namespace_id, table_name, [&](const catalog::CachedTable& table) {
-        return ApplyAlter(alter, table, row_versions > 0);
-      }));
-  const std::string qualified = namespace_id + "." + table_name;
-  SendMessage(sink, "Table " + qualified + " altered successfully: " + altered->schema.change +
-                        " (version " + std::to_string(altered->schema.version) + ")");
-  return Handled{{"ALTER", "TABLE " + qualified}};
 }
 
 Result<Handled> HandleDropTable(const DropTable& drop, Services& services,

@@ -132,10 +132,13 @@ TEST_F(DdlTest, CreateTableRulesAndTheirMessages) {
 TEST_F(DdlTest, AlterTableKeepsEveryVersion) {
   const std::string t = ns_ + ".t";
   Ok("CREATE TABLE " + t + " (id BIGINT PRIMARY KEY, body TEXT)");
-  EXPECT_EQ(Ok("ALTER TABLE " + t + " ADD COLUMN age INT NOT NULL DEFAULT 0").Message(),
-            "Table " + t + " altered successfully: ADD COLUMN age INT (version 2)");
+  // The reply states the whole resulting column, constraints kept by MODIFY included.
+  EXPECT_EQ(
+      Ok("ALTER TABLE " + t + " ADD COLUMN age INT NOT NULL DEFAULT 0").Message(),
+      "Table " + t + " altered successfully: ADD COLUMN age INT NOT NULL DEFAULT 0 (version 2)");
   EXPECT_EQ(Ok("ALTER TABLE " + t + " MODIFY COLUMN age BIGINT").Message(),
-            "Table " + t + " altered successfully: MODIFY COLUMN age BIGINT (version 3)");
+            "Table " + t +
+                " altered successfully: MODIFY COLUMN age BIGINT NOT NULL DEFAULT 0 (version 3)");
   EXPECT_EQ(Ok("ALTER TABLE " + t + " RENAME COLUMN body TO content").Message(),
             "Table " + t + " altered successfully: RENAME COLUMN body TO content (version 4)");
   EXPECT_EQ(Ok("ALTER TABLE " + t + " DROP COLUMN age").Message(),
