@@ -312,8 +312,9 @@ TEST(SchemaVersionRecordTest, VersionTwoKeepsLengthsAndFillValuesAndVersionOneRe
   v1.PutVarint(7);
   v1.PutString("body");
   v1.PutVarint(static_cast<uint64_t>(DataType::Kind::kText));
-  for (int i = 0; i < 3; ++i)
-    v1.PutVarint(0);
+  for (int i = 0; i < 3; ++i) {
+    v1.PutVarint(0);  // dimension, precision, scale
+  }
   v1.PutBool(true);
   v1.PutBool(false);
   v1.PutVarint(static_cast<uint64_t>(ColumnDefault::Kind::kNone));

@@ -117,8 +117,9 @@ TEST(RecordCodecTest, ValuesRoundTripWithStableTags) {
       {.kind = Value::Kind::kTime, .integer = 1},
       {.kind = Value::Kind::kList, .children = {Value::Double(1.5), Value::Double(-2)}}};
   RecordWriter writer;
-  for (const Value& value : values)
+  for (const Value& value : values) {
     writer.PutValue(value);
+  }
   RecordReader reader(writer.data());
   for (const Value& value : values) {
     const Value read = reader.GetValue();
@@ -128,8 +129,9 @@ TEST(RecordCodecTest, ValuesRoundTripWithStableTags) {
     EXPECT_EQ(read.number, value.number);
     EXPECT_EQ(read.text, value.text);
     ASSERT_EQ(read.children.size(), value.children.size());
-    for (size_t i = 0; i < value.children.size(); ++i)
+    for (size_t i = 0; i < value.children.size(); ++i) {
       EXPECT_EQ(read.children[i].number, value.children[i].number);
+    }
   }
   EXPECT_OK(reader.status());
   EXPECT_TRUE(reader.AtEnd());
