@@ -4,8 +4,8 @@
 #include <string>
 
 #include "api/router.h"
-#include "common/worker_pool.h"
 #include "common/ids.h"
+#include "common/worker_pool.h"
 
 namespace kalam::api {
 

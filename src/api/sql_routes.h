@@ -7,8 +7,8 @@
 #include "api/request_auth.h"
 #include "api/router.h"
 #include "api/statement_slots.h"
-#include "common/worker_pool.h"
 #include "auth/authenticator.h"
+#include "common/worker_pool.h"
 #include "sql/executor.h"
 
 namespace kalam::api {

@@ -97,8 +97,8 @@ Status AppContext::OpenQueryPath() {
   table_writer_ = std::make_unique<tables::TableWriter>(*kv_store_, snowflake_, change_bus_);
   executor_ = std::make_unique<sql::SqlExecutor>(*catalog_, *engine_, *system_tables_, clock_,
                                                  snowflake_, *table_writer_);
-  workers_ = std::make_unique<WorkerPool>(query_workers,
-                                               static_cast<size_t>(engine.max_queued_requests));
+  workers_ =
+      std::make_unique<WorkerPool>(query_workers, static_cast<size_t>(engine.max_queued_requests));
   return Status();
 }
 
