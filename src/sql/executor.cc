@@ -208,8 +208,9 @@ BatchOutcome SqlExecutor::ExecuteBatch(std::span<const std::string> statements,
                                        ExecutionContext& context, ResultSink& sink) {
   // Unqualified names resolve in the default namespace: a request naming one that does not
   // exist is refused before anything runs, rather than failing (or not) statement by statement.
+  // ("default" is built in and cannot be dropped: no lookup for the common case.)
   const std::string& ns = context.default_namespace;
-  if (ns != "system" && ns != "information_schema") {
+  if (ns != "default" && ns != "system" && ns != "information_schema") {
     const Result<std::optional<catalog::NamespaceRecord>> found = catalog_.GetNamespace(ns);
     if (!found.ok()) return {found.status()};
     if (!found->has_value()) {

@@ -17,23 +17,28 @@ uint64_t ChangeBus::Subscribe(Listener listener) {
   MutexLock lock(listeners_mu_);
   const uint64_t token = next_token_++;
   listeners_.emplace(token, std::move(listener));
+  listener_count_ = listeners_.size();
   return token;
 }
 
 void ChangeBus::Unsubscribe(uint64_t token) {
   MutexLock lock(listeners_mu_);
   listeners_.erase(token);
+  listener_count_ = listeners_.size();
 }
 
 void ChangeBus::Publish(std::vector<ChangeRecord> changes) {
-  if (changes.empty()) return;
+  if (changes.empty() || listener_count_ == 0) return;
   auto statement = std::make_shared<const std::vector<ChangeRecord>>(std::move(changes));
+  bool was_empty = false;
   {
     MutexLock lock(queue_mu_);
+    was_empty = queue_.empty();
     queue_.push_back(std::move(statement));
     ++published_;
   }
-  queue_changed_.notify_all();
+  // The delivery thread drains the whole queue once awake: wake it only when it may sleep.
+  if (was_empty) queue_changed_.notify_all();
 }
 
 void ChangeBus::Flush() {

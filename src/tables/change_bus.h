@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -56,6 +57,7 @@ class ChangeBus {
   // progress is waited for).
   void Unsubscribe(uint64_t token) KALAM_EXCLUDES(listeners_mu_);
   // Queues one statement's changes for delivery. Called by the commit point, in commit order.
+  // With no listener there is nobody to deliver to, and nothing is queued.
   void Publish(std::vector<ChangeRecord> changes) KALAM_EXCLUDES(queue_mu_);
   // Returns once every statement published before the call has been delivered.
   void Flush() KALAM_EXCLUDES(queue_mu_);
@@ -72,7 +74,8 @@ class ChangeBus {
   uint64_t delivered_ KALAM_GUARDED_BY(queue_mu_) = 0;
   bool stopping_ KALAM_GUARDED_BY(queue_mu_) = false;
 
-  Mutex listeners_mu_;  // held while listeners run
+  std::atomic<size_t> listener_count_{0};  // read by Publish without the listeners' lock
+  Mutex listeners_mu_;                     // held while listeners run
   uint64_t next_token_ KALAM_GUARDED_BY(listeners_mu_) = 1;
   std::map<uint64_t, Listener> listeners_ KALAM_GUARDED_BY(listeners_mu_);
 
