@@ -223,8 +223,12 @@ TEST(DropTableRaceTest, DropDuringAWriteBurstLeavesNoRowsBehind) {
         }
       });
     }
-    while (committed < 6)
+    // Drop once the burst is under way; a writer that failed early ends the wait too, and
+    // the wait has a deadline, so a broken server fails the test instead of hanging it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (committed < 6 && refused == 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ASSERT_GE(committed.load(), 6) << "the write burst did not get going";
     Result<SqlReply> dropped = RunSql(*server, "DROP TABLE app.burst");
     ASSERT_OK(dropped);
     EXPECT_TRUE(dropped->ok()) << boost::json::serialize(dropped->body);
