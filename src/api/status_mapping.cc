@@ -27,6 +27,8 @@ constexpr std::array kMappings = {
     Mapping{StatusCode::kTypeMismatch, 400, "TYPE_MISMATCH"},
     Mapping{StatusCode::kNotNullViolation, 400, "NOT_NULL_VIOLATION"},
     Mapping{StatusCode::kDuplicateKey, 409, "DUPLICATE_KEY"},
+    Mapping{StatusCode::kUnsupportedQuery, 400, "UNSUPPORTED_QUERY"},
+    Mapping{StatusCode::kResumeUnavailable, 410, "RESUME_UNAVAILABLE"},
     Mapping{StatusCode::kUnauthenticated, 401, "AUTHENTICATION_ERROR"},
     Mapping{StatusCode::kPermissionDenied, 403, "PERMISSION_DENIED"},
     Mapping{StatusCode::kConflict, 409, "CONFLICT"},

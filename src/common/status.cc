@@ -38,6 +38,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "ResourceExhausted";
     case StatusCode::kDeadlineExceeded:
       return "DeadlineExceeded";
+    case StatusCode::kUnsupportedQuery:
+      return "UnsupportedQuery";
+    case StatusCode::kResumeUnavailable:
+      return "ResumeUnavailable";
     case StatusCode::kLimitExceeded:
       return "LimitExceeded";
     case StatusCode::kUnavailable:

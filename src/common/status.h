@@ -21,6 +21,8 @@ enum class StatusCode : uint8_t {
   kTypeMismatch,      // a value or expression has the wrong type for where it is used
   kNotNullViolation,  // NULL given for a NOT NULL column
   kDuplicateKey,      // the primary key is already taken
+  kUnsupportedQuery,  // valid SQL outside what a live query can follow; names the construct
+  kResumeUnavailable,  // the change history a live query asked to resume from is gone
   kUnauthenticated,
   kPermissionDenied,
   kConflict,
@@ -70,6 +72,12 @@ class [[nodiscard]] Status {
   }
   static Status DuplicateKey(std::string message) {
     return {StatusCode::kDuplicateKey, std::move(message)};
+  }
+  static Status UnsupportedQuery(std::string message) {
+    return {StatusCode::kUnsupportedQuery, std::move(message)};
+  }
+  static Status ResumeUnavailable(std::string message) {
+    return {StatusCode::kResumeUnavailable, std::move(message)};
   }
   static Status Unauthenticated(std::string message) {
     return {StatusCode::kUnauthenticated, std::move(message)};
