@@ -17,8 +17,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "api/json_envelope.h"
+#include "api/websocket_session.h"
 #include "common/log.h"
 #include "common/mutex.h"
 
@@ -154,9 +156,12 @@ struct ChunkQueue {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Router& router, const HttpServerOptions& options,
-          InFlight& in_flight, ResponseBudget& budget, ConnectionSlot slot)
+          InFlight& in_flight, ResponseBudget& budget, ConnectionSlot slot,
+          const WebSocketServices* websocket, WebSocketSessions& websockets)
       : stream_(std::move(socket)),
         router_(router),
+        websocket_(websocket),
+        websockets_(websockets),
         options_(options),
         in_flight_(in_flight),
         budget_(budget),
@@ -263,6 +268,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Dispatch() {
     const auto now = std::chrono::steady_clock::now();
     http::request<http::string_body> raw = parser_->release();
+    if (raw.target() == "/v1/ws" || raw.target().starts_with("/v1/ws?"))
+      return Upgrade(std::move(raw), now);
     keep_alive_ = raw.keep_alive();
     request_id_ = std::string(raw["X-Request-ID"]);
     if (request_id_.size() > kMaxRequestIdLength || !IsPrintableHeaderValue(request_id_)) {
@@ -286,6 +293,38 @@ class Session : public std::enable_shared_from_this<Session> {
           return std::make_unique<StreamedResponse>(self, std::move(head));
         });
     router_.Dispatch(std::move(request), std::move(respond));
+  }
+
+  // GET /v1/ws: hands the connection (and its slot) to a WebSocket session, unless the
+  // request is not an upgrade or comes from an Origin the server does not allow.
+  void Upgrade(http::request<http::string_body> raw, std::chrono::steady_clock::time_point now) {
+    keep_alive_ = false;
+    if (websocket_ == nullptr || !beast::websocket::is_upgrade(raw)) {
+      return Reject(ErrorResponse(now, 426, "UPGRADE_REQUIRED",
+                                  "/v1/ws is the live-query WebSocket: connect with a WebSocket "
+                                  "client (Upgrade: websocket)"));
+    }
+    const std::vector<std::string>& allowed = websocket_->options.allowed_origins;
+    const std::string origin(raw[http::field::origin]);
+    // Browsers send Origin; other clients (no Origin) are not what the allow-list guards against.
+    if (!allowed.empty() && !origin.empty() &&
+        std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
+      return Reject(ErrorResponse(now, 403, "ORIGIN_NOT_ALLOWED",
+                                  "Origin not allowed: " + TruncatedOrigin(origin)));
+    }
+    HttpRequest request = Convert(http::request<http::string_body>(raw), now);
+    read_deadline_.cancel();
+    ++read_phase_;
+    StartWebSocketSession(std::move(stream_), std::move(raw), std::move(request), *websocket_,
+                          websockets_, std::make_shared<ConnectionSlot>(std::move(slot_)));
+  }
+
+  static std::string TruncatedOrigin(const std::string& origin) {
+    std::string shown = origin.substr(0, 128);
+    for (char& c : shown) {
+      if (c < 0x20 || c > 0x7E) c = '?';
+    }
+    return shown.empty() ? "(none)" : shown;
   }
 
   // While a request is being handled nothing reads the socket, so a hang-up would go
@@ -553,6 +592,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   const Router& router_;
+  const WebSocketServices* websocket_;  // null: /v1/ws is not served
+  WebSocketSessions& websockets_;
   const HttpServerOptions& options_;
   InFlight& in_flight_;
   ResponseBudget& budget_;
@@ -583,8 +624,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class BeastHttpServer final : public HttpServer {
  public:
-  BeastHttpServer(const HttpServerOptions& options, const Router& router)
-      : options_(options), router_(router), acceptor_(io_), retry_timer_(io_) {}
+  BeastHttpServer(const HttpServerOptions& options, const Router& router,
+                  const WebSocketServices* websocket)
+      : options_(options),
+        router_(router),
+        websocket_(websocket),
+        acceptor_(io_),
+        retry_timer_(io_) {}
   ~BeastHttpServer() override { Stop(); }
   BeastHttpServer(const BeastHttpServer&) = delete;
   BeastHttpServer& operator=(const BeastHttpServer&) = delete;
@@ -621,6 +667,7 @@ class BeastHttpServer final : public HttpServer {
       acceptor_.close(ignored);
       retry_timer_.cancel();
     });
+    websockets_.CloseAll(std::chrono::seconds(2));
     if (!in_flight_.WaitDrained(options_.drain_timeout)) {
       KALAM_LOG_WARN("api", "stopping with requests still in flight after drain_timeout");
     }
@@ -661,11 +708,11 @@ class BeastHttpServer final : public HttpServer {
       const std::string address = socket.remote_endpoint(ignored).address().to_string();
       if (std::string refusal = RefusalFor(address); !refusal.empty()) {
         std::make_shared<Session>(std::move(socket), router_, options_, in_flight_, budget_,
-                                  ConnectionSlot())
+                                  ConnectionSlot(), websocket_, websockets_)
             ->StartRefused(std::move(refusal));
       } else {
         std::make_shared<Session>(std::move(socket), router_, options_, in_flight_, budget_,
-                                  ConnectionSlot(connections_, address))
+                                  ConnectionSlot(connections_, address), websocket_, websockets_)
             ->Start();
       }
       Accept();
@@ -674,6 +721,8 @@ class BeastHttpServer final : public HttpServer {
 
   const HttpServerOptions options_;
   const Router& router_;
+  const WebSocketServices* websocket_;
+  WebSocketSessions websockets_;
   InFlight in_flight_;
   ConnectionCounts connections_;  // sessions holding a ConnectionSlot
   ResponseBudget budget_{options_.response_buffer_bytes * kResponseBudgetConnections};
@@ -689,8 +738,9 @@ class BeastHttpServer final : public HttpServer {
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
-                                                      const Router& router) {
-  auto server = std::make_unique<BeastHttpServer>(options, router);
+                                                      const Router& router,
+                                                      const WebSocketServices* websocket) {
+  auto server = std::make_unique<BeastHttpServer>(options, router, websocket);
   KALAM_RETURN_IF_ERROR(server->Listen());
   KALAM_LOG_INFO("api", "http server listening address={}:{}", options.host, server->port());
   return std::unique_ptr<HttpServer>(std::move(server));

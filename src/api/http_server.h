@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/router.h"
+#include "api/websocket_endpoint.h"
 #include "common/result.h"
 
 namespace kalam::api {
@@ -42,8 +43,11 @@ class HttpServer {
 
   // Binds host:port and starts the network threads. kUnavailable with the OS reason if
   // the address cannot be bound (e.g. "Address already in use").
+  // With `websocket`, GET /v1/ws upgrades to a live-query session (it must outlive the
+  // server); Stop() closes those sessions with 1001 first.
   static Result<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
-                                                   const Router& router);
+                                                   const Router& router,
+                                                   const WebSocketServices* websocket = nullptr);
 
   // The bound port (the chosen one when options.port was 0).
   virtual uint16_t port() const = 0;

@@ -62,9 +62,4 @@ class JsonResultWriter final : public ResultSink {
   std::string as_user_;  // reported in each result while set
 };
 
-// Appends `value` as JSON (exposed for tests).
-void AppendJsonValue(std::string& out, const Value& value);
-// Appends `text` as a JSON string literal.
-void AppendJsonString(std::string& out, std::string_view text);
-
 }  // namespace kalam::api

@@ -3,7 +3,12 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "tables/value_json.h"
+
 namespace kalam::api {
+
+using tables::AppendJsonString;
+using tables::AppendJsonValue;
 namespace {
 
 std::string Json(const Value& value) {

@@ -8,8 +8,12 @@
 #include <boost/json/value.hpp>
 
 #include "api/result_json.h"
+#include "tables/value_json.h"
 
 namespace kalam::api {
+
+using tables::AppendJsonString;
+using tables::AppendJsonValue;
 namespace {
 
 using ErrorCode = boost::system::error_code;

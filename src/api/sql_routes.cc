@@ -6,8 +6,12 @@
 #include "api/status_mapping.h"
 #include "catalog/types.h"
 #include "sql/lexer.h"
+#include "tables/value_json.h"
 
 namespace kalam::api {
+
+using tables::AppendJsonString;
+using tables::AppendJsonValue;
 namespace {
 
 // The body, parsed within the limits; on failure the error response to send.

@@ -29,6 +29,7 @@ constexpr std::array kMappings = {
     Mapping{StatusCode::kDuplicateKey, 409, "DUPLICATE_KEY"},
     Mapping{StatusCode::kUnsupportedQuery, 400, "UNSUPPORTED_QUERY"},
     Mapping{StatusCode::kResumeUnavailable, 410, "RESUME_UNAVAILABLE"},
+    Mapping{StatusCode::kSubscriptionLimitExceeded, 429, "SUBSCRIPTION_LIMIT_EXCEEDED"},
     Mapping{StatusCode::kUnauthenticated, 401, "AUTHENTICATION_ERROR"},
     Mapping{StatusCode::kPermissionDenied, 403, "PERMISSION_DENIED"},
     Mapping{StatusCode::kConflict, 409, "CONFLICT"},

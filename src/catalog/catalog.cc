@@ -57,7 +57,6 @@ Catalog::Catalog(storage::KvStore& kv, const Clock& clock, CatalogOptions option
       views_(kv, "view"),
       users_(kv, "user"),
       jobs_(kv, "job"),
-      live_queries_(kv, "live_query"),
       revoked_tokens_(kv, "revoked_token"),
       audit_(kv, "audit"),
       registry_([this](std::string_view name) { return LoadTable(name); }) {}
@@ -500,19 +499,6 @@ Status Catalog::PutJob(const JobRecord& job) {
 
 Result<std::vector<JobRecord>> Catalog::ListJobs() const {
   KALAM_ASSIGN_OR_RETURN(auto entries, jobs_.List());
-  return Values(std::move(entries));
-}
-
-Status Catalog::PutLiveQuery(const LiveQueryRecord& live_query) {
-  return live_queries_.Put(LiveQueryId(live_query.live_id), live_query);
-}
-
-Status Catalog::DeleteLiveQuery(const std::string& live_id) {
-  return live_queries_.Delete(LiveQueryId(live_id));
-}
-
-Result<std::vector<LiveQueryRecord>> Catalog::ListLiveQueries() const {
-  KALAM_ASSIGN_OR_RETURN(auto entries, live_queries_.List());
   return Values(std::move(entries));
 }
 

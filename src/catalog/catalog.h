@@ -121,9 +121,6 @@ class Catalog {
 
   Status PutJob(const JobRecord& job);
   Result<std::vector<JobRecord>> ListJobs() const;
-  Status PutLiveQuery(const LiveQueryRecord& live_query);
-  Status DeleteLiveQuery(const std::string& live_id);
-  Result<std::vector<LiveQueryRecord>> ListLiveQueries() const;
   // REQUIRES: entry.audit_id is the decimal text of a fresh Snowflake id.
   Status AppendAudit(const AuditLogRecord& entry);
   Result<std::vector<AuditLogRecord>> ListAudit() const;
@@ -156,7 +153,6 @@ class Catalog {
   storage::EntityStore<TableNameKey, ViewRecord> views_;
   storage::EntityStore<UserId, UserRecord> users_;
   storage::EntityStore<JobId, JobRecord> jobs_;
-  storage::EntityStore<LiveQueryId, LiveQueryRecord> live_queries_;
   storage::EntityStore<TokenId, RevokedTokenRecord> revoked_tokens_;
   storage::EntityStore<int64_t, AuditLogRecord> audit_;  // keyed by Snowflake id: time order
   mutable SchemaRegistry registry_;

@@ -267,29 +267,6 @@ Result<JobRecord> JobRecord::DecodeFrom(RecordReader& in, uint32_t) {
   return record;
 }
 
-void LiveQueryRecord::EncodeTo(RecordWriter& out) const {
-  for (const std::string* field : {&live_id, &connection_id, &subscription_id, &namespace_id,
-                                   &table_name, &user_id, &query, &options, &status, &node_id}) {
-    out.PutString(*field);
-  }
-  out.PutSignedVarint(created_at);
-  out.PutSignedVarint(last_update);
-  out.PutSignedVarint(changes);
-}
-
-Result<LiveQueryRecord> LiveQueryRecord::DecodeFrom(RecordReader& in, uint32_t) {
-  LiveQueryRecord record;
-  for (std::string* field : {&record.live_id, &record.connection_id, &record.subscription_id,
-                             &record.namespace_id, &record.table_name, &record.user_id,
-                             &record.query, &record.options, &record.status, &record.node_id}) {
-    *field = in.GetString();
-  }
-  record.created_at = in.GetSignedVarint();
-  record.last_update = in.GetSignedVarint();
-  record.changes = in.GetSignedVarint();
-  return record;
-}
-
 void AuditLogRecord::EncodeTo(RecordWriter& out) const {
   out.PutString(audit_id);
   out.PutSignedVarint(timestamp);

@@ -133,27 +133,6 @@ struct JobRecord {
   friend bool operator==(const JobRecord&, const JobRecord&) = default;
 };
 
-struct LiveQueryRecord {
-  static constexpr uint32_t kRecordVersion = 1;
-  std::string live_id;  // {user_id}-{connection_id}-{subscription_id}
-  std::string connection_id;
-  std::string subscription_id;
-  std::string namespace_id;
-  std::string table_name;
-  std::string user_id;
-  std::string query;
-  std::string options;  // JSON text
-  std::string status;
-  std::string node_id;
-  int64_t created_at = 0;
-  int64_t last_update = 0;
-  int64_t changes = 0;
-
-  void EncodeTo(RecordWriter& out) const;
-  static Result<LiveQueryRecord> DecodeFrom(RecordReader& in, uint32_t version);
-  friend bool operator==(const LiveQueryRecord&, const LiveQueryRecord&) = default;
-};
-
 // A refresh token revoked by logout; kept until it would have expired anyway.
 struct RevokedTokenRecord {
   static constexpr uint32_t kRecordVersion = 1;

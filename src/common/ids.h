@@ -40,7 +40,6 @@ using UserId = StrongId<struct UserIdTag, std::string>;
 using TokenId = StrongId<struct TokenIdTag, std::string>;  // a JWT's jti
 using StorageId = StrongId<struct StorageIdTag, std::string>;
 using JobId = StrongId<struct JobIdTag, std::string>;
-using LiveQueryId = StrongId<struct LiveQueryIdTag, std::string>;
 using ConnectionId = StrongId<struct ConnectionIdTag, uint64_t>;
 
 }  // namespace kalam

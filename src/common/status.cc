@@ -42,6 +42,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "UnsupportedQuery";
     case StatusCode::kResumeUnavailable:
       return "ResumeUnavailable";
+    case StatusCode::kSubscriptionLimitExceeded:
+      return "SubscriptionLimitExceeded";
     case StatusCode::kLimitExceeded:
       return "LimitExceeded";
     case StatusCode::kUnavailable:

@@ -18,11 +18,12 @@ enum class StatusCode : uint8_t {
   kTableNotFound,  // tables and views; the message suggests a near name if one exists
   kNamespaceNotFound,
   kColumnNotFound,
-  kTypeMismatch,      // a value or expression has the wrong type for where it is used
-  kNotNullViolation,  // NULL given for a NOT NULL column
-  kDuplicateKey,      // the primary key is already taken
-  kUnsupportedQuery,  // valid SQL outside what a live query can follow; names the construct
+  kTypeMismatch,       // a value or expression has the wrong type for where it is used
+  kNotNullViolation,   // NULL given for a NOT NULL column
+  kDuplicateKey,       // the primary key is already taken
+  kUnsupportedQuery,   // valid SQL outside what a live query can follow; names the construct
   kResumeUnavailable,  // the change history a live query asked to resume from is gone
+  kSubscriptionLimitExceeded,  // a connection or user holds the most live queries allowed
   kUnauthenticated,
   kPermissionDenied,
   kConflict,
@@ -78,6 +79,9 @@ class [[nodiscard]] Status {
   }
   static Status ResumeUnavailable(std::string message) {
     return {StatusCode::kResumeUnavailable, std::move(message)};
+  }
+  static Status SubscriptionLimitExceeded(std::string message) {
+    return {StatusCode::kSubscriptionLimitExceeded, std::move(message)};
   }
   static Status Unauthenticated(std::string message) {
     return {StatusCode::kUnauthenticated, std::move(message)};

@@ -111,6 +111,32 @@ const std::vector<KeySpec>& Keys() {
       Key("auth", "max_failed_logins_per_address", &ServerConfig::auth,
           &AuthSection::max_failed_logins_per_address),
       Key("auth", "allow_remote_setup", &ServerConfig::auth, &AuthSection::allow_remote_setup),
+      Key("websocket", "auth_timeout_ms", &ServerConfig::websocket,
+          &WebSocketSection::auth_timeout_ms),
+      Key("websocket", "heartbeat_interval_ms", &ServerConfig::websocket,
+          &WebSocketSection::heartbeat_interval_ms),
+      Key("websocket", "client_timeout_ms", &ServerConfig::websocket,
+          &WebSocketSection::client_timeout_ms),
+      Key("websocket", "max_message_bytes", &ServerConfig::websocket,
+          &WebSocketSection::max_message_bytes),
+      Key("websocket", "max_messages_per_second", &ServerConfig::websocket,
+          &WebSocketSection::max_messages_per_second),
+      Key("websocket", "max_subscriptions_per_connection", &ServerConfig::websocket,
+          &WebSocketSection::max_subscriptions_per_connection),
+      Key("websocket", "max_subscriptions_per_user", &ServerConfig::websocket,
+          &WebSocketSection::max_subscriptions_per_user),
+      Key("websocket", "max_queued_messages", &ServerConfig::websocket,
+          &WebSocketSection::max_queued_messages),
+      Key("websocket", "max_queued_bytes", &ServerConfig::websocket,
+          &WebSocketSection::max_queued_bytes),
+      Key("websocket", "default_batch_size", &ServerConfig::websocket,
+          &WebSocketSection::default_batch_size),
+      Key("websocket", "max_batch_size", &ServerConfig::websocket,
+          &WebSocketSection::max_batch_size),
+      Key("websocket", "allowed_origins", &ServerConfig::websocket,
+          &WebSocketSection::allowed_origins),
+      Key("websocket", "permessage_deflate", &ServerConfig::websocket,
+          &WebSocketSection::permessage_deflate),
       Key("logging", "level", &ServerConfig::logging, &LoggingSection::level),
       Key("logging", "log_to_console", &ServerConfig::logging, &LoggingSection::log_to_console),
       Key("logging", "file", &ServerConfig::logging, &LoggingSection::file),
@@ -421,6 +447,23 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "limits.max_result_bytes", limits.max_result_bytes, 1024, int64_t{1} << 40);
   CheckRange(problems, "limits.response_buffer_bytes", limits.response_buffer_bytes, 64 << 10,
              int64_t{1} << 32);
+  const WebSocketSection& ws = config.websocket;
+  CheckRange(problems, "websocket.auth_timeout_ms", ws.auth_timeout_ms, 10, 600000);
+  CheckRange(problems, "websocket.heartbeat_interval_ms", ws.heartbeat_interval_ms, 10, 3600000);
+  CheckRange(problems, "websocket.client_timeout_ms", ws.client_timeout_ms, 20, 3600000);
+  CheckRange(problems, "websocket.max_message_bytes", ws.max_message_bytes, 256, 64 << 20);
+  CheckRange(problems, "websocket.max_messages_per_second", ws.max_messages_per_second, 1, 1 << 20);
+  CheckRange(problems, "websocket.max_subscriptions_per_connection",
+             ws.max_subscriptions_per_connection, 1, 1 << 20);
+  CheckRange(problems, "websocket.max_subscriptions_per_user", ws.max_subscriptions_per_user, 1,
+             1 << 24);
+  CheckRange(problems, "websocket.max_queued_messages", ws.max_queued_messages, 2, 1 << 24);
+  CheckRange(problems, "websocket.max_queued_bytes", ws.max_queued_bytes, 4096, int64_t{1} << 32);
+  CheckRange(problems, "websocket.default_batch_size", ws.default_batch_size, 1, ws.max_batch_size);
+  CheckRange(problems, "websocket.max_batch_size", ws.max_batch_size, 1, 1 << 20);
+  if (ws.client_timeout_ms <= ws.heartbeat_interval_ms) {
+    problems.push_back("websocket.client_timeout_ms must be longer than heartbeat_interval_ms");
+  }
   const AuthSection& auth = config.auth;
   if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < 32) {
     problems.push_back("auth.jwt_secret must be at least 32 characters (or empty to generate one)");

@@ -63,6 +63,25 @@ struct LimitsSection {
 
 // [engine]: query execution (DuckDB) and the SQL worker pool.
 // [auth]: passwords, tokens and login throttling (docs/security.md).
+// [websocket]: live queries over /v1/ws.
+struct WebSocketSection {
+  int64_t auth_timeout_ms = 3000;        // a connection must authenticate within this
+  int64_t heartbeat_interval_ms = 5000;  // the server pings this often
+  int64_t client_timeout_ms = 10000;     // a client silent this long is closed
+  int64_t max_message_bytes = 1 << 20;   // larger client messages get MESSAGE_TOO_LARGE
+  int64_t max_messages_per_second = 50;  // per connection, beyond: RATE_LIMIT_EXCEEDED
+  int64_t max_subscriptions_per_connection = 100;
+  int64_t max_subscriptions_per_user = 1000;
+  int64_t max_queued_messages = 10000;  // unsent messages per connection, beyond: closed
+  int64_t max_queued_bytes = 16 << 20;  // unsent bytes per connection, beyond: closed
+  int64_t default_batch_size = 1000;    // snapshot rows per initial_data_batch
+  int64_t max_batch_size = 10000;       // largest batch_size and last_rows
+  std::string allowed_origins;          // comma list of Origin values; empty = any
+  bool permessage_deflate = true;       // compression, with clients that offer it
+
+  friend bool operator==(const WebSocketSection&, const WebSocketSection&) = default;
+};
+
 struct AuthSection {
   std::string jwt_secret;              // HS256 key, >= 32 chars; empty = generated in data_dir
   std::string jwt_issuer = "kalamdb";  // iss of the tokens this server issues
@@ -111,6 +130,7 @@ struct ServerConfig {
   LimitsSection limits;
   EngineSection engine;
   AuthSection auth;
+  WebSocketSection websocket;
   LoggingSection logging;
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;

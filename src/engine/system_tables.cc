@@ -259,26 +259,15 @@ void SystemTables::AddSystemTables() {
          }
          return rows;
        }});
-  tables_.push_back(
-      {"system",
-       "live_queries",
-       {Text("live_id"), Text("connection_id"), Text("subscription_id"), Text("namespace_id"),
-        Text("table_name"), Text("user_id"), Text("query"), JsonColumn("options"), Text("status"),
-        Timestamp("created_at"), Timestamp("last_update"), BigInt("changes"), Text("node")},
-       [&catalog](const MayRead&) -> Result<Rows> {
-         KALAM_ASSIGN_OR_RETURN(const auto live, catalog.ListLiveQueries());
-         Rows rows;
-         for (const catalog::LiveQueryRecord& l : live) {
-           rows.push_back({Value::Text(l.live_id), Value::Text(l.connection_id),
-                           Value::Text(l.subscription_id), Value::Text(l.namespace_id),
-                           Value::Text(l.table_name), Value::Text(l.user_id), Value::Text(l.query),
-                           l.options.empty() ? Value::Null() : Value::Json(l.options),
-                           Value::Text(l.status), Value::TimestampMillis(l.created_at),
-                           Value::TimestampMillis(l.last_update), Value::Int64(l.changes),
-                           Value::Text(l.node_id)});
-         }
-         return rows;
-       }});
+  tables_.push_back({"system",
+                     "live_queries",
+                     {Text("live_id"), Text("connection_id"), Text("subscription_id"),
+                      Text("user_id"), Text("namespace_id"), Text("table_name"), Text("query"),
+                      JsonColumn("options"), Timestamp("created_at"), Timestamp("last_change_at"),
+                      BigInt("changes_delivered"), Text("node_id")},
+                     [this](const MayRead&) -> Result<Rows> {
+                       return live_query_rows_ ? live_query_rows_() : Rows();
+                     }});
   tables_.push_back(
       {"system",
        "audit_logs",

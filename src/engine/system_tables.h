@@ -60,6 +60,10 @@ class SystemTables {
   // SHOW TABLES: in system.tables' columns (ListingColumns), one row per table, view
   // (table_type VIEW) and system table (SYSTEM) that `may_read` allows, in `namespace_id`
   // only if given, ordered by namespace and name.
+  // What system.live_queries lists (the live-query component owns the subscriptions), in
+  // its columns. Set once at start, before queries run; until then the table is empty.
+  void SetLiveQueryRows(std::function<SystemRows()> rows) { live_query_rows_ = std::move(rows); }
+
   const std::vector<ResultColumn>& ListingColumns() const { return listing_columns_; }
   Result<SystemRows> Listing(const MayRead& may_read,
                              const std::optional<std::string>& namespace_id) const;
@@ -85,6 +89,7 @@ class SystemTables {
   const ServerInfo info_;
   const std::vector<ResultColumn> listing_columns_;
   std::vector<SystemTableDef> tables_;
+  std::function<SystemRows()> live_query_rows_;
 };
 
 }  // namespace kalam::engine

@@ -99,6 +99,20 @@ Status AppContext::OpenQueryPath() {
                                                  snowflake_, *table_writer_);
   workers_ =
       std::make_unique<WorkerPool>(query_workers, static_cast<size_t>(engine.max_queued_requests));
+  const config::WebSocketSection& ws = config_.websocket;
+  live_ = std::make_unique<live::LiveQueryManager>(
+      live::LiveOptions{
+          .max_subscriptions_per_connection =
+              static_cast<size_t>(ws.max_subscriptions_per_connection),
+          .max_subscriptions_per_user = static_cast<size_t>(ws.max_subscriptions_per_user),
+          .default_batch_size = static_cast<size_t>(ws.default_batch_size),
+          .max_batch_size = static_cast<size_t>(ws.max_batch_size),
+          .max_queued_messages = static_cast<size_t>(ws.max_queued_messages),
+          .max_queued_bytes = static_cast<size_t>(ws.max_queued_bytes),
+          .node_id = node_id_.value()},
+      change_bus_, *table_writer_, *executor_, clock_);
+  executor_->SetLiveQueries(live_.get());
+  system_tables_->SetLiveQueryRows([live = live_.get()] { return live->Rows(std::nullopt); });
   return Status();
 }
 
@@ -153,6 +167,29 @@ Status AppContext::OpenAuth() {
                  .statement_timeout = std::chrono::milliseconds(l.statement_timeout_ms),
                  .max_rows_per_statement = static_cast<size_t>(l.max_rows_per_statement),
                  .max_result_bytes = static_cast<size_t>(l.max_result_bytes)}});
+  const config::WebSocketSection& ws = config_.websocket;
+  std::vector<std::string> origins;
+  for (size_t start = 0; start < ws.allowed_origins.size();) {
+    size_t end = ws.allowed_origins.find(',', start);
+    if (end == std::string::npos) end = ws.allowed_origins.size();
+    std::string origin = ws.allowed_origins.substr(start, end - start);
+    std::erase(origin, ' ');
+    if (!origin.empty()) origins.push_back(std::move(origin));
+    start = end + 1;
+  }
+  websocket_ = std::make_unique<api::WebSocketServices>(api::WebSocketServices{
+      .live = *live_,
+      .authenticator = *authenticator_,
+      .audit_log = *executor_,
+      .workers = *workers_,
+      .auth_settings = settings,
+      .options = {.auth_timeout = std::chrono::milliseconds(ws.auth_timeout_ms),
+                  .heartbeat_interval = std::chrono::milliseconds(ws.heartbeat_interval_ms),
+                  .client_timeout = std::chrono::milliseconds(ws.client_timeout_ms),
+                  .max_message_bytes = static_cast<size_t>(ws.max_message_bytes),
+                  .max_messages_per_second = static_cast<uint32_t>(ws.max_messages_per_second),
+                  .allowed_origins = std::move(origins),
+                  .permessage_deflate = ws.permessage_deflate}});
   auth_routes_ = std::make_unique<api::AuthRouteServices>(
       api::AuthRouteServices{.authenticator = *authenticator_,
                              .workers = *workers_,
@@ -193,7 +230,9 @@ Status AppContext::Start() {
       .server_name = "kalamdb/" + std::string(ServerVersion()),
   };
   RaiseOpenFileLimit(c.limits.max_connections);
-  KALAM_ASSIGN_OR_RETURN(http_server_, api::HttpServer::Start(options, router_));
+  KALAM_ASSIGN_OR_RETURN(http_server_, api::HttpServer::Start(options, router_, websocket_.get()));
+  live_->SetWebSocketUrl("ws://" + c.server.host + ":" + std::to_string(http_server_->port()) +
+                         "/v1/ws");
   return Status();
 }
 
@@ -201,6 +240,8 @@ void AppContext::Stop() {
   // Reverse of start order: stop taking requests, then close storage, then unlock.
   if (http_server_ != nullptr) http_server_->Stop();
   if (workers_ != nullptr) workers_->Stop();  // no SQL runs after this
+  if (executor_ != nullptr) executor_->SetLiveQueries(nullptr);
+  live_.reset();
   engine_.reset();
   table_writer_.reset();
   catalog_.reset();

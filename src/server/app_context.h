@@ -16,6 +16,7 @@
 #include "config/server_config.h"
 #include "engine/engine.h"
 #include "engine/system_tables.h"
+#include "live/live_query_manager.h"
 #include "server/data_dir_lock.h"
 #include "sql/executor.h"
 #include "storage/kv_store.h"
@@ -64,11 +65,12 @@ class AppContext {
   std::unique_ptr<DataDirLock> lock_;
   std::unique_ptr<storage::KvStore> kv_store_;
   std::unique_ptr<catalog::Catalog> catalog_;
-  tables::ChangeBus change_bus_;  // live queries subscribe here (live-query issue)
+  tables::ChangeBus change_bus_;  // live queries subscribe here
   std::unique_ptr<tables::TableWriter> table_writer_;
   std::unique_ptr<engine::SystemTables> system_tables_;
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<sql::SqlExecutor> executor_;
+  std::unique_ptr<live::LiveQueryManager> live_;  // subscribes to change_bus_
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<auth::JwtCodec> jwt_;
   std::unique_ptr<auth::Authenticator> authenticator_;
@@ -76,6 +78,7 @@ class AppContext {
   std::unique_ptr<api::StatementSlots> statement_slots_;
   std::unique_ptr<api::SqlRouteServices> sql_routes_;
   std::unique_ptr<api::AuthRouteServices> auth_routes_;
+  std::unique_ptr<api::WebSocketServices> websocket_;
   api::Router router_;
   std::unique_ptr<api::HttpServer> http_server_;
 };

@@ -356,6 +356,7 @@ Result<Handled> HandleAlterTable(const AlterTable& alter, Services& services,
                 batch, *table, [&] { return CheckStoredRows(table, checks, services, context); },
                 written);
           }));
+  if (services.live != nullptr) services.live->TableChanged(altered->table.table_id, "altered");
   const std::string qualified = namespace_id + "." + table_name;
   SendMessage(sink, "Table " + qualified + " altered successfully: " + altered->schema.change +
                         " (version " + std::to_string(altered->schema.version) + ")");

@@ -49,7 +49,9 @@ Status AuthorizeStatement(const ExecutionContext& context, const Statement& stat
           // access level, creator; the user's role), or open to every role (SHOW, USE).
           [&](const OneOf<CreateTable, AlterTable, Query, Dml, ShowTables, DescribeTable, ShowStats,
                           ShowNamespaces, UseNamespace, ShowStorages, CreateUser, AlterUser,
-                          DropUser> auto&) { return Status(); },
+                          DropUser, SubscribeTo, KillLiveQuery, ShowLiveQueries> auto&) {
+            return Status();
+          },
       },
       statement);
 }
@@ -133,7 +135,7 @@ Status SqlExecutor::Dispatch(const Statement& statement, ExecutionContext& conte
                              ResultSink& sink) {
   KALAM_RETURN_IF_ERROR(AuthorizeStatement(context, statement));
   Services services{catalog_,   engine_, system_tables_, clock_, writer_,
-                    snowflake_, uuids_,  ulids_,         users_};
+                    snowflake_, uuids_,  ulids_,         users_, live_};
   Result<Handled> handled = std::visit(
       Overloaded{
           [&](const CreateTable& s) { return HandleCreateTable(s, services, context, sink); },
@@ -163,6 +165,9 @@ Status SqlExecutor::Dispatch(const Statement& statement, ExecutionContext& conte
           [&](const OneOf<ShowTables, DescribeTable, ShowStats> auto&) {
             return HandleShow(statement, services, context, sink);
           },
+          [&](const OneOf<SubscribeTo, KillLiveQuery, ShowLiveQueries> auto&) {
+            return HandleLiveQuery(statement, services, context, sink);
+          },
           [&](const OneOf<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces,
                           UseNamespace> auto&) {
             return HandleNamespace(statement, services, context, sink);
@@ -172,6 +177,21 @@ Status SqlExecutor::Dispatch(const Statement& statement, ExecutionContext& conte
   if (!handled.ok()) return handled.status();
   if (!handled->audit.action.empty()) Audit(context, handled->audit.action, handled->audit.target);
   return Status();
+}
+
+Result<std::shared_ptr<const catalog::CachedTable>> SqlExecutor::ResolveTable(
+    const ExecutionContext& context, const std::string& namespace_id, const std::string& name,
+    std::string_view purpose) {
+  Services services{catalog_,   engine_, system_tables_, clock_, writer_,
+                    snowflake_, uuids_,  ulids_,         users_, live_};
+  KALAM_ASSIGN_OR_RETURN(const ReadTarget target,
+                         ResolveRead(services, context, namespace_id, name));
+  if (target.table == nullptr) {
+    return Status::UnsupportedQuery(std::string(purpose) + " follow tables; " + namespace_id + "." +
+                                    name + " is a " +
+                                    (target.view.has_value() ? "view" : "system table"));
+  }
+  return target.table;
 }
 
 void SqlExecutor::Audit(const ExecutionContext& context, const std::string& action,

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
+#include "sql/live_queries.h"
 #include "sql/parser.h"
 #include "sql/statements.h"
 #include "tables/table_writer.h"
@@ -66,6 +67,17 @@ class SqlExecutor {
   // The user directory CREATE/ALTER/DROP USER act on. Set once at start, before requests;
   // without it those statements fail with a clear error.
   void SetUserDirectory(auth::Authenticator* users) { users_ = users; }
+  // The live queries SUBSCRIBE TO, KILL LIVE QUERY and SHOW LIVE QUERIES act on, and that
+  // DROP/ALTER TABLE and DROP USER end. Set once at start, before requests.
+  void SetLiveQueries(LiveQueries* live) { live_ = live; }
+
+  // The table `namespace_id.name` if `context` may read it, by the decision SELECT makes
+  // (kTableNotFound with a did-you-mean, kPermissionDenied); a view or system table is
+  // kUnsupportedQuery for `purpose` ("live queries"). Live queries resolve their table here.
+  Result<std::shared_ptr<const catalog::CachedTable>> ResolveTable(const ExecutionContext& context,
+                                                                   const std::string& namespace_id,
+                                                                   const std::string& name,
+                                                                   std::string_view purpose);
 
  private:
   Status ExecuteAuthenticated(std::string_view sql, ExecutionContext& context, ResultSink& sink);
@@ -75,6 +87,7 @@ class SqlExecutor {
   Status Dispatch(const Statement& statement, ExecutionContext& context, ResultSink& sink);
 
   auth::Authenticator* users_ = nullptr;
+  LiveQueries* live_ = nullptr;
   catalog::Catalog& catalog_;
   engine::Engine& engine_;
   const engine::SystemTables& system_tables_;

@@ -71,10 +71,14 @@ std::shared_ptr<const tables::ReadView> StatementView(Services& services) {
 }
 
 catalog::Catalog::DropCommit CommitDrop(Services& services) {
-  return
-      [&writer = services.writer](storage::WriteBatch& batch, const std::vector<TableId>& dropped) {
-        return writer.CommitTableDrop(batch, dropped);
-      };
+  return [&services](storage::WriteBatch& batch, const std::vector<TableId>& dropped) {
+    KALAM_RETURN_IF_ERROR(services.writer.CommitTableDrop(batch, dropped));
+    if (services.live != nullptr) {
+      for (const TableId table : dropped)
+        services.live->TableChanged(table, "dropped");
+    }
+    return Status();
+  };
 }
 
 std::string ScopeOf(const catalog::CachedTable& table, const ExecutionContext& context) {

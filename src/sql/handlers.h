@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
+#include "sql/live_queries.h"
 #include "sql/statements.h"
 #include "tables/table_reader.h"
 #include "tables/table_writer.h"
@@ -35,6 +36,7 @@ struct Services {
   UuidV7Generator& uuids;
   UlidGenerator& ulids;
   auth::Authenticator* users;  // nullptr: user statements are unavailable
+  LiveQueries* live;           // nullptr: live-query statements are unavailable
 };
 
 // What a handler reports for the audit log: the action and its target.
@@ -99,6 +101,8 @@ Status RefuseSystemNamespace(const std::string& namespace_id);
 
 Result<Handled> HandleNamespace(const Statement& statement, Services& services,
                                 ExecutionContext& context, ResultSink& sink);
+Result<Handled> HandleLiveQuery(const Statement& statement, Services& services,
+                                const ExecutionContext& context, ResultSink& sink);
 Result<Handled> HandleStorage(const Statement& statement, Services& services, ResultSink& sink);
 Result<Handled> HandleCreateTable(const CreateTable& create, Services& services,
                                   const ExecutionContext& context, ResultSink& sink);

@@ -53,6 +53,17 @@ class Parser {
     if (Accept("DROP")) return ParseDrop();
     if (Accept("SHOW")) return ParseShow();
     if (Accept("DESCRIBE") || Accept("DESC")) return ParseDescribe();
+    if (Accept("SUBSCRIBE")) return ParseSubscribe();
+    if (Accept("KILL")) {
+      KALAM_RETURN_IF_ERROR(Expect("LIVE"));
+      KALAM_RETURN_IF_ERROR(Expect("QUERY"));
+      const Token& id = Peek();
+      if (id.kind != Token::Kind::kString && id.kind != Token::Kind::kWord &&
+          id.kind != Token::Kind::kQuotedName) {
+        return Error("a live query id");
+      }
+      return Finish(KillLiveQuery{Next().text});
+    }
     if (Accept("EXECUTE")) {  // EXECUTE AS USER with its subject is taken by ParseAsUser
       KALAM_RETURN_IF_ERROR(Expect("AS"));
       KALAM_RETURN_IF_ERROR(Expect("USER"));
@@ -618,13 +629,63 @@ class Parser {
       }
       return Finish(std::move(show));
     }
+    if (Accept("LIVE")) {
+      KALAM_RETURN_IF_ERROR(Expect("QUERIES"));
+      return Finish(ShowLiveQueries{});
+    }
     if (Accept("STATS")) {
       KALAM_RETURN_IF_ERROR(Expect("FOR"));
       KALAM_RETURN_IF_ERROR(Expect("TABLE"));
       KALAM_ASSIGN_OR_RETURN(QualifiedName table, Qualified("a table name"));
       return Finish(ShowStats{std::move(table)});
     }
-    return Error("NAMESPACES, STORAGES, TABLES or STATS after SHOW");
+    return Error("NAMESPACES, STORAGES, TABLES, STATS or LIVE QUERIES after SHOW");
+  }
+
+  // SUBSCRIBE TO <table> [WHERE <condition>] [OPTIONS (…)]: the condition is every token up
+  // to a top-level OPTIONS followed by '(' (or the end); the live query checks it.
+  Result<Statement> ParseSubscribe() {
+    KALAM_RETURN_IF_ERROR(Expect("TO"));
+    SubscribeTo subscribe;
+    KALAM_ASSIGN_OR_RETURN(subscribe.table, Qualified("a table name"));
+    if (Accept("WHERE")) {
+      const size_t begin = Peek().position;
+      int depth = 0;
+      while (Peek().kind != Token::Kind::kEnd && !Peek().IsSymbol(";") &&
+             !(depth == 0 && Peek().Is("OPTIONS") && Peek(1).IsSymbol("("))) {
+        if (Peek().IsSymbol("(")) ++depth;
+        if (Peek().IsSymbol(")")) --depth;
+        Next();
+      }
+      subscribe.condition = std::string(sql_.substr(begin, Peek().position - begin));
+      while (!subscribe.condition.empty() &&
+             std::isspace(static_cast<unsigned char>(subscribe.condition.back()))) {
+        subscribe.condition.pop_back();
+      }
+      if (subscribe.condition.empty()) return Error("a condition after WHERE");
+    }
+    if (Accept("OPTIONS")) {
+      KALAM_ASSIGN_OR_RETURN(const Options options, OptionList());
+      for (const auto& [key, value] : options) {
+        int64_t number = 0;
+        const auto [end, error] =
+            std::from_chars(value.text.data(), value.text.data() + value.text.size(), number);
+        if (value.kind != OptionValue::Kind::kNumber || error != std::errc() ||
+            end != value.text.data() + value.text.size() || number < 1) {
+          return Status::InvalidArgument("SUBSCRIBE option " + key +
+                                         " takes a positive whole number");
+        }
+        if (key == "LAST_ROWS") {
+          subscribe.last_rows = number;
+        } else if (key == "BATCH_SIZE") {
+          subscribe.batch_size = number;
+        } else {
+          return Status::InvalidArgument("unknown SUBSCRIBE option " + key +
+                                         " (LAST_ROWS and BATCH_SIZE are known)");
+        }
+      }
+    }
+    return Finish(std::move(subscribe));
   }
 
   Result<Statement> ParseDescribe() {

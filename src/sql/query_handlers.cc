@@ -278,12 +278,9 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
   const std::string scope = ScopeOf(*table, context);
   KALAM_ASSIGN_OR_RETURN(const uint64_t versions, tables::TableReader::CountVersions(
                                                       *StatementView(services), *table, scope));
-  KALAM_ASSIGN_OR_RETURN(const auto live, services.catalog.ListLiveQueries());
-  const bool shared = table->table.table_type == catalog::TableType::kShared;
-  const auto subscriptions = std::count_if(live.begin(), live.end(), [&](const auto& l) {
-    return l.namespace_id == name.first && l.table_name == name.second &&
-           (shared || l.user_id == scope);
-  });
+  const uint64_t subscriptions =
+      services.live == nullptr ? 0
+                               : services.live->CountSubscriptions(table->table.table_id, scope);
   const std::vector<ResultColumn> columns = {{"table_name", "TEXT"},
                                              {"namespace", "TEXT"},
                                              {"table_type", "TEXT"},
@@ -297,7 +294,7 @@ Status Stats(const ShowStats& stats, Services& services, const ExecutionContext&
                               Value::Int32(table->table.schema_version),
                               Value::Int64(static_cast<int64_t>(versions)),
                               Value::Int64(0),  // no cold segments exist before the flush issue
-                              Value::Int64(subscriptions)});
+                              Value::Int64(static_cast<int64_t>(subscriptions))});
   sink.EndResult(1, "");
   return Status();
 }

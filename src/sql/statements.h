@@ -155,6 +155,19 @@ struct ShowStats {
   QualifiedName table;
 };
 
+// SUBSCRIBE TO <table> [WHERE <condition>] [OPTIONS (last_rows = N, batch_size = N)]: checks
+// the live query and tells the client how to open it over the WebSocket.
+struct SubscribeTo {
+  QualifiedName table;
+  std::string condition;  // the WHERE condition as written ("" = none)
+  std::optional<int64_t> last_rows;
+  std::optional<int64_t> batch_size;
+};
+struct KillLiveQuery {
+  std::string live_id;
+};
+struct ShowLiveQueries {};
+
 // A query the engine runs (SELECT, WITH, VALUES, set operations).
 struct Query {
   // EXPLAIN shows DuckDB's plan over our scans; EXPLAIN ANALYZE also runs the query and shows
@@ -175,6 +188,6 @@ using Statement =
     std::variant<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces, UseNamespace,
                  CreateStorage, AlterStorage, DropStorage, ShowStorages, CreateTable, AlterTable,
                  DropTable, CreateView, DropView, ShowTables, DescribeTable, ShowStats, Query, Dml,
-                 CreateUser, AlterUser, DropUser>;
+                 CreateUser, AlterUser, DropUser, SubscribeTo, KillLiveQuery, ShowLiveQueries>;
 
 }  // namespace kalam::sql

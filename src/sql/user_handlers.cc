@@ -68,6 +68,7 @@ Result<Handled> HandleUser(const Statement& statement, Services& services,
                                       std::string(catalog::RoleName(target->role)));
     }
     KALAM_RETURN_IF_ERROR(users.DropUser(drop->username));
+    if (services.live != nullptr) services.live->UserDropped(UserId(target->user_id));
     SendMessage(sink, "User '" + drop->username + "' dropped (soft delete)");
     return Handled{{"DROP", "USER " + drop->username}};
   }

@@ -28,6 +28,7 @@ struct ChangeRecord {
   std::vector<Value> old_row;  // empty for inserts
   std::vector<Value> new_row;  // for deletes: the tombstone carries the old values
   int64_t seq = 0;             // the _seq of the version this change wrote
+  int64_t old_seq = 0;         // the _seq of the version it replaced (0 for inserts)
 };
 
 // Hands committed changes to listeners, statement by statement, in commit order, without

@@ -39,7 +39,7 @@ Status TableReader::Next(size_t max_rows, std::vector<RowVersion>& out) {
   // A batch may hold only superseded versions: read on until a row is kept or rows end.
   while (out.empty() && rows_->Valid()) {
     KALAM_RETURN_IF_ERROR(ReadBatch(max_rows, out));
-    KALAM_RETURN_IF_ERROR(KeepLatest(out));
+    if (!spec_.all_versions) KALAM_RETURN_IF_ERROR(KeepLatest(out));
   }
   return rows_->status();
 }

@@ -24,6 +24,9 @@ struct ScanSpec {
   // is then ignored and each row tells its own (RowVersion::scope).
   bool every_scope = false;
   bool include_deleted = false;  // tombstones too (the latest version of a deleted row)
+  // Every stored version in _seq order, superseded ones and tombstones included, not just
+  // the latest per key: the change history a live query resumes from.
+  bool all_versions = false;
   // Only rows whose visible version has min_seq < _seq <= max_seq (live-query snapshots
   // and resume). Bounds narrow the key range read; they do not change which version is
   // the latest.

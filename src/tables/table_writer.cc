@@ -109,8 +109,17 @@ Result<size_t> TableWriter::Commit(storage::WriteBatch& batch, std::vector<Chang
   if (changes.empty()) return size_t{0};
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
   const size_t count = changes.size();
+  last_seq_ = changes.back().seq;
   bus_.Publish(std::move(changes));  // after the write is durable, still in commit order
   return count;
+}
+
+Result<TableWriter::PinnedView> TableWriter::OpenPinnedView(int64_t now_millis) const {
+  MutexLock lock(commit_mu_);
+  if (last_seq_ == 0) {
+    KALAM_ASSIGN_OR_RETURN(last_seq_, snowflake_.Next());
+  }
+  return PinnedView{ReadView::Open(kv_, now_millis), last_seq_};
 }
 
 Result<size_t> TableWriter::Insert(const CachedTable& table, const std::string& scope,
@@ -173,8 +182,8 @@ Result<size_t> TableWriter::Update(const CachedTable& table, const std::string& 
     batch.Put(storage::Partition::kPrimaryKey, pk_key, EncodePrimaryKeyEntry({seq, false}));
     batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
               EncodeRowValue(false, table.schema.columns, row));
-    changes.push_back(
-        {id, version, scope, ChangeRecord::Op::kUpdate, std::move(old->values), row, seq});
+    changes.push_back({id, version, scope, ChangeRecord::Op::kUpdate, std::move(old->values), row,
+                       seq, old->seq});
   }
   return Commit(batch, changes);
 }
@@ -204,7 +213,7 @@ Result<size_t> TableWriter::Delete(const CachedTable& table, const std::string& 
     batch.Put(RowPartition(table.table.table_type), RowKey(id, scope, seq),
               EncodeRowValue(true, table.schema.columns, old->values));  // tombstone keeps values
     changes.push_back(
-        {id, version, scope, ChangeRecord::Op::kDelete, old->values, old->values, seq});
+        {id, version, scope, ChangeRecord::Op::kDelete, old->values, old->values, seq, old->seq});
   }
   return Commit(batch, changes);
 }
@@ -227,7 +236,11 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
     if (!bytes.has_value()) continue;
     KALAM_ASSIGN_OR_RETURN(RowVersion old, DecodeRowValue(key, *bytes, table.schema.columns));
     batch.Delete(partition, key);
-    changes.push_back({id, version, scope, ChangeRecord::Op::kDelete, old.values, old.values, seq});
+    // The change gets a _seq of its own (events keep none), so _seq still increases along
+    // the change feed; old_seq names the event removed.
+    KALAM_ASSIGN_OR_RETURN(const int64_t change_seq, snowflake_.Next());
+    changes.push_back(
+        {id, version, scope, ChangeRecord::Op::kDelete, old.values, old.values, change_seq, seq});
   }
   return Commit(batch, changes);
 }

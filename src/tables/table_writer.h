@@ -94,6 +94,16 @@ class TableWriter {
   std::shared_ptr<const ReadView> OpenReadView(int64_t now_millis) const {
     return ReadView::Open(kv_, now_millis);
   }
+  // A view of everything committed so far and the _seq of the last change it holds, taken
+  // together at the commit point: every change in the view has _seq <= last_seq and every
+  // change committed later has _seq > last_seq. A live query's snapshot is read from the
+  // view and the changes after it are told apart by that bound.
+  struct PinnedView {
+    std::shared_ptr<const ReadView> view;
+    int64_t last_seq = 0;
+  };
+  Result<PinnedView> OpenPinnedView(int64_t now_millis) const KALAM_EXCLUDES(commit_mu_);
+
   // The latest committed state at each read, without a snapshot: enough for one point read
   // (an index entry, then the immutable row version it names), and cheaper than taking a
   // snapshot on the primary-key fast paths.
@@ -116,6 +126,9 @@ class TableWriter {
   ChangeBus& bus_;
   mutable Mutex commit_mu_;
   std::set<TableId> dropped_ KALAM_GUARDED_BY(commit_mu_);
+  // The _seq of the last change committed, or (before the first commit of this process) a
+  // Snowflake id drawn when first asked, which is above every _seq stored before.
+  mutable int64_t last_seq_ KALAM_GUARDED_BY(commit_mu_) = 0;
   // The schema version of each table a schema change committed since start.
   std::unordered_map<TableId, uint32_t> schema_versions_ KALAM_GUARDED_BY(commit_mu_);
 };
