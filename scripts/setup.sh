@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates openssl
   librocksdb-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libtomlplusplus-dev libspdlog-dev libsodium-dev libssl-dev libedit-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev node-ws
 )
 
 check_platform() {

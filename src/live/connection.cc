@@ -29,10 +29,13 @@ bool Connection::PushFinal(std::string message) {
 
 bool Connection::WaitForRoom(size_t bytes, std::chrono::milliseconds timeout) {
   std::unique_lock<Mutex> lock(mu_);
-  return room_.wait_for(lock, timeout, [&]() KALAM_NO_THREAD_SAFETY_ANALYSIS {
-    return closed_ || close_.has_value() ||
-           (queue_.size() < max_messages_ && queued_bytes_ + bytes <= max_bytes_);
-  }) && !closed_ && !close_.has_value();
+  return room_.wait_for(
+             lock, timeout,
+             [&]() KALAM_NO_THREAD_SAFETY_ANALYSIS {
+               return closed_ || close_.has_value() ||
+                      (queue_.size() < max_messages_ && queued_bytes_ + bytes <= max_bytes_);
+             }) &&
+         !closed_ && !close_.has_value();
 }
 
 void Connection::RequestClose(CloseRequest request) {

@@ -219,7 +219,8 @@ enum class Op : uint8_t {
   kIsNull,
   kIsTrue,
   kIsFalse,
-  kDistinct,  // children[0] IS DISTINCT FROM children[1], both of type `from`
+  kDistinct,        // children[0] IS DISTINCT FROM children[1], both of type `from`
+  kConstantOrNull,  // NULL if children[0] is NULL, else `negated`
 };
 
 enum class Cmp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -237,6 +238,7 @@ struct Node {
   std::string text;               // kConst: the text of a string constant
   std::vector<uint32_t> children;
   bool constant_only = false;  // reads no column
+  size_t height = 0;           // of the subtree: 0 for a leaf
 };
 
 }  // namespace
@@ -254,10 +256,11 @@ namespace {
 template <typename F>
 F DecimalToFloating(Int128 value, uint8_t scale) {
   // DuckDB: exact integers divide by the power of ten; others add the fraction separately.
-  constexpr Int128 kExact = Int128(1) << std::numeric_limits<F>::digits;
+  constexpr Int128 kExact = static_cast<Int128>(1) << std::numeric_limits<F>::digits;
   const F power = static_cast<F>(std::pow(10.0, scale));
   if (scale == 0 || (value <= kExact && value >= -kExact)) return static_cast<F>(value) / power;
   const Int128 p = Pow10(scale);
+  // NOLINTNEXTLINE(bugprone-integer-division): the whole part, as DuckDB splits it
   return static_cast<F>(value / p) + static_cast<F>(value % p) / power;
 }
 
@@ -472,7 +475,7 @@ std::optional<Datum> ParseLiteralAs(std::string_view text, const Type& to, std::
         micros = *time;
       }
       if (pos != text.size()) return std::nullopt;
-      return Datum::Int(Int128(*days) * 86400000000 + micros);
+      return Datum::Int(static_cast<Int128>(*days) * 86400000000 + micros);
     }
     case Ty::kTime: {
       size_t pos = 0;
@@ -712,6 +715,10 @@ class Evaluator {
         if (a.state == State::kError) return a;
         return Datum::Bool((a.state == State::kNull) != node.negated);
       }
+      case Op::kConstantOrNull: {
+        const Datum a = Eval(node.children[0]);
+        return a.ok() ? Datum::Bool(node.negated) : a;
+      }
       case Op::kIsTrue:
       case Op::kIsFalse: {
         const Datum a = Eval(node.children[0]);
@@ -865,6 +872,10 @@ class Compiler {
     if (tokens_.empty()) return SyntaxErrorAt(Peek(), "expected a condition");
     KALAM_ASSIGN_OR_RETURN(Expr e, ParseOr());
     if (Peek().kind != Token::Kind::kEnd) return Unexpected(Peek());
+    if (too_deep_) {
+      return Status::LimitExceeded("the live query's WHERE condition is too deeply nested (" +
+                                   std::to_string(kMaxHeight) + " levels of operators at most)");
+    }
     if (constant_error_) {
       return Status::InvalidArgument(
           "a part of the condition that reads no column fails (an overflow, or a number that "
@@ -882,14 +893,14 @@ class Compiler {
   // --- tokens
 
   const Token& Peek(size_t ahead = 0) const {
-    static const Token kEnd{.kind = Token::Kind::kEnd};
+    static const Token end_of_input{.kind = Token::Kind::kEnd};
     const size_t i = pos_ + ahead;
     if (i < tokens_.size()) return tokens_[i];
     if (!tokens_.empty()) {
       end_token_.position = tokens_.back().position + tokens_.back().text.size();
       return end_token_;
     }
-    return kEnd;
+    return end_of_input;
   }
   const Token& Next() {
     const Token& t = Peek();
@@ -958,6 +969,9 @@ class Compiler {
                              [&](uint32_t child) { return nodes_[child].constant_only; });
     }
     node.constant_only = constant;
+    for (const uint32_t child : node.children)
+      node.height = std::max(node.height, nodes_[child].height + 1);
+    too_deep_ = too_deep_ || node.height > kMaxHeight;
     nodes_.push_back(std::move(node));
     const auto index = static_cast<uint32_t>(nodes_.size() - 1);
     if (constant && nodes_[index].op != Op::kConst &&
@@ -971,7 +985,7 @@ class Compiler {
     return {Add(std::move(node)), type};
   }
   Expr Make(Op op, Type type, std::vector<uint32_t> children, Type from = {}) {
-    Node node{.op = op, .type = type, .from = std::move(from), .children = std::move(children)};
+    Node node{.op = op, .type = type, .from = from, .children = std::move(children)};
     return {Add(std::move(node)), type};
   }
 
@@ -1121,12 +1135,7 @@ class Compiler {
                                CommonType(e.type, right.type, "compare (IS DISTINCT FROM)"));
         KALAM_ASSIGN_OR_RETURN(const Expr l, Coerce(e, common));
         KALAM_ASSIGN_OR_RETURN(const Expr r, Coerce(right, common));
-        Node node{.op = Op::kDistinct,
-                  .type = {.ty = Ty::kBool},
-                  .from = common,
-                  .negated = negated,
-                  .children = {l.node, r.node}};
-        e = {Add(std::move(node)), {.ty = Ty::kBool}};
+        e = Comparison(Op::kDistinct, Cmp::kEq, negated, common, l, r);
       } else if (what.Is("UNKNOWN")) {
         return Unsupported("IS UNKNOWN; write IS NULL");
       } else {
@@ -1166,11 +1175,103 @@ class Compiler {
     KALAM_ASSIGN_OR_RETURN(const Type common, CommonType(left.type, right.type, "compare"));
     KALAM_ASSIGN_OR_RETURN(const Expr l, Coerce(left, common));
     KALAM_ASSIGN_OR_RETURN(const Expr r, Coerce(right, common));
-    Node node{.op = Op::kCompare,
-              .type = {.ty = Ty::kBool},
+    return Comparison(Op::kCompare, cmp, false, common, l, r);
+  }
+
+  static Cmp Flip(Cmp cmp) {
+    switch (cmp) {
+      case Cmp::kLt:
+        return Cmp::kGt;
+      case Cmp::kLe:
+        return Cmp::kGe;
+      case Cmp::kGt:
+        return Cmp::kLt;
+      case Cmp::kGe:
+        return Cmp::kLe;
+      default:
+        return cmp;
+    }
+  }
+
+  bool IsNullConstant(const Expr& e) const {
+    const Node& node = nodes_[e.node];
+    return node.op == Op::kConst && node.constant.state == State::kNull;
+  }
+
+  // A comparison (op kCompare, or kDistinct for IS [NOT] DISTINCT FROM) of `l` and `r`, both
+  // of type `common`, simplified as DuckDB's optimizer does before it runs the query, since
+  // that changes which rows raise errors:
+  //  - a comparison with the NULL literal is NULL (its other side is never evaluated);
+  //  - an integer `x + c`, `x - c`, `c - x` or `x * c` compared with a constant moves the
+  //    constant across (`x + 1 > 5` becomes `x > 4`, without the overflow of x + 1), with
+  //    DuckDB's exact rules for constants out of range and for products that do not divide.
+  Expr Comparison(Op op, Cmp cmp, bool negated, const Type& common, Expr l, Expr r) {
+    const Type boolean{.ty = Ty::kBool};
+    if (op == Op::kCompare && (IsNullConstant(l) || IsNullConstant(r))) {
+      return Constant(Datum::Null(), boolean);
+    }
+    for (;;) {
+      const bool outer_left = nodes_[l.node].constant_only;
+      const Expr& outer = outer_left ? l : r;
+      const Expr& arithmetic = outer_left ? r : l;
+      const Node& a = nodes_[arithmetic.node];
+      if (!nodes_[outer.node].constant_only || a.constant_only ||
+          (a.op != Op::kAdd && a.op != Op::kSub && a.op != Op::kMul) || !IsInteger(a.type.ty) ||
+          !IsInteger(common.ty)) {
+        break;
+      }
+      const bool inner_left = nodes_[a.children[0]].constant_only;
+      if (!inner_left && !nodes_[a.children[1]].constant_only) break;
+      const Datum outer_value = Evaluator(nodes_, {}).Eval(outer.node);
+      const Datum inner_value = Evaluator(nodes_, {}).Eval(a.children[inner_left ? 0 : 1]);
+      if (!outer_value.ok() || !inner_value.ok()) break;
+      const Int128 o = outer_value.i, in = inner_value.i;
+      // Arithmetic narrower than the comparison: DuckDB drops the widening cast when the
+      // constant fits the narrower type, and then moves the constant in that type.
+      const Int128 max = IntegerMax(a.type.ty);
+      if (o > max || o < -max - 1) break;
+      const Expr x{a.children[inner_left ? 1 : 0], nodes_[a.children[inner_left ? 1 : 0]].type};
+      const bool equal = op == Op::kCompare && cmp == Cmp::kEq;
+      Int128 moved = 0;
+      bool fits = true;
+      if (a.op == Op::kAdd) {
+        moved = o - in;
+      } else if (a.op == Op::kSub) {
+        moved = inner_left ? in - o : o + in;
+      } else {
+        if (in == 0) break;
+        if (o % in != 0) {
+          if (equal) return ConstantOrNull(x, false);
+          if (op == Op::kCompare && cmp == Cmp::kNe) return ConstantOrNull(x, true);
+          break;
+        }
+        moved = o / in;
+      }
+      fits = moved <= max && moved >= -max - 1;
+      if (!fits) {
+        if (a.op == Op::kMul || equal) return ConstantOrNull(x, false);
+        break;
+      }
+      if ((a.op == Op::kSub && inner_left) || (a.op == Op::kMul && in < 0)) cmp = Flip(cmp);
+      const Expr constant = Constant(Datum::Int(moved), a.type);
+      l = outer_left ? constant : x;
+      r = outer_left ? x : constant;
+    }
+    Node node{.op = op,
+              .type = boolean,
               .from = common,
               .cmp = cmp,
+              .negated = negated,
               .children = {l.node, r.node}};
+    return Expr{Add(std::move(node)), boolean};
+  }
+
+  // `value`, or NULL when `x` is NULL (DuckDB's constant_or_null).
+  Expr ConstantOrNull(const Expr& x, bool value) {
+    Node node{.op = Op::kConstantOrNull,
+              .type = {.ty = Ty::kBool},
+              .negated = value,
+              .children = {x.node}};
     return Expr{Add(std::move(node)), {.ty = Ty::kBool}};
   }
 
@@ -1469,7 +1570,8 @@ class Compiler {
     const size_t point = text.find('.');
     if (point == std::string::npos) {
       std::optional<Int128> value = ParseExactNumber(text, 0, 19);
-      if (!value || *value > Int128(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0)) {
+      if (!value ||
+          *value > static_cast<Int128>(std::numeric_limits<int64_t>::max()) + (negative ? 1 : 0)) {
         return Unsupported("integer literals beyond BIGINT (" + text + ")");
       }
       const Int128 v = negative ? -*value : *value;
@@ -1673,6 +1775,10 @@ class Compiler {
   size_t pos_ = 0;
   size_t depth_ = 0;
   bool constant_error_ = false;
+  bool too_deep_ = false;
+  // The evaluator recurses once per level of the tree: a long chain such as a + a + … + a
+  // (within kMaxTokens) is refused rather than risk the stack of a small thread.
+  static constexpr size_t kMaxHeight = 4 * Filter::kMaxDepth;
   mutable Token end_token_{.kind = Token::Kind::kEnd};
 };
 

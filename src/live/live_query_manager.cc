@@ -192,10 +192,9 @@ LiveQueryManager::~LiveQueryManager() {
 
 std::shared_ptr<Connection> LiveQueryManager::Connect(Peer peer, Connection::Wake wake) {
   MutexLock lock(mu_);
-  auto connection =
-      std::make_shared<Connection>(std::to_string(next_connection_++), std::move(peer),
-                                   options_.max_queued_messages, options_.max_queued_bytes,
-                                   std::move(wake));
+  auto connection = std::make_shared<Connection>(std::to_string(next_connection_++),
+                                                 std::move(peer), options_.max_queued_messages,
+                                                 options_.max_queued_bytes, std::move(wake));
   auto state = std::make_unique<ConnectionState>();
   state->connection = connection;
   state->connected_at = clock_.NowMillis();
@@ -225,8 +224,8 @@ Result<std::shared_ptr<const CompiledQuery>> LiveQueryManager::Compile(
     std::string_view sql, std::span<const Value> params, const sql::ExecutionContext& context) {
   KALAM_ASSIGN_OR_RETURN(const ParsedQuery parsed, ParseLiveQuery(sql));
   const std::string namespace_id = parsed.namespace_id.value_or(context.default_namespace);
-  KALAM_ASSIGN_OR_RETURN(auto table,
-                         executor_.ResolveTable(context, namespace_id, parsed.table, "live queries"));
+  KALAM_ASSIGN_OR_RETURN(
+      auto table, executor_.ResolveTable(context, namespace_id, parsed.table, "live queries"));
   std::string key = std::to_string(table->table.table_id.value()) + "/" +
                     std::to_string(table->schema.version) + "/" + std::string(sql);
   for (const Value& param : params) {
@@ -282,8 +281,7 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
     if (*request.from > 0 && DecodeSnowflake(*request.from).unix_millis < oldest_kept) {
       return Status::ResumeUnavailable(
           "the events after that _seq have expired (the stream keeps " +
-          std::to_string(*table.table.options.ttl_seconds) +
-          " s); subscribe again without from");
+          std::to_string(*table.table.options.ttl_seconds) + " s); subscribe again without from");
     }
   }
   std::string options = "{";
@@ -350,8 +348,7 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
     if (request.from.has_value() && *request.from > bound) {
       Remove(*subscription);
       return Status::InvalidArgument("from " + std::to_string(*request.from) +
-                                     " is after the latest change (" + std::to_string(bound) +
-                                     ")");
+                                     " is after the latest change (" + std::to_string(bound) + ")");
     }
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->view = pinned->view;
@@ -369,8 +366,9 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
       if (subscription == nullptr) return Status();
       snapshot = subscription->snapshot;
     }
-    tables::TableReader reader(snapshot->view,
-                               {.table = query->table, .scope = IsShared(table) ? "" : peer.user_id.value()});
+    tables::TableReader reader(
+        snapshot->view,
+        {.table = query->table, .scope = IsShared(table) ? "" : peer.user_id.value()});
     std::vector<RowVersion> batch;
     while (true) {
       KALAM_RETURN_IF_ERROR(reader.Next(kReadBatchRows, batch));
@@ -392,8 +390,8 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
       snapshot = subscription->snapshot;
     }
     snapshot->reader = std::make_unique<tables::TableReader>(
-        snapshot->view,
-        tables::ScanSpec{.table = query->table, .scope = IsShared(table) ? "" : peer.user_id.value()});
+        snapshot->view, tables::ScanSpec{.table = query->table,
+                                         .scope = IsShared(table) ? "" : peer.user_id.value()});
   }
   return SendBatch(connection, request.id);
 }
@@ -452,11 +450,11 @@ Status LiveQueryManager::SendBatch(Connection& connection, std::string_view id) 
   }
   rows.push_back(']');
   const bool has_more = !snapshot->rows.empty() || snapshot->reader != nullptr;
-  const BatchControl control{.has_more = has_more,
-                             .status = has_more ? (snapshot->first ? "loading" : "loading_batch")
-                                                : "ready",
-                             .last_seq_id = last_seq,
-                             .snapshot_end_seq = bound};
+  const BatchControl control{
+      .has_more = has_more,
+      .status = has_more ? (snapshot->first ? "loading" : "loading_batch") : "ready",
+      .last_seq_id = last_seq,
+      .snapshot_end_seq = bound};
   MutexLock lock(mu_);
   Subscription* subscription = Find(connection, id, serial);
   if (subscription == nullptr) return Status();
@@ -490,10 +488,8 @@ Status LiveQueryManager::Replay(Connection& connection, std::string_view id, int
     scope = subscription->route.scope;
     serial = subscription->serial;
     bound = *subscription->snapshot_seq;
-    const BatchControl control{.has_more = false,
-                               .status = "ready",
-                               .last_seq_id = from,
-                               .snapshot_end_seq = bound};
+    const BatchControl control{
+        .has_more = false, .status = "ready", .last_seq_id = from, .snapshot_end_seq = bound};
     if (!connection.Push(SubscriptionAck(id, query->schema, control))) {
       Overrun(*subscription->connection);
       return Status();
@@ -661,8 +657,8 @@ void LiveQueryManager::Remove(Subscription& subscription) {
 void LiveQueryManager::End(Subscription& subscription, std::string_view code,
                            std::string_view message) {
   ConnectionState& state = *subscription.connection;
-  const bool queued = state.connection->Push(
-      ErrorMessage(subscription.id, code, message, subscription.loading ? 0 : subscription.last_seq));
+  const bool queued = state.connection->Push(ErrorMessage(
+      subscription.id, code, message, subscription.loading ? 0 : subscription.last_seq));
   Remove(subscription);
   if (!queued) Overrun(state);
 }
@@ -744,17 +740,16 @@ std::vector<std::vector<Value>> LiveQueryManager::Rows(const std::optional<UserI
     if (user.has_value() && peer.user_id != *user) continue;
     for (const auto& [id, subscription] : state->subscriptions) {
       const catalog::CachedTable& table = *subscription->query->table;
-      rows.push_back({Value::Text(peer.user_id.value() + "-" + state->connection->id() + "-" + id),
-                      Value::Text(state->connection->id()), Value::Text(id),
-                      Value::Text(peer.user_id.value()), Value::Text(table.table.namespace_id),
-                      Value::Text(table.table.table_name), Value::Text(subscription->query->sql),
-                      Value::Json(subscription->options),
-                      Value::TimestampMillis(subscription->created_at),
-                      subscription->last_change_at == 0
-                          ? Value::Null()
-                          : Value::TimestampMillis(subscription->last_change_at),
-                      Value::Int64(static_cast<int64_t>(subscription->delivered)),
-                      Value::Text(options_.node_id)});
+      rows.push_back(
+          {Value::Text(peer.user_id.value() + "-" + state->connection->id() + "-" + id),
+           Value::Text(state->connection->id()), Value::Text(id), Value::Text(peer.user_id.value()),
+           Value::Text(table.table.namespace_id), Value::Text(table.table.table_name),
+           Value::Text(subscription->query->sql), Value::Json(subscription->options),
+           Value::TimestampMillis(subscription->created_at),
+           subscription->last_change_at == 0 ? Value::Null()
+                                             : Value::TimestampMillis(subscription->last_change_at),
+           Value::Int64(static_cast<int64_t>(subscription->delivered)),
+           Value::Text(options_.node_id)});
     }
   }
   return rows;

@@ -25,9 +25,9 @@ struct LiveOptions {
   size_t max_subscriptions_per_connection = 100;
   size_t max_subscriptions_per_user = 1000;
   size_t default_batch_size = 1000;
-  size_t max_batch_size = 10000;         // batch_size and last_rows above it are refused
-  size_t max_queued_messages = 10000;    // per connection, unsent
-  size_t max_queued_bytes = 16u << 20;   // per connection, unsent (also the snapshot's buffer)
+  size_t max_batch_size = 10000;        // batch_size and last_rows above it are refused
+  size_t max_queued_messages = 10000;   // per connection, unsent
+  size_t max_queued_bytes = 16u << 20;  // per connection, unsent (also the snapshot's buffer)
   std::chrono::milliseconds stall_timeout{30000};  // a resume waits this long for room
   std::string node_id;
 };
@@ -166,8 +166,7 @@ class LiveQueryManager final : public sql::LiveQueries {
   bool delivering_ KALAM_GUARDED_BY(mu_) = false;  // Deliver is walking the routes
   std::unordered_map<const Connection*, std::unique_ptr<ConnectionState>> connections_
       KALAM_GUARDED_BY(mu_);
-  std::unordered_map<RouteKey, std::vector<Subscription*>, RouteHash> routes_
-      KALAM_GUARDED_BY(mu_);
+  std::unordered_map<RouteKey, std::vector<Subscription*>, RouteHash> routes_ KALAM_GUARDED_BY(mu_);
   std::unordered_map<std::string, size_t> per_user_ KALAM_GUARDED_BY(mu_);
   // Compiled queries by table version, SQL and parameters, shared while in use.
   std::unordered_map<std::string, std::weak_ptr<const CompiledQuery>> compiled_

@@ -18,10 +18,10 @@ struct Clause {
   std::string_view name;
 };
 constexpr std::array kClauses = {
-    Clause{"GROUP", "GROUP BY"},   Clause{"ORDER", "ORDER BY"},   Clause{"LIMIT", "LIMIT"},
-    Clause{"OFFSET", "OFFSET"},    Clause{"HAVING", "HAVING"},    Clause{"UNION", "UNION"},
-    Clause{"INTERSECT", "INTERSECT"}, Clause{"EXCEPT", "EXCEPT"}, Clause{"WINDOW", "WINDOW"},
-    Clause{"QUALIFY", "QUALIFY"},  Clause{"JOIN", "joins"},       Clause{"FETCH", "FETCH"},
+    Clause{"GROUP", "GROUP BY"},      Clause{"ORDER", "ORDER BY"}, Clause{"LIMIT", "LIMIT"},
+    Clause{"OFFSET", "OFFSET"},       Clause{"HAVING", "HAVING"},  Clause{"UNION", "UNION"},
+    Clause{"INTERSECT", "INTERSECT"}, Clause{"EXCEPT", "EXCEPT"},  Clause{"WINDOW", "WINDOW"},
+    Clause{"QUALIFY", "QUALIFY"},     Clause{"JOIN", "joins"},     Clause{"FETCH", "FETCH"},
 };
 
 Status Unsupported(std::string_view what) {
@@ -40,7 +40,8 @@ bool IsName(const Token& token) {
 
 bool SameName(std::string_view a, std::string_view b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -133,9 +134,8 @@ Result<std::shared_ptr<const CompiledQuery>> CompileLiveQuery(
       compiled->projection.push_back(c);
   }
   for (const std::string& name : parsed.columns) {
-    const auto it = std::find_if(columns.begin(), columns.end(), [&](const auto& column) {
-      return SameName(column.name, name);
-    });
+    const auto it = std::find_if(columns.begin(), columns.end(),
+                                 [&](const auto& column) { return SameName(column.name, name); });
     if (it == columns.end()) {
       std::vector<std::string> names;
       for (const auto& column : columns)

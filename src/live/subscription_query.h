@@ -21,8 +21,8 @@ namespace kalam::live {
 struct ParsedQuery {
   std::optional<std::string> namespace_id;  // absent: the caller's default namespace
   std::string table;
-  std::vector<std::string> columns;       // empty: every column (*)
-  std::vector<sql::Token> condition;      // the tokens after WHERE (empty: none)
+  std::vector<std::string> columns;   // empty: every column (*)
+  std::vector<sql::Token> condition;  // the tokens after WHERE (empty: none)
 };
 
 // Parses a live query. Anything that is valid SQL but not this shape (a join, GROUP BY,

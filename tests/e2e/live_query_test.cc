@@ -1,6 +1,7 @@
 // Live queries over /v1/ws against the real server: authentication, the protocol's
 // messages and errors, snapshots, changes through filters, isolation, lifecycle, limits.
 #include <atomic>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -613,6 +614,126 @@ TEST_F(LiveTest, ASnapshotTakenDuringWritesJoinsTheStreamWithoutGapsOrDuplicates
       }
     }
     EXPECT_EQ(seen.rows, expected);
+  }
+}
+
+TEST_F(LiveTest, SnapshotPlusChangesEqualsTheQueryForEverySubscriptionUnderRandomWrites) {
+  Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY, a INT, b TEXT, c DOUBLE)");
+  const std::string t = ns_ + ".t";
+  const std::vector<std::string> filters = {"a > 5",
+                                            "a <= 3 OR b = 'x1'",
+                                            "NOT (a BETWEEN 2 AND 7)",
+                                            "b LIKE 'x%'",
+                                            "b IS NULL",
+                                            "a IN (1, 4, NULL)",
+                                            "a NOT IN (2, 3)",
+                                            "c < 0.5 AND a IS NOT NULL",
+                                            "a + 1 >= c * 10",
+                                            "b ILIKE 'Y_' OR a IS NULL",
+                                            "(a = 5) IS NOT TRUE"};
+  const std::vector<std::string> users = {"alice", "bob", "carol"};
+  std::mt19937 random(20261203);
+  const auto value = [&](int kind) -> std::string {
+    if (random() % 5 == 0) return "NULL";
+    switch (kind) {
+      case 0:
+        return std::to_string(random() % 10);
+      case 1:
+        return std::vector<std::string>{"'x1'", "'x2'", "'y1'", "'Y2'"}[random() % 4];
+      default:
+        return std::to_string(static_cast<double>(random() % 100) / 100.0);
+    }
+  };
+  struct Sub {
+    std::string user;
+    std::string filter;
+    std::map<std::string, std::string> rows;  // id -> the row as JSON
+  };
+  std::vector<std::unique_ptr<LiveClient>> connections;
+  std::vector<std::vector<Sub>> subs(users.size());
+  std::map<std::string, std::vector<int>> ids;  // live ids per user
+  std::vector<std::unique_ptr<client::HttpClient>> writers;
+  for (const std::string& user : users)
+    writers.push_back(std::make_unique<client::HttpClient>(As(user)));
+  const auto write = [&](int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+      const size_t u = random() % users.size();
+      std::vector<int>& mine = ids[users[u]];
+      const int op = mine.empty() ? 0 : static_cast<int>(random() % 4);
+      std::string sql;
+      if (op <= 1) {
+        const int id = static_cast<int>(random() % 1000000);
+        if (std::find(mine.begin(), mine.end(), id) != mine.end()) continue;
+        mine.push_back(id);
+        sql = "INSERT INTO " + t + " VALUES (" + std::to_string(id) + ", " + value(0) + ", " +
+              value(1) + ", " + value(2) + ")";
+      } else if (op == 2) {
+        const int id = mine[random() % mine.size()];
+        sql = "UPDATE " + t + " SET a = " + value(0) + ", b = " + value(1) + ", c = " + value(2) +
+              " WHERE id = " + std::to_string(id);
+      } else {
+        const size_t k = random() % mine.size();
+        sql = "DELETE FROM " + t + " WHERE id = " + std::to_string(mine[k]);
+        mine.erase(mine.begin() + static_cast<std::ptrdiff_t>(k));
+      }
+      Ok(*writers[u], sql);
+    }
+  };
+  write(60);  // rows before anyone subscribes
+  for (size_t u = 0; u < users.size(); ++u) {
+    connections.push_back(Login(users[u]));
+    ASSERT_NE(connections.back(), nullptr);
+    for (int k = 0; k < 3; ++k) {
+      Sub sub{users[u], filters[random() % filters.size()], {}};
+      LiveClient::Snapshot snapshot = connections[u]->Subscribe(
+          "d" + std::to_string(k), "SELECT * FROM " + t + " WHERE " + sub.filter,
+          {{"batch_size", 4}});
+      for (const json::object& row : snapshot.rows) {
+        json::object cells = row;
+        cells.erase("_seq");
+        sub.rows[Cell(row, "id")] = json::serialize(cells);
+      }
+      subs[u].push_back(std::move(sub));
+    }
+  }
+  write(300);
+  for (size_t u = 0; u < users.size(); ++u) {
+    while (std::optional<json::object> message = connections[u]->TryNext(std::chrono::seconds(2))) {
+      ASSERT_EQ(LiveClient::Type(*message), "change") << json::serialize(*message);
+      Sub& sub = subs[u][std::stoi(Cell(*message, "subscription_id").substr(1))];
+      const std::string type(message->at("change_type").as_string());
+      const json::array& rows = message->at(type == "delete" ? "old_values" : "rows").as_array();
+      for (const json::value& row : rows) {
+        const std::string id = Cell(row.as_object(), "id");
+        json::object cells = row.as_object();
+        cells.erase("_seq");
+        if (type == "delete") {
+          EXPECT_EQ(sub.rows.erase(id), 1u) << sub.filter << ": delete of a row never sent " << id;
+        } else {
+          EXPECT_EQ(sub.rows.contains(id), type == "update")
+              << sub.filter << ": " << type << " " << id;
+          sub.rows[id] = json::serialize(cells);
+        }
+      }
+    }
+    for (const Sub& sub : subs[u]) {
+      SqlReply expected = Ok(*writers[u], "SELECT * FROM " + t + " WHERE " + sub.filter);
+      std::map<std::string, std::string> want;
+      for (const json::value& row : expected.Rows()) {
+        const json::array& cells = row.as_array();
+        json::object object{{"id", cells[0]}, {"a", cells[1]}, {"b", cells[2]}, {"c", cells[3]}};
+        want[json::serialize(cells[0]).find('"') == 0 ? std::string(cells[0].as_string())
+                                                      : json::serialize(cells[0])] =
+            json::serialize(object);
+      }
+      std::map<std::string, std::string> got;
+      for (const auto& [id, text] : sub.rows) {
+        const json::object row = json::parse(text).as_object();
+        got[id] = json::serialize(json::object{
+            {"id", row.at("id")}, {"a", row.at("a")}, {"b", row.at("b")}, {"c", row.at("c")}});
+      }
+      EXPECT_EQ(got, want) << sub.user << " WHERE " << sub.filter;
+    }
   }
 }
 
