@@ -1,6 +1,7 @@
 // Live queries over /v1/ws against the real server: authentication, the protocol's
 // messages and errors, snapshots, changes through filters, isolation, lifecycle, limits.
 #include <atomic>
+#include <csignal>
 #include <random>
 #include <set>
 #include <thread>
@@ -775,6 +776,50 @@ TEST_F(LiveTest, ASlowConsumerIsClosedWhileAFastOneReceivesEverything) {
   EXPECT_TRUE(last->contains("last_seq"));
   EXPECT_TRUE(slow->WaitClosed());
   EXPECT_EQ(slow->ws().close_code(), 1008);
+}
+
+TEST_F(LiveTest, MoreMessagesPerSecondThanAllowedAreRefused) {
+  auto live = Login("carol");
+  ASSERT_NE(live, nullptr);
+  for (int i = 0; i < 260; ++i)
+    live->Send({{"type", "ping"}});
+  int pongs = 0;
+  int refused = 0;
+  for (int i = 0; i < 260; ++i) {
+    const json::object reply = live->Next();
+    if (LiveClient::Type(reply) == "pong") ++pongs;
+    if (Cell(reply, "code") == "RATE_LIMIT_EXCEEDED") ++refused;
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_LE(pongs, 200);
+  EXPECT_EQ(pongs + refused, 260);
+}
+
+// Keep-alive and shutdown, on a server of their own with a fast heartbeat.
+TEST(LiveKeepAliveTest, SilentClientsAreClosedListeningOnesStayAndShutdownSays1001) {
+  Result<std::unique_ptr<TestServer>> started = TestServer::Start(
+      {.env = WithCheapPasswordHashes({{"KALAMDB_WEBSOCKET_HEARTBEAT_INTERVAL_MS", "100"},
+                                       {"KALAMDB_WEBSOCKET_CLIENT_TIMEOUT_MS", "1000"}})});
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<TestServer> server = std::move(started).value();
+  auto silent = LiveClient::Login(server->port(), "root", "");
+  auto listening = LiveClient::Login(server->port(), "root", "");
+  ASSERT_NE(silent, nullptr);
+  ASSERT_NE(listening, nullptr);
+  // The listening client keeps reading (and so answers pings); the silent one does nothing.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
+  while (std::chrono::steady_clock::now() < until) {
+    EXPECT_FALSE(listening->TryNext(std::chrono::milliseconds(50)).has_value());
+  }
+  EXPECT_TRUE(silent->WaitClosed());
+  EXPECT_EQ(silent->ws().close_reason(), "heartbeat timeout");
+  listening->Send({{"type", "ping"}});
+  listening->Expect("pong");
+  Result<int> exit_code = server->SignalAndWait(SIGTERM);
+  ASSERT_TRUE(exit_code.ok());
+  EXPECT_EQ(*exit_code, 0);
+  EXPECT_TRUE(listening->WaitClosed());
+  EXPECT_EQ(listening->ws().close_code(), 1001);
 }
 
 }  // namespace
