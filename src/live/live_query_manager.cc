@@ -704,11 +704,23 @@ void LiveQueryManager::UserDropped(const UserId& user) {
 
 void LiveQueryManager::TableChanged(TableId table, std::string_view what) {
   MutexLock lock(mu_);
-  std::vector<Subscription*> ended;
+  // By name, not pointer: ending one may close its connection (a full queue), which ends the
+  // connection's other subscriptions too.
+  struct Ended {
+    const Connection* connection;
+    std::string id;
+    uint64_t serial;
+  };
+  std::vector<Ended> ended;
   for (const auto& [key, list] : routes_) {
-    if (key.table == table) ended.insert(ended.end(), list.begin(), list.end());
+    if (key.table != table) continue;
+    for (const Subscription* subscription : list)
+      ended.push_back(
+          {subscription->connection->connection.get(), subscription->id, subscription->serial});
   }
-  for (Subscription* subscription : ended) {
+  for (const Ended& e : ended) {
+    Subscription* subscription = Find(*e.connection, e.id, e.serial);
+    if (subscription == nullptr) continue;
     End(*subscription, "TABLE_CHANGED",
         "table " + subscription->query->table->qualified_name + " was " + std::string(what) +
             "; subscribe again");
