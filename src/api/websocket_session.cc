@@ -379,7 +379,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void OnHeartbeat() {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_heard_ > options_.client_timeout) {
-      return CloseAfterQueued({kPolicyClose, "heartbeat timeout"});
+      // A client that also stopped reading may never take the close frame: one more
+      // client_timeout later, the socket is closed outright.
+      if (!given_up_at_.has_value()) {
+        given_up_at_ = now;
+        CloseAfterQueued({kPolicyClose, "heartbeat timeout"});
+      } else if (now - *given_up_at_ > options_.client_timeout) {
+        return Teardown();
+      }
+      return Heartbeat();
     }
     // A token's expiry, logout or revocation ends the connection it opened.
     if (!token_.empty() && connection_ != nullptr) {
@@ -489,6 +497,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool closed_ = false;
   std::atomic<bool> wake_posted_{false};
   std::chrono::steady_clock::time_point last_heard_;
+  std::optional<std::chrono::steady_clock::time_point> given_up_at_;  // heartbeat timeout hit
   std::chrono::steady_clock::time_point window_start_;
   uint32_t in_window_ = 0;
   std::string token_;  // the JWT the connection authenticated with, re-checked each heartbeat

@@ -807,12 +807,18 @@ TEST(LiveKeepAliveTest, SilentClientsAreClosedListeningOnesStayAndShutdownSays10
   ASSERT_NE(silent, nullptr);
   ASSERT_NE(listening, nullptr);
   // The listening client keeps reading (and so answers pings); the silent one does nothing.
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2500);
-  while (std::chrono::steady_clock::now() < until) {
-    EXPECT_FALSE(listening->TryNext(std::chrono::milliseconds(50)).has_value());
-  }
+  const auto listen_for = [&](std::chrono::milliseconds duration) {
+    const auto until = std::chrono::steady_clock::now() + duration;
+    while (std::chrono::steady_clock::now() < until) {
+      EXPECT_FALSE(listening->TryNext(std::chrono::milliseconds(50)).has_value());
+    }
+  };
+  // Past client_timeout the silent one is sent a close (and, had it not read that either,
+  // its socket would be closed a client_timeout later).
+  listen_for(std::chrono::milliseconds(1400));
   EXPECT_TRUE(silent->WaitClosed());
   EXPECT_EQ(silent->ws().close_reason(), "heartbeat timeout");
+  listen_for(std::chrono::milliseconds(1500));
   listening->Send({{"type", "ping"}});
   listening->Expect("pong");
   Result<int> exit_code = server->SignalAndWait(SIGTERM);
