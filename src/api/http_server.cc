@@ -705,6 +705,9 @@ class BeastHttpServer final : public HttpServer {
         return;
       }
       beast::error_code ignored;
+      // Replies and WebSocket messages are written whole, often several small ones in a
+      // row: Nagle's algorithm would hold each behind the peer's delayed ACK (~40 ms).
+      socket.set_option(tcp::no_delay(true), ignored);
       const std::string address = socket.remote_endpoint(ignored).address().to_string();
       if (std::string refusal = RefusalFor(address); !refusal.empty()) {
         std::make_shared<Session>(std::move(socket), router_, options_, in_flight_, budget_,

@@ -59,6 +59,8 @@ struct HttpClient::Impl {
       return Status::Unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " +
                                  result.message());
     }
+    beast::error_code ignored;  // a request's header and body go out without waiting for an ACK
+    stream->socket().set_option(tcp::no_delay(true), ignored);
     return Status();
   }
 

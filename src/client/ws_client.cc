@@ -98,6 +98,7 @@ Result<std::unique_ptr<WsClient>> WsClient::Connect(const WsConnectOptions& opti
     return Status::Unavailable("cannot connect to " + options.host + ":" +
                                std::to_string(options.port));
   }
+  beast::get_lowest_layer(impl->ws).socket().set_option(tcp::no_delay(true), ec);
   if (options.deflate) {
     websocket::permessage_deflate deflate;
     deflate.client_enable = true;

@@ -124,9 +124,11 @@ std::vector<ChangeGroups::Group> Encode(const CompiledQuery& query,
     if (!seen.send) continue;
     const std::vector<Value>& old_row = change.old_row.empty() ? change.new_row : change.old_row;
     const std::string new_json = seen.with_new ? RowJson(query, change.new_row, change.seq) : "";
-    const std::string old_json =
-        seen.with_old ? RowJson(query, old_row, change.old_seq != 0 ? change.old_seq : change.seq)
-                      : "";
+    // A delete's row carries the delete's own _seq (the newest _seq a client has seen is where
+    // it resumes); an update's old values carry the replaced version's.
+    const int64_t old_seq =
+        seen.type == ChangeType::kDelete || change.old_seq == 0 ? change.seq : change.old_seq;
+    const std::string old_json = seen.with_old ? RowJson(query, old_row, old_seq) : "";
     groups.Add(seen.type, seen.with_new ? &new_json : nullptr, seen.with_old ? &old_json : nullptr,
                change.seq);
   }
@@ -142,13 +144,22 @@ struct LiveQueryManager::Snapshot {
   std::unique_ptr<tables::TableReader> reader;  // null once read whole (last_rows)
   std::deque<RowVersion> rows;                  // read ahead, not yet sent
   size_t batch_size = 0;
+  uint64_t batches_sent = 0;
   bool first = true;
 };
 
+// Kept small: an idle subscription is this, its map entry and its route's pointer.
 struct LiveQueryManager::Subscription {
-  struct Pending {
-    int64_t seq;
-    std::string message;
+  // Until the snapshot (or the replay) is out: its bound and the changes after it.
+  struct Loading {
+    struct Pending {
+      int64_t seq;
+      std::string message;
+    };
+    std::optional<int64_t> snapshot_seq;  // unknown until the snapshot is open
+    std::deque<Pending> pending;
+    size_t pending_bytes = 0;
+    std::shared_ptr<Snapshot> snapshot;
   };
   std::string id;
   uint64_t serial = 0;
@@ -160,12 +171,7 @@ struct LiveQueryManager::Subscription {
   int64_t last_change_at = 0;
   uint64_t delivered = 0;
   int64_t last_seq = 0;  // the _seq the client has everything up to, once live
-  // While loading: changes after the snapshot's bound wait here.
-  bool loading = true;
-  std::optional<int64_t> snapshot_seq;  // unknown until the snapshot is open
-  std::deque<Pending> pending;
-  size_t pending_bytes = 0;
-  std::shared_ptr<Snapshot> snapshot;
+  std::unique_ptr<Loading> loading = std::make_unique<Loading>();  // null once live
 };
 
 struct LiveQueryManager::ConnectionState {
@@ -331,6 +337,13 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
   // The route is in place: every change committed from here on reaches the subscription.
   // The snapshot's bound tells which of them it already holds.
   Result<tables::TableWriter::PinnedView> pinned = writer_.OpenPinnedView(clock_.NowMillis());
+  // An ALTER that committed between Compile and the route's registration missed this
+  // subscription in its TableChanged sweep: look again now that the route is in place (an
+  // ALTER after this look finds the route and ends it).
+  Result<std::shared_ptr<const catalog::CachedTable>> current = executor_.ResolveTable(
+      context, table.table.namespace_id, table.table.table_name, "live queries");
+  const bool altered = !current.ok() || (*current)->table.table_id != table.table.table_id ||
+                       (*current)->schema.version != table.schema.version;
   {
     MutexLock lock(mu_);
     Subscription* subscription = Find(connection, request.id, serial);
@@ -339,11 +352,17 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
       Remove(*subscription);
       return pinned.status();
     }
+    if (altered) {
+      Remove(*subscription);
+      return Status::Conflict("table " + table.qualified_name +
+                              " was altered or dropped while subscribing; subscribe again");
+    }
     const int64_t bound = pinned->last_seq;
-    subscription->snapshot_seq = bound;
-    while (!subscription->pending.empty() && subscription->pending.front().seq <= bound) {
-      subscription->pending_bytes -= subscription->pending.front().message.size();
-      subscription->pending.pop_front();
+    Subscription::Loading& loading = *subscription->loading;
+    loading.snapshot_seq = bound;
+    while (!loading.pending.empty() && loading.pending.front().seq <= bound) {
+      loading.pending_bytes -= loading.pending.front().message.size();
+      loading.pending.pop_front();
     }
     if (request.from.has_value() && *request.from > bound) {
       Remove(*subscription);
@@ -354,7 +373,7 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
     snapshot->view = pinned->view;
     snapshot->batch_size = static_cast<size_t>(
         request.batch_size.value_or(static_cast<int64_t>(options_.default_batch_size)));
-    subscription->snapshot = std::move(snapshot);
+    loading.snapshot = std::move(snapshot);
   }
   if (request.from.has_value()) return Replay(connection, request.id, *request.from);
   if (request.last_rows.has_value()) {
@@ -364,7 +383,7 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
       MutexLock lock(mu_);
       Subscription* subscription = Find(connection, request.id, serial);
       if (subscription == nullptr) return Status();
-      snapshot = subscription->snapshot;
+      snapshot = subscription->loading->snapshot;
     }
     tables::TableReader reader(
         snapshot->view,
@@ -387,7 +406,7 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
       MutexLock lock(mu_);
       Subscription* subscription = Find(connection, request.id, serial);
       if (subscription == nullptr) return Status();
-      snapshot = subscription->snapshot;
+      snapshot = subscription->loading->snapshot;
     }
     snapshot->reader = std::make_unique<tables::TableReader>(
         snapshot->view, tables::ScanSpec{.table = query->table,
@@ -403,8 +422,8 @@ Status LiveQueryManager::NextBatch(Connection& connection, std::string_view id) 
     if (subscription == nullptr) {
       return Status::NotFound("no subscription '" + std::string(id) + "' on this connection");
     }
-    if (!subscription->loading || subscription->snapshot == nullptr ||
-        subscription->snapshot->first) {
+    if (subscription->loading == nullptr || subscription->loading->snapshot == nullptr ||
+        subscription->loading->snapshot->first) {
       return Status::InvalidArgument("subscription '" + std::string(id) +
                                      "' has no snapshot batch pending");
     }
@@ -421,10 +440,11 @@ Status LiveQueryManager::SendBatch(Connection& connection, std::string_view id) 
     MutexLock lock(mu_);
     Subscription* subscription = Find(connection, id);
     if (subscription == nullptr) return Status();
-    snapshot = subscription->snapshot;
+    if (subscription->loading == nullptr) return Status();
+    snapshot = subscription->loading->snapshot;
     query = subscription->query;
     serial = subscription->serial;
-    bound = subscription->snapshot_seq.value_or(0);
+    bound = subscription->loading->snapshot_seq.value_or(0);
   }
   // Read one more matching row than the batch holds, to know whether more follow.
   std::vector<RowVersion> read;
@@ -451,6 +471,7 @@ Status LiveQueryManager::SendBatch(Connection& connection, std::string_view id) 
   rows.push_back(']');
   const bool has_more = !snapshot->rows.empty() || snapshot->reader != nullptr;
   const BatchControl control{
+      .batch_num = snapshot->batches_sent++,
       .has_more = has_more,
       .status = has_more ? (snapshot->first ? "loading" : "loading_batch") : "ready",
       .last_seq_id = last_seq,
@@ -483,11 +504,12 @@ Status LiveQueryManager::Replay(Connection& connection, std::string_view id, int
     MutexLock lock(mu_);
     Subscription* subscription = Find(connection, id);
     if (subscription == nullptr) return Status();
-    snapshot = subscription->snapshot;
+    if (subscription->loading == nullptr) return Status();
+    snapshot = subscription->loading->snapshot;
     query = subscription->query;
     scope = subscription->route.scope;
     serial = subscription->serial;
-    bound = *subscription->snapshot_seq;
+    bound = *subscription->loading->snapshot_seq;
     const BatchControl control{
         .has_more = false, .status = "ready", .last_seq_id = from, .snapshot_end_seq = bound};
     if (!connection.Push(SubscriptionAck(id, query->schema, control))) {
@@ -593,12 +615,9 @@ Status LiveQueryManager::Replay(Connection& connection, std::string_view id, int
 }
 
 void LiveQueryManager::GoLive(Subscription& subscription) {
-  subscription.last_seq = *subscription.snapshot_seq;
-  subscription.loading = false;
-  subscription.snapshot.reset();
-  std::deque<Subscription::Pending> pending = std::move(subscription.pending);
-  subscription.pending_bytes = 0;
-  for (Subscription::Pending& message : pending) {
+  const std::unique_ptr<Subscription::Loading> loading = std::move(subscription.loading);
+  subscription.last_seq = *loading->snapshot_seq;
+  for (Subscription::Loading::Pending& message : loading->pending) {
     if (!Send(subscription, std::move(message.message), message.seq)) return;
   }
 }
@@ -658,7 +677,7 @@ void LiveQueryManager::End(Subscription& subscription, std::string_view code,
                            std::string_view message) {
   ConnectionState& state = *subscription.connection;
   const bool queued = state.connection->Push(ErrorMessage(
-      subscription.id, code, message, subscription.loading ? 0 : subscription.last_seq));
+      subscription.id, code, message, subscription.loading != nullptr ? 0 : subscription.last_seq));
   Remove(subscription);
   if (!queued) Overrun(state);
 }
@@ -670,7 +689,7 @@ void LiveQueryManager::Overrun(ConnectionState& state) {
                  state.connection->id(), state.connection->peer().username,
                  state.subscriptions.size());
   for (const auto& [id, subscription] : state.subscriptions) {
-    const int64_t resume_after = subscription->loading ? 0 : subscription->last_seq;
+    const int64_t resume_after = subscription->loading != nullptr ? 0 : subscription->last_seq;
     state.connection->PushFinal(ErrorMessage(
         id, "SLOW_CONSUMER",
         "the connection fell behind its live queries and is closed; resume with options.from = "
@@ -825,10 +844,9 @@ void LiveQueryManager::DeliverRun(std::span<const ChangeRecord> run) {
     if (state.overrun) continue;
     const CompiledQuery& query = *subscription->query;
     if (query.table->schema.version != run.front().schema_version) continue;  // ALTER ends it
-    if (subscription->loading) {
-      if (subscription->snapshot_seq.has_value() && last_seq <= *subscription->snapshot_seq) {
-        continue;  // in the snapshot
-      }
+    if (subscription->loading != nullptr) {
+      const std::optional<int64_t> bound = subscription->loading->snapshot_seq;
+      if (bound.has_value() && last_seq <= *bound) continue;  // in the snapshot
     } else if (first_seq <= subscription->last_seq) {
       continue;  // already sent (replayed)
     }
@@ -837,14 +855,15 @@ void LiveQueryManager::DeliverRun(std::span<const ChangeRecord> run) {
     for (const ChangeGroups::Group& group : found->second) {
       std::string message =
           ChangeMessage(subscription->id, group.type, group.rows, group.old_values, group.seq);
-      if (!subscription->loading) {
+      if (subscription->loading == nullptr) {
         if (!Send(*subscription, std::move(message), group.seq)) break;
         continue;
       }
-      subscription->pending_bytes += message.size();
-      subscription->pending.push_back({group.seq, std::move(message)});
-      if (subscription->pending_bytes > options_.max_queued_bytes ||
-          subscription->pending.size() > options_.max_queued_messages) {
+      Subscription::Loading& loading = *subscription->loading;
+      loading.pending_bytes += message.size();
+      loading.pending.push_back({group.seq, std::move(message)});
+      if (loading.pending_bytes > options_.max_queued_bytes ||
+          loading.pending.size() > options_.max_queued_messages) {
         Overrun(state);
         break;
       }

@@ -27,7 +27,9 @@ std::string Start(std::string_view type, std::string_view id) {
 }
 
 void AppendControl(std::string& out, const BatchControl& control) {
-  out += R"(,"batch_control":{"has_more":)";
+  out += R"(,"batch_control":{"batch_num":)";
+  out += std::to_string(control.batch_num);
+  out += R"(,"has_more":)";
   out += control.has_more ? "true" : "false";
   out += R"(,"status":")";
   out += control.status;

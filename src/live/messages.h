@@ -18,6 +18,7 @@ void AppendRow(std::string& out, std::span<const ResultColumn> schema,
                std::span<const size_t> projection, std::span<const Value> row, int64_t seq);
 
 struct BatchControl {
+  uint64_t batch_num = 0;  // the snapshot's batches from 0 (the ack has the first's)
   bool has_more = false;
   std::string_view status;  // loading | loading_batch | ready
   int64_t last_seq_id = 0;

@@ -121,7 +121,9 @@ class LiveClient {
     json::object ack;
     std::vector<json::object> rows;
     size_t batches = 0;
-    std::string end_seq;  // snapshot_end_seq
+    std::string end_seq;                 // snapshot_end_seq
+    std::vector<std::string> statuses;   // each batch's batch_control.status
+    std::vector<int64_t> batch_numbers;  // each batch's batch_control.batch_num
   };
 
   // Subscribes and reads the ack and every snapshot batch (asking for the next ones).
@@ -142,6 +144,8 @@ class LiveClient {
       for (const json::value& row : batch.at("rows").as_array())
         snapshot.rows.push_back(row.as_object());
       const json::object& control = batch.at("batch_control").as_object();
+      snapshot.statuses.emplace_back(control.at("status").as_string());
+      snapshot.batch_numbers.push_back(control.at("batch_num").as_int64());
       if (!control.at("has_more").as_bool()) {
         EXPECT_EQ(control.at("status"), "ready");
         return snapshot;

@@ -2,6 +2,7 @@
 // messages and errors, snapshots, changes through filters, isolation, lifecycle, limits.
 #include <atomic>
 #include <csignal>
+#include <ctime>
 #include <random>
 #include <set>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "auth/jwt.h"
 #include "tests/e2e/live_fixture.h"
 
 namespace kalam::e2e {
@@ -277,8 +279,15 @@ TEST_F(LiveTest, ChangesFollowTheFilterIntoWithinAndOutOfIt) {
   EXPECT_EQ(Cell(change.at("rows").as_array()[0].as_object(), "v"), "30");
   change = live->Expect("change");
   EXPECT_EQ(change.at("change_type"), "update");
-  EXPECT_EQ(Cell(change.at("rows").as_array()[0].as_object(), "v"), "40");
-  EXPECT_EQ(Cell(change.at("old_values").as_array()[0].as_object(), "v"), "20");
+  const json::object& updated = change.at("rows").as_array()[0].as_object();
+  const json::object& replaced = change.at("old_values").as_array()[0].as_object();
+  EXPECT_EQ(Cell(updated, "v"), "40");
+  EXPECT_EQ(Cell(updated, "id"), "2");  // unchanged columns are there too
+  EXPECT_FALSE(updated.contains("note"));
+  EXPECT_EQ(Cell(replaced, "v"), "20");
+  // The new version's _seq is the change's; the old values carry the replaced version's.
+  EXPECT_EQ(Cell(updated, "_seq"), Cell(change, "seq"));
+  EXPECT_LT(std::stoll(Cell(replaced, "_seq")), std::stoll(Cell(change, "seq")));
   change = live->Expect("change");
   EXPECT_EQ(change.at("change_type"), "delete");
   EXPECT_EQ(Cell(change.at("old_values").as_array()[0].as_object(), "id"), "1");
@@ -286,6 +295,8 @@ TEST_F(LiveTest, ChangesFollowTheFilterIntoWithinAndOutOfIt) {
   change = live->Expect("change");
   EXPECT_EQ(change.at("change_type"), "delete");
   EXPECT_EQ(Cell(change.at("old_values").as_array()[0].as_object(), "v"), "40");
+  // A deleted row carries the delete's _seq: the newest _seq seen is where to resume.
+  EXPECT_EQ(Cell(change.at("old_values").as_array()[0].as_object(), "_seq"), Cell(change, "seq"));
   EXPECT_FALSE(change.at("old_values").as_array()[0].as_object().contains("note"));
   EXPECT_FALSE(live->TryNext(std::chrono::milliseconds(300)).has_value());
 }
@@ -377,6 +388,14 @@ TEST_F(LiveTest, BatchSizePagesTheSnapshotAndLastRowsGivesTheNewestInOrder) {
   EXPECT_EQ(paged.batches, 3u);
   ASSERT_EQ(paged.rows.size(), 25u);
   EXPECT_EQ(paged.ack.at("batch_control").at("status"), "loading");
+  EXPECT_THAT(paged.statuses, ::testing::ElementsAre("loading", "loading_batch", "ready"));
+  EXPECT_THAT(paged.batch_numbers, ::testing::ElementsAre(0, 1, 2));
+  // One batch (the default size): the ack and the batch both say ready.
+  LiveClient::Snapshot whole = live->Subscribe("w", "SELECT * FROM " + ns_ + ".t");
+  EXPECT_EQ(whole.ack.at("batch_control").at("status"), "ready");
+  EXPECT_THAT(whole.statuses, ::testing::ElementsAre("ready"));
+  EXPECT_EQ(whole.rows.size(), 25u);
+  live->Send({{"type", "unsubscribe"}, {"subscription_id", "w"}});
   for (int i = 0; i < 25; ++i)
     EXPECT_EQ(Cell(paged.rows[i], "id"), std::to_string(i + 1));
 
@@ -440,6 +459,58 @@ TEST_F(LiveTest, LiveQueriesAreListedAndCanBeKilledByTheirOwnerOrADba) {
   ASSERT_TRUE(gone.ok());
   EXPECT_EQ(gone->http_status, 400);
   EXPECT_EQ(gone->ErrorCode(), "NOT_FOUND");
+}
+
+TEST_F(LiveTest, UnsubscribingOrDisconnectingRemovesTheLiveQueryRows) {
+  Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY)");
+  client::HttpClient alice = As("alice");
+  const std::string commented = "SELECT * FROM " + ns_ + ".t -- close_marker_x";
+  {
+    auto live = Login("alice");
+    ASSERT_NE(live, nullptr);
+    // An empty table with an empty options object: the ack says ready at once.
+    live->Send({{"type", "subscribe"},
+                {"subscription", {{"id", "a"}, {"sql", commented}, {"options", json::object{}}}}});
+    const json::object ack = live->Expect("subscription_ack");
+    EXPECT_EQ(Cell(ack, "subscription_id"), "a");
+    EXPECT_EQ(ack.at("batch_control").at("status"), "ready");
+    const json::object batch = live->Expect("initial_data_batch");
+    EXPECT_TRUE(batch.at("rows").as_array().empty());
+    live->Subscribe("b", "SELECT * FROM " + ns_ + ".t");
+    SqlReply listed = Ok(alice, "SHOW LIVE QUERIES");
+    ASSERT_EQ(listed.Rows().size(), 2u);
+    EXPECT_EQ(Text(Ok("SELECT query FROM system.live_queries WHERE query LIKE '%close_marker_x'")
+                       .Rows()[0]
+                       .as_array()[0]),
+              commented);  // the query as sent, comment and all
+    live->Send({{"type", "unsubscribe"}, {"subscription_id", "a"}});
+    live->Send({{"type", "ping"}});  // requests are handled in order: the pong follows it
+    live->Expect("pong");
+    listed = Ok(alice, "SHOW LIVE QUERIES");
+    ASSERT_EQ(listed.Rows().size(), 1u);
+    live->ws().Close();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + kMessageDeadline;
+  while (!Ok(alice, "SHOW LIVE QUERIES").Rows().empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(Ok(alice, "SHOW LIVE QUERIES").Rows().empty());
+}
+
+TEST_F(LiveTest, AStreamSubscriptionFollowsItsFilter) {
+  Ok("CREATE TABLE " + ns_ +
+     ".chat (room TEXT, body TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 60)");
+  auto live = Login("alice");
+  ASSERT_NE(live, nullptr);
+  live->Subscribe("main", "SELECT body FROM " + ns_ + ".chat WHERE room = 'main'");
+  client::HttpClient alice = As("alice");
+  Ok(alice, "INSERT INTO " + ns_ + ".chat VALUES ('side', 'not this'), ('main', 'hello')");
+  const json::object change = live->Expect("change");
+  ASSERT_EQ(change.at("rows").as_array().size(), 1u);
+  EXPECT_EQ(Cell(change.at("rows").as_array()[0].as_object(), "body"), "hello");
+  EXPECT_FALSE(change.at("rows").as_array()[0].as_object().contains("room"));
+  EXPECT_FALSE(live->TryNext(std::chrono::milliseconds(200)).has_value());
 }
 
 TEST_F(LiveTest, DroppingOrAlteringTheTableEndsItsSubscriptions) {
@@ -796,6 +867,97 @@ TEST_F(LiveTest, MoreMessagesPerSecondThanAllowedAreRefused) {
 }
 
 // Keep-alive and shutdown, on a server of their own with a fast heartbeat.
+TEST_F(LiveTest, ResumingAStreamPastItsTtlIsResumeUnavailable) {
+  Ok("CREATE TABLE " + ns_ + ".pings (kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 1)");
+  auto live = Login("alice");
+  ASSERT_NE(live, nullptr);
+  live->Subscribe("p", "SELECT * FROM " + ns_ + ".pings");
+  client::HttpClient alice = As("alice");
+  Ok(alice, "INSERT INTO " + ns_ + ".pings VALUES ('first')");
+  const std::string seq = Cell(live->Expect("change"), "seq");
+  live->Send({{"type", "unsubscribe"}, {"subscription_id", "p"}});
+  // Within the TTL the events after `seq` can be replayed; past it they are gone.
+  live->Subscribe("within", "SELECT * FROM " + ns_ + ".pings", {{"from", seq}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  live->Send({{"type", "subscribe"},
+              {"subscription",
+               {{"id", "late"},
+                {"sql", "SELECT * FROM " + ns_ + ".pings"},
+                {"options", {{"from", seq}}}}}});
+  const json::object refused = live->ExpectError("RESUME_UNAVAILABLE");
+  EXPECT_THAT(Cell(refused, "message"), HasSubstr("subscribe again without from"));
+}
+
+// A server of its own: a per-user limit of 2 and heartbeats every 100 ms (token re-checks).
+class LiveLimitsTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kSecret = "live-limits-test-secret-0123456789abcdef";
+  void SetUp() override {
+    Result<std::unique_ptr<TestServer>> started = TestServer::Start(
+        {.env = WithCheapPasswordHashes({{"KALAMDB_WEBSOCKET_HEARTBEAT_INTERVAL_MS", "100"},
+                                         {"KALAMDB_WEBSOCKET_MAX_SUBSCRIPTIONS_PER_USER", "2"},
+                                         {"KALAMDB_JWT_SECRET", kSecret}})});
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    server_ = std::move(started).value();
+    client::HttpClient root = server_->Client();
+    for (const char* sql : {"CREATE NAMESPACE app", "CREATE TABLE app.t (id INT PRIMARY KEY)"}) {
+      Result<SqlReply> reply = PostSql(root, sql);
+      ASSERT_TRUE(reply.ok() && reply->http_status == 200) << sql;
+    }
+  }
+  void TearDown() override {
+    if (HasFailure() && server_ != nullptr) std::cerr << "server log:\n" << server_->Log();
+  }
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(LiveLimitsTest, SubscriptionsPerUserAreCountedAcrossConnections) {
+  auto first = LiveClient::Login(server_->port(), "root", "");
+  auto second = LiveClient::Login(server_->port(), "root", "");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  first->Subscribe("a", "SELECT * FROM app.t");
+  second->Subscribe("b", "SELECT * FROM app.t");
+  second->Send(
+      {{"type", "subscribe"}, {"subscription", {{"id", "c"}, {"sql", "SELECT * FROM app.t"}}}});
+  EXPECT_THAT(Cell(second->ExpectError("SUBSCRIPTION_LIMIT_EXCEEDED"), "message"),
+              HasSubstr("max_subscriptions_per_user"));
+  // Ending one (here by closing its connection) makes room.
+  first->ws().Close();
+  const auto deadline = std::chrono::steady_clock::now() + kMessageDeadline;
+  std::string answer;
+  while (answer != "subscription_ack" && std::chrono::steady_clock::now() < deadline) {
+    second->Send(
+        {{"type", "subscribe"}, {"subscription", {{"id", "c"}, {"sql", "SELECT * FROM app.t"}}}});
+    answer = LiveClient::Type(second->Next());
+    if (answer == "subscription_ack") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(answer, "subscription_ack");
+}
+
+TEST_F(LiveLimitsTest, AConnectionWhoseTokenExpiresIsToldAndClosed) {
+  // The server accepts tokens up to 30 s past exp; this one is 28 s past it, so it
+  // authenticates now and stops being valid within a few seconds.
+  const int64_t now = std::time(nullptr);
+  const std::string token = auth::JwtCodec(kSecret, "kalamdb", {}, 30)
+                                .Sign({.subject = "root",
+                                       .issuer = "kalamdb",
+                                       .username = "root",
+                                       .role = "system",
+                                       .issued_at = now - 60,
+                                       .expires_at = now - 28});
+  auto live = LiveClient::Connect(server_->port());
+  ASSERT_NE(live, nullptr);
+  live->Send({{"type", "authenticate"}, {"method", "jwt"}, {"token", token}});
+  live->Expect("auth_success");
+  live->Subscribe("s", "SELECT * FROM app.t");
+  const json::object expired = live->Next(std::chrono::seconds(10));
+  EXPECT_EQ(Cell(expired, "code"), "TOKEN_EXPIRED") << json::serialize(expired);
+  EXPECT_TRUE(live->WaitClosed());
+  EXPECT_EQ(live->ws().close_code(), 1008);
+}
+
 TEST(LiveKeepAliveTest, SilentClientsAreClosedListeningOnesStayAndShutdownSays1001) {
   Result<std::unique_ptr<TestServer>> started = TestServer::Start(
       {.env = WithCheapPasswordHashes({{"KALAMDB_WEBSOCKET_HEARTBEAT_INTERVAL_MS", "100"},

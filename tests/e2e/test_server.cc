@@ -284,22 +284,28 @@ Result<std::string> RawConnection::ReadUntilClosed(std::chrono::milliseconds dea
 
 namespace {
 
-int64_t StatusFieldMib(pid_t pid, std::string_view field) {
+int64_t StatusFieldKib(pid_t pid, std::string_view field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {
-    if (line.starts_with(field)) return std::stoll(line.substr(field.size())) / 1024;  // "… kB"
+    if (line.starts_with(field)) return std::stoll(line.substr(field.size()));  // "… kB"
   }
   return -1;
 }
 
 }  // namespace
 
+int64_t ResidentKib(pid_t pid) {
+  return StatusFieldKib(pid, "VmRSS:");
+}
+
 int64_t ResidentMib(pid_t pid) {
-  return StatusFieldMib(pid, "VmRSS:");
+  const int64_t kib = ResidentKib(pid);
+  return kib < 0 ? -1 : kib / 1024;
 }
 
 int64_t PeakResidentMib(pid_t pid) {
-  return StatusFieldMib(pid, "VmHWM:");
+  const int64_t kib = StatusFieldKib(pid, "VmHWM:");
+  return kib < 0 ? -1 : kib / 1024;
 }
 
 void ResetPeakResident(pid_t pid) {

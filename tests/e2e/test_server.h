@@ -123,9 +123,10 @@ class RawConnection {
   int fd_ = -1;
 };
 
-// Memory of process `pid` in MiB from /proc/<pid>/status: resident now (VmRSS) and the
-// peak since start or the last ResetPeakResident (VmHWM); -1 if unreadable.
+// Memory of process `pid` from /proc/<pid>/status: resident now (VmRSS, in MiB or KiB) and
+// the peak since start or the last ResetPeakResident (VmHWM); -1 if unreadable.
 int64_t ResidentMib(pid_t pid);
+int64_t ResidentKib(pid_t pid);
 int64_t PeakResidentMib(pid_t pid);
 // Resets the peak to the current size (Linux clear_refs "5").
 void ResetPeakResident(pid_t pid);
