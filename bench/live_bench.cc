@@ -226,6 +226,26 @@ bool Wait(client::WsPool& pool, const Tally& tally, const std::function<bool()>&
   return false;
 }
 
+// Sends `count` requests (`send(i)`) with at most 128 unanswered at a time (`answered()`
+// counts replies), as a well-behaved client would: the server refuses work past its
+// worker queue (SERVER_BUSY) rather than queue without bound.
+bool Paced(client::WsPool& pool, const Tally& tally, size_t count,
+           const std::function<void(size_t)>& send, const std::function<size_t()>& answered,
+           const char* what) {
+  constexpr size_t kInFlight = 128;
+  const size_t base = answered();
+  size_t sent = 0;
+  while (sent < count) {
+    while (sent < count && sent - (answered() - base) < kInFlight)
+      send(sent++);
+    if (!Wait(
+            pool, tally, [&] { return answered() - base + kInFlight > sent; }, what))
+      return false;
+  }
+  return Wait(
+      pool, tally, [&] { return answered() - base == count; }, what);
+}
+
 double Seconds(SteadyClock::time_point since) {
   return std::chrono::duration<double>(SteadyClock::now() - since).count();
 }
@@ -274,17 +294,16 @@ int FanOut(const Flags& flags) {
   connect.port = (*server)->port();
   client::WsPool pool(connect, [&](size_t c, std::string_view m) { tally.OnMessage(c, m); });
   if (!pool.Open(flags.connections, 32, std::chrono::seconds(60)).ok()) return 1;
-  for (size_t c = 0; c < flags.connections; ++c)
-    pool.Send(c, Authenticate("root", ""));
-  if (!Wait(
-          pool, tally, [&] { return tally.authenticated == flags.connections; }, "auth"))
+  if (!Paced(
+          pool, tally, flags.connections, [&](size_t c) { pool.Send(c, Authenticate("root", "")); },
+          [&] { return tally.authenticated; }, "auth"))
     return 1;
-  for (size_t c = 0; c < flags.connections; ++c) {
-    for (size_t s = 0; s < flags.per_connection; ++s)
-      pool.Send(c, Subscribe(s, "SELECT * FROM bench.feed"));
-  }
-  if (!Wait(
-          pool, tally, [&] { return tally.ready == subs; }, "subscribe"))
+  const auto subscribe = [&](size_t i) {
+    pool.Send(i / flags.per_connection,
+              Subscribe(i % flags.per_connection, "SELECT * FROM bench.feed"));
+  };
+  if (!Paced(
+          pool, tally, subs, subscribe, [&] { return tally.ready; }, "subscribe"))
     return 1;
 
   const uint64_t expected = static_cast<uint64_t>(flags.fanout_inserts) * subs;
@@ -391,12 +410,18 @@ int Users(const Flags& flags) {
   connect.port = (*server)->port();
   client::WsPool pool(connect, [&](size_t c, std::string_view m) { tally.OnMessage(c, m); });
   const int64_t before_connections = ResidentKib(pid);
-  if (!pool.Open(flags.users, 64, std::chrono::seconds(120)).ok()) return 1;
-  for (size_t u = 0; u < flags.users; ++u)
-    pool.Send(u, Authenticate("u" + std::to_string(u), "bench-password"));
-  if (!Wait(
-          pool, tally, [&] { return tally.authenticated == flags.users; }, "auth"))
-    return 1;
+  // In waves, each authenticating right after connecting (within the auth timeout).
+  constexpr size_t kWave = 500;
+  for (size_t first = 0; first < flags.users; first += kWave) {
+    const size_t count = std::min(kWave, flags.users - first);
+    if (!pool.Open(count, 64, std::chrono::seconds(60)).ok()) return 1;
+    const auto authenticate = [&](size_t i) {
+      pool.Send(first + i, Authenticate("u" + std::to_string(first + i), "bench-password"));
+    };
+    if (!Paced(
+            pool, tally, count, authenticate, [&] { return tally.authenticated; }, "auth"))
+      return 1;
+  }
   const int64_t after_connections = ResidentKib(pid);
   std::printf("users: %zu idle authenticated connections: server RSS +%lld KiB = %.1f KiB each\n",
               flags.users, static_cast<long long>(after_connections - before_connections),
@@ -405,11 +430,11 @@ int Users(const Flags& flags) {
   int64_t next_id = 0;
   size_t subscribed = 0;
   const auto subscribe = [&](size_t from_user, size_t to_user, size_t table) {
-    for (size_t u = from_user; u < to_user; ++u)
-      pool.Send(u, Subscribe(table, "SELECT * FROM bench.notes" + std::to_string(table)));
+    const std::string sql = "SELECT * FROM bench.notes" + std::to_string(table);
+    const auto send = [&](size_t i) { pool.Send(from_user + i, Subscribe(table, sql)); };
     subscribed += to_user - from_user;
-    return Wait(
-        pool, tally, [&] { return tally.ready == subscribed; }, "subscribe");
+    return Paced(
+        pool, tally, to_user - from_user, send, [&] { return tally.ready; }, "subscribe");
   };
   const auto phase = [&](size_t active) {
     const double rate = UserWrites(**server, pool, tally, active, flags.writes, next_id);

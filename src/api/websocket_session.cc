@@ -1,5 +1,9 @@
 #include "api/websocket_session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <charconv>
 #include <deque>
@@ -31,6 +35,9 @@ constexpr size_t kReadChunk = 64 << 10;
 // the limit closes the connection (1009) instead.
 constexpr size_t kDiscardFactor = 64;
 constexpr uint16_t kPolicyClose = 1008;
+// Messages taken from live/'s queue at a time: fewer locks, and a look ahead for corking.
+// Taken messages leave the queue's bounds, so this stays small.
+constexpr size_t kMessagesPerPop = 64;
 constexpr uint16_t kGoingAway = 1001;
 
 std::string ErrorFrame(std::string_view code, std::string_view message) {
@@ -441,9 +448,19 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (!direct_.empty()) {
       next = std::move(direct_.front());
       direct_.pop_front();
-    } else if (connection_ != nullptr && !close_.has_value()) {
-      next = connection_->Pop();
+    } else {
+      if (outgoing_.empty() && connection_ != nullptr && !close_.has_value()) {
+        connection_->Pop(outgoing_, kMessagesPerPop);
+      }
+      if (!outgoing_.empty()) {
+        next = std::move(outgoing_.front());
+        outgoing_.pop_front();
+      }
     }
+    // While more messages follow, the socket is corked: the kernel sends full segments
+    // instead of one per message (most of fan-out's cost otherwise), and uncorking once
+    // the queue is drained sends the rest at once.
+    Cork(next.has_value() && (corked_ || !outgoing_.empty() || !direct_.empty()));
     if (next.has_value()) {
       writing_ = true;
       current_ = std::move(*next);
@@ -463,6 +480,14 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     ws_.async_close(
         websocket::close_reason(static_cast<websocket::close_code>(due->code), due->reason),
         [self = shared_from_this()](beast::error_code) { self->Teardown(); });
+  }
+
+  void Cork(bool cork) {
+    if (cork == corked_) return;
+    corked_ = cork;
+    const int value = cork ? 1 : 0;
+    ::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, TCP_CORK,
+                 &value, sizeof value);
   }
 
   void Teardown() {
@@ -493,6 +518,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool authenticating_ = false;
   bool pinging_ = false;
   bool writing_ = false;
+  bool corked_ = false;
   bool closing_ = false;
   bool closed_ = false;
   std::atomic<bool> wake_posted_{false};
@@ -503,6 +529,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::string token_;  // the JWT the connection authenticated with, re-checked each heartbeat
   std::shared_ptr<live::Connection> connection_;  // once authenticated
   std::deque<std::string> direct_;                // protocol replies, sent before live messages
+  std::deque<std::string> outgoing_;              // taken from live/'s queue, not yet sent
   std::string current_;                           // the frame being written
   std::optional<live::CloseRequest> close_;
 };

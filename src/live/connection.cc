@@ -48,17 +48,18 @@ void Connection::RequestClose(CloseRequest request) {
   wake_();
 }
 
-std::optional<std::string> Connection::Pop() {
-  std::optional<std::string> message;
+size_t Connection::Pop(std::deque<std::string>& into, size_t max_messages) {
+  size_t moved = 0;
   {
     MutexLock lock(mu_);
-    if (queue_.empty()) return std::nullopt;
-    message = std::move(queue_.front());
-    queue_.pop_front();
-    queued_bytes_ -= message->size();
+    for (; moved < max_messages && !queue_.empty(); ++moved) {
+      queued_bytes_ -= queue_.front().size();
+      into.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
   }
-  room_.notify_all();
-  return message;
+  if (moved > 0) room_.notify_all();
+  return moved;
 }
 
 std::optional<CloseRequest> Connection::CloseDue() const {

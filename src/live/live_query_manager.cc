@@ -165,7 +165,6 @@ struct LiveQueryManager::Subscription {
   uint64_t serial = 0;
   ConnectionState* connection = nullptr;
   std::shared_ptr<const CompiledQuery> query;
-  RouteKey route;
   std::string options;  // as JSON, for system.live_queries
   int64_t created_at = 0;
   int64_t last_change_at = 0;
@@ -180,6 +179,12 @@ struct LiveQueryManager::ConnectionState {
   std::unordered_map<std::string, std::unique_ptr<Subscription>> subscriptions;
   int64_t connected_at = 0;
 };
+
+LiveQueryManager::RouteKey LiveQueryManager::RouteOf(const Subscription& subscription) {
+  const catalog::CachedTable& table = *subscription.query->table;
+  return {table.table.table_id,
+          IsShared(table) ? "" : subscription.connection->connection->peer().user_id.value()};
+}
 
 size_t LiveQueryManager::RouteHash::operator()(const RouteKey& key) const {
   return std::hash<uint64_t>()(key.table.value()) * 31 + std::hash<std::string>()(key.scope);
@@ -327,11 +332,10 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
     subscription->id = request.id;
     subscription->serial = serial = next_serial_++;
     subscription->connection = &owner;
-    subscription->route = {table.table.table_id, IsShared(table) ? "" : peer.user_id.value()};
     subscription->query = query;
     subscription->options = std::move(options);
     subscription->created_at = clock_.NowMillis();
-    routes_[subscription->route].push_back(subscription.get());
+    routes_[RouteOf(*subscription)].push_back(subscription.get());
     owner.subscriptions.emplace(request.id, std::move(subscription));
   }
   // The route is in place: every change committed from here on reaches the subscription.
@@ -507,7 +511,7 @@ Status LiveQueryManager::Replay(Connection& connection, std::string_view id, int
     if (subscription->loading == nullptr) return Status();
     snapshot = subscription->loading->snapshot;
     query = subscription->query;
-    scope = subscription->route.scope;
+    scope = RouteOf(*subscription).scope;
     serial = subscription->serial;
     bound = *subscription->loading->snapshot_seq;
     const BatchControl control{
@@ -655,7 +659,7 @@ LiveQueryManager::Subscription* LiveQueryManager::Find(const Connection& connect
 }
 
 void LiveQueryManager::Remove(Subscription& subscription) {
-  const auto route = routes_.find(subscription.route);
+  const auto route = routes_.find(RouteOf(subscription));
   if (route != routes_.end()) {
     std::vector<Subscription*>& list = route->second;
     const auto it = std::find(list.begin(), list.end(), &subscription);

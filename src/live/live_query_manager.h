@@ -124,6 +124,8 @@ class LiveQueryManager final : public sql::LiveQueries {
     size_t operator()(const RouteKey& key) const;
   };
 
+  // The (table, scope) whose changes reach `subscription`.
+  static RouteKey RouteOf(const Subscription& subscription);
   sql::ExecutionContext ContextFor(const Peer& peer) const;
   // Parses, resolves (with the caller's read check) and compiles `sql`, sharing the
   // compiled query with subscriptions that have the same one.

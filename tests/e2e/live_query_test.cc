@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "auth/jwt.h"
+#include "client/ws_pool.h"
 #include "tests/e2e/live_fixture.h"
 
 namespace kalam::e2e {
@@ -847,6 +848,50 @@ TEST_F(LiveTest, ASlowConsumerIsClosedWhileAFastOneReceivesEverything) {
   EXPECT_TRUE(last->contains("last_seq"));
   EXPECT_TRUE(slow->WaitClosed());
   EXPECT_EQ(slow->ws().close_code(), 1008);
+}
+
+TEST_F(LiveTest, APoolOfConnectionsOnOneThreadEachGetsEveryChange) {
+  Ok("CREATE SHARED TABLE " + ns_ + ".feed (id INT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')");
+  constexpr size_t kConnections = 40;
+  std::vector<std::vector<std::string>> received(kConnections);
+  client::WsConnectOptions options;
+  options.port = server_->port();
+  client::WsPool pool(options, [&](size_t connection, std::string_view message) {
+    received.at(connection).emplace_back(message);
+  });
+  ASSERT_TRUE(pool.Open(kConnections, 8, std::chrono::seconds(10)).ok());
+  ASSERT_EQ(pool.size(), kConnections);
+  const auto count = [&](std::string_view type) {
+    size_t n = 0;
+    for (const auto& messages : received) {
+      for (const std::string& message : messages)
+        n += LiveClient::Type(json::parse(message).as_object()) == type;
+    }
+    return n;
+  };
+  for (size_t c = 0; c < kConnections; ++c) {
+    const std::string user = c % 2 == 0 ? "alice" : "bob";
+    pool.Send(c, json::serialize(json::object{{"type", "authenticate"},
+                                              {"method", "basic"},
+                                              {"username", user},
+                                              {"password", user + "-secret-1"}}));
+    pool.Send(c, json::serialize(json::object{
+                     {"type", "subscribe"},
+                     {"subscription", {{"id", "f"}, {"sql", "SELECT * FROM " + ns_ + ".feed"}}}}));
+  }
+  ASSERT_TRUE(
+      pool.RunUntil([&] { return count("initial_data_batch") == kConnections; }, kMessageDeadline));
+  Ok("INSERT INTO " + ns_ + ".feed VALUES (1), (2)");
+  Ok("INSERT INTO " + ns_ + ".feed VALUES (3)");
+  ASSERT_TRUE(pool.RunUntil([&] { return count("change") == 2 * kConnections; }, kMessageDeadline));
+  for (const auto& messages : received) {
+    ASSERT_EQ(messages.size(), 5u);  // auth_success, ack, batch, two changes
+    EXPECT_EQ(json::parse(messages[3]).at("rows").as_array().size(), 2u);
+    EXPECT_EQ(Cell(json::parse(messages[4]).at("rows").as_array()[0].as_object(), "id"), "3");
+  }
+  EXPECT_EQ(pool.closed_count(), 0u);
+  pool.CloseAll();
+  EXPECT_EQ(pool.closed_count(), kConnections);
 }
 
 TEST_F(LiveTest, MoreMessagesPerSecondThanAllowedAreRefused) {
