@@ -33,6 +33,7 @@ constexpr std::array kMappings = {
     Mapping{StatusCode::kUnauthenticated, 401, "AUTHENTICATION_ERROR"},
     Mapping{StatusCode::kPermissionDenied, 403, "PERMISSION_DENIED"},
     Mapping{StatusCode::kConflict, 409, "CONFLICT"},
+    Mapping{StatusCode::kIdempotentConflict, 409, "IDEMPOTENT_CONFLICT"},
     Mapping{StatusCode::kResourceExhausted, 429, "RESOURCE_EXHAUSTED"},
     Mapping{StatusCode::kUnavailable, 503, "UNAVAILABLE"},
     Mapping{StatusCode::kDeadlineExceeded, 408, "STATEMENT_TIMEOUT"},

@@ -497,6 +497,10 @@ Status Catalog::PutJob(const JobRecord& job) {
   return jobs_.Put(JobId(job.job_id), job);
 }
 
+Status Catalog::DeleteJob(const std::string& job_id) {
+  return jobs_.Delete(JobId(job_id));
+}
+
 Result<std::vector<JobRecord>> Catalog::ListJobs() const {
   KALAM_ASSIGN_OR_RETURN(auto entries, jobs_.List());
   return Values(std::move(entries));

@@ -242,7 +242,7 @@ Result<RevokedTokenRecord> RevokedTokenRecord::DecodeFrom(RecordReader& in, uint
 
 void JobRecord::EncodeTo(RecordWriter& out) const {
   for (const std::string* field : {&job_id, &job_type, &namespace_id, &table_name, &status,
-                                   &parameters, &result, &error_message, &idempotency_key}) {
+                                   &parameters, &message, &exception_trace, &idempotency_key}) {
     out.PutString(*field);
   }
   out.PutVarint(retry_count);
@@ -250,13 +250,16 @@ void JobRecord::EncodeTo(RecordWriter& out) const {
   out.PutSignedVarint(created_at);
   PutOptional(out, started_at);
   PutOptional(out, completed_at);
+  out.PutVarint(max_retries);
+  out.PutSignedVarint(updated_at);
 }
 
-Result<JobRecord> JobRecord::DecodeFrom(RecordReader& in, uint32_t) {
+Result<JobRecord> JobRecord::DecodeFrom(RecordReader& in, uint32_t version) {
   JobRecord record;
+  // Version 1 held `result` and `error_message` where 2 holds `message` and `exception_trace`.
   for (std::string* field :
        {&record.job_id, &record.job_type, &record.namespace_id, &record.table_name, &record.status,
-        &record.parameters, &record.result, &record.error_message, &record.idempotency_key}) {
+        &record.parameters, &record.message, &record.exception_trace, &record.idempotency_key}) {
     *field = in.GetString();
   }
   record.retry_count = static_cast<uint32_t>(in.GetVarint());
@@ -264,6 +267,13 @@ Result<JobRecord> JobRecord::DecodeFrom(RecordReader& in, uint32_t) {
   record.created_at = in.GetSignedVarint();
   record.started_at = GetOptional(in);
   record.completed_at = GetOptional(in);
+  if (version >= 2) {
+    record.max_retries = static_cast<uint32_t>(in.GetVarint());
+    record.updated_at = in.GetSignedVarint();
+  } else {
+    if (record.message.empty()) std::swap(record.message, record.exception_trace);
+    record.updated_at = record.completed_at.value_or(record.started_at.value_or(record.created_at));
+  }
   return record;
 }
 

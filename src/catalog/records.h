@@ -111,20 +111,23 @@ struct UserRecord {
   friend bool operator==(const UserRecord&, const UserRecord&) = default;
 };
 
+// A background job (jobs/JobManager owns the lifecycle; see src/jobs/README.md).
 struct JobRecord {
-  static constexpr uint32_t kRecordVersion = 1;
-  std::string job_id;
+  static constexpr uint32_t kRecordVersion = 2;  // 2: message, exception_trace, max_retries
+  std::string job_id;                            // <prefix>-<12 hex>
   std::string job_type;
   std::string namespace_id;
   std::string table_name;
-  std::string status;      // new | queued | running | completed | failed | cancelled | retrying
-  std::string parameters;  // JSON text
-  std::string result;
-  std::string error_message;
+  std::string status;      // new | queued | running | retrying | completed | failed | cancelled
+  std::string parameters;  // a JSON object's text
+  std::string message;     // the last outcome's message
+  std::string exception_trace;
   std::string idempotency_key;
   uint32_t retry_count = 0;
+  uint32_t max_retries = 0;
   std::string node_id;
   int64_t created_at = 0;
+  int64_t updated_at = 0;
   std::optional<int64_t> started_at;
   std::optional<int64_t> completed_at;
 

@@ -34,6 +34,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "PermissionDenied";
     case StatusCode::kConflict:
       return "Conflict";
+    case StatusCode::kIdempotentConflict:
+      return "IdempotentConflict";
     case StatusCode::kResourceExhausted:
       return "ResourceExhausted";
     case StatusCode::kDeadlineExceeded:

@@ -27,6 +27,7 @@ enum class StatusCode : uint8_t {
   kUnauthenticated,
   kPermissionDenied,
   kConflict,
+  kIdempotentConflict,  // an active job already holds the idempotency key
   kResourceExhausted,
   kUnavailable,
   kDeadlineExceeded,  // a statement ran past its deadline and was interrupted
@@ -44,6 +45,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
 
+  static Status IdempotentConflict(std::string message) {
+    return {StatusCode::kIdempotentConflict, std::move(message)};
+  }
   static Status NotFound(std::string message) {
     return {StatusCode::kNotFound, std::move(message)};
   }

@@ -111,6 +111,12 @@ const std::vector<KeySpec>& Keys() {
       Key("auth", "max_failed_logins_per_address", &ServerConfig::auth,
           &AuthSection::max_failed_logins_per_address),
       Key("auth", "allow_remote_setup", &ServerConfig::auth, &AuthSection::allow_remote_setup),
+      Key("jobs", "max_concurrent", &ServerConfig::jobs, &JobsSection::max_concurrent),
+      Key("jobs", "max_retries", &ServerConfig::jobs, &JobsSection::max_retries),
+      Key("jobs", "retry_backoff_ms", &ServerConfig::jobs, &JobsSection::retry_backoff_ms),
+      Key("jobs", "retention_days", &ServerConfig::jobs, &JobsSection::retention_days),
+      Key("jobs", "cleanup_interval_seconds", &ServerConfig::jobs,
+          &JobsSection::cleanup_interval_seconds),
       Key("websocket", "auth_timeout_ms", &ServerConfig::websocket,
           &WebSocketSection::auth_timeout_ms),
       Key("websocket", "heartbeat_interval_ms", &ServerConfig::websocket,
@@ -448,6 +454,13 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "limits.response_buffer_bytes", limits.response_buffer_bytes, 64 << 10,
              int64_t{1} << 32);
   const WebSocketSection& ws = config.websocket;
+  const JobsSection& jobs_section = config.jobs;
+  CheckRange(problems, "jobs.max_concurrent", jobs_section.max_concurrent, 1, 64);
+  CheckRange(problems, "jobs.max_retries", jobs_section.max_retries, 0, 100);
+  CheckRange(problems, "jobs.retry_backoff_ms", jobs_section.retry_backoff_ms, 1, 3600000);
+  CheckRange(problems, "jobs.retention_days", jobs_section.retention_days, 1, 36500);
+  CheckRange(problems, "jobs.cleanup_interval_seconds", jobs_section.cleanup_interval_seconds, 1,
+             31 * 86400);
   CheckRange(problems, "websocket.auth_timeout_ms", ws.auth_timeout_ms, 10, 600000);
   CheckRange(problems, "websocket.heartbeat_interval_ms", ws.heartbeat_interval_ms, 10, 3600000);
   CheckRange(problems, "websocket.client_timeout_ms", ws.client_timeout_ms, 20, 3600000);

@@ -82,6 +82,17 @@ struct WebSocketSection {
   friend bool operator==(const WebSocketSection&, const WebSocketSection&) = default;
 };
 
+// [jobs]: background jobs (src/jobs/).
+struct JobsSection {
+  int64_t max_concurrent = 2;       // jobs running at once
+  int64_t max_retries = 3;          // a job's retries after a transient failure, by default
+  int64_t retry_backoff_ms = 1000;  // before the first retry; doubles for each further one
+  int64_t retention_days = 30;      // finished jobs older than this are deleted (job_cleanup)
+  int64_t cleanup_interval_seconds = 3600;  // how often job_cleanup runs
+
+  friend bool operator==(const JobsSection&, const JobsSection&) = default;
+};
+
 struct AuthSection {
   std::string jwt_secret;              // HS256 key, >= 32 chars; empty = generated in data_dir
   std::string jwt_issuer = "kalamdb";  // iss of the tokens this server issues
@@ -131,6 +142,7 @@ struct ServerConfig {
   EngineSection engine;
   AuthSection auth;
   WebSocketSection websocket;
+  JobsSection jobs;
   LoggingSection logging;
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;

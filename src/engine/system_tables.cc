@@ -242,9 +242,9 @@ void SystemTables::AddSystemTables() {
       {"system",
        "jobs",
        {Text("job_id"), Text("job_type"), Text("namespace_id"), Text("table_name"), Text("status"),
-        JsonColumn("parameters"), Text("result"), Text("error_message"), Int("retry_count"),
-        Text("node_id"), Timestamp("created_at"), Timestamp("started_at"),
-        Timestamp("completed_at")},
+        JsonColumn("parameters"), Text("message"), Text("exception_trace"), Text("idempotency_key"),
+        Int("retry_count"), Int("max_retries"), Text("node_id"), Timestamp("created_at"),
+        Timestamp("updated_at"), Timestamp("started_at"), Timestamp("completed_at")},
        [&catalog](const MayRead&) -> Result<Rows> {
          KALAM_ASSIGN_OR_RETURN(const auto jobs, catalog.ListJobs());
          Rows rows;
@@ -253,8 +253,10 @@ void SystemTables::AddSystemTables() {
                {Value::Text(j.job_id), Value::Text(j.job_type), OptionalText(j.namespace_id),
                 OptionalText(j.table_name), Value::Text(j.status),
                 j.parameters.empty() ? Value::Null() : Value::Json(j.parameters),
-                OptionalText(j.result), OptionalText(j.error_message), Value::Int32(j.retry_count),
-                Value::Text(j.node_id), Value::TimestampMillis(j.created_at),
+                OptionalText(j.message), OptionalText(j.exception_trace),
+                OptionalText(j.idempotency_key), Value::Int32(static_cast<int32_t>(j.retry_count)),
+                Value::Int32(static_cast<int32_t>(j.max_retries)), Value::Text(j.node_id),
+                Value::TimestampMillis(j.created_at), Value::TimestampMillis(j.updated_at),
                 OptionalMillis(j.started_at), OptionalMillis(j.completed_at)});
          }
          return rows;

@@ -113,6 +113,25 @@ Status AppContext::OpenQueryPath() {
       change_bus_, *table_writer_, *executor_, clock_);
   executor_->SetLiveQueries(live_.get());
   system_tables_->SetLiveQueryRows([live = live_.get()] { return live->Rows(std::nullopt); });
+  return OpenJobs();
+}
+
+Status AppContext::OpenJobs() {
+  const config::JobsSection& j = config_.jobs;
+  jobs_ = std::make_unique<jobs::JobManager>(
+      jobs::JobManagerOptions{
+          .max_concurrent = static_cast<size_t>(j.max_concurrent),
+          .default_max_retries = static_cast<uint32_t>(j.max_retries),
+          .retry_backoff = std::chrono::milliseconds(j.retry_backoff_ms),
+          .node_id = node_id_.value(),
+          .log_path = std::filesystem::path(config_.server.data_dir) / "logs" / "jobs.log"},
+      *catalog_, clock_);
+  jobs_->Register(std::make_unique<jobs::JobCleanupExecutor>(*jobs_, clock_));
+  jobs_->Schedule(
+      "job_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),
+      {.type = jobs::JobType::kJobCleanup, .parameters = {{"retention_days", j.retention_days}}});
+  KALAM_RETURN_IF_ERROR(jobs_->Start());
+  executor_->SetJobs(jobs_.get());
   return Status();
 }
 
@@ -241,6 +260,8 @@ void AppContext::Stop() {
   if (http_server_ != nullptr) http_server_->Stop();
   if (workers_ != nullptr) workers_->Stop();  // no SQL runs after this
   if (executor_ != nullptr) executor_->SetLiveQueries(nullptr);
+  if (executor_ != nullptr) executor_->SetJobs(nullptr);
+  jobs_.reset();  // stops its workers: no job writes after this
   live_.reset();
   engine_.reset();
   table_writer_.reset();

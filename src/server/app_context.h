@@ -16,6 +16,8 @@
 #include "config/server_config.h"
 #include "engine/engine.h"
 #include "engine/system_tables.h"
+#include "jobs/executors.h"
+#include "jobs/job_manager.h"
 #include "live/live_query_manager.h"
 #include "server/data_dir_lock.h"
 #include "sql/executor.h"
@@ -53,6 +55,7 @@ class AppContext {
  private:
   explicit AppContext(config::ServerConfig config);
   Status OpenQueryPath();            // catalog, system tables, engine, executor, workers
+  Status OpenJobs();                 // the job manager, its executors and schedules
   Status OpenAuth();                 // JWT secret, authenticator, route services
   size_t QueryWorkers() const;       // [engine] query_workers; 0 = 2 × cores
   size_t StatementsPerUser() const;  // max_concurrent_statements_per_user; 0 = half the workers
@@ -71,6 +74,7 @@ class AppContext {
   std::unique_ptr<engine::Engine> engine_;
   std::unique_ptr<sql::SqlExecutor> executor_;
   std::unique_ptr<live::LiveQueryManager> live_;  // subscribes to change_bus_
+  std::unique_ptr<jobs::JobManager> jobs_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<auth::JwtCodec> jwt_;
   std::unique_ptr<auth::Authenticator> authenticator_;

@@ -45,6 +45,7 @@ Status AuthorizeStatement(const ExecutionContext& context, const Statement& stat
           [&](const CreateView&) { return check(Action::kManageViews, "CREATE VIEW"); },
           [&](const DropView&) { return check(Action::kManageViews, "DROP VIEW"); },
           [&](const DropTable&) { return check(Action::kDropTable, "DROP TABLE"); },
+          [&](const KillJob&) { return check(Action::kKillJobOrLiveQuery, "KILL JOB"); },
           // Checked by their handlers once the table, user or namespace is known (its type,
           // access level, creator; the user's role), or open to every role (SHOW, USE).
           [&](const OneOf<CreateTable, AlterTable, Query, Dml, ShowTables, DescribeTable, ShowStats,
@@ -167,6 +168,13 @@ Status SqlExecutor::Dispatch(const Statement& statement, ExecutionContext& conte
           },
           [&](const OneOf<SubscribeTo, KillLiveQuery, ShowLiveQueries> auto&) {
             return HandleLiveQuery(statement, services, context, sink);
+          },
+          [&](const KillJob& kill) -> Result<Handled> {
+            if (jobs_ == nullptr) return Status::Unavailable("background jobs are not available");
+            KALAM_RETURN_IF_ERROR(jobs_->Cancel(kill.job_id));
+            SendMessage(
+                sink, "Job " + kill.job_id + " cancelled (a running job stops at its next check)");
+            return Handled{{"KILL", "JOB " + kill.job_id}};
           },
           [&](const OneOf<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces,
                           UseNamespace> auto&) {

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/system_tables.h"
 #include "sql/execution_context.h"
+#include "sql/jobs.h"
 #include "sql/live_queries.h"
 #include "sql/parser.h"
 #include "sql/statements.h"
@@ -70,6 +71,8 @@ class SqlExecutor {
   // The live queries SUBSCRIBE TO, KILL LIVE QUERY and SHOW LIVE QUERIES act on, and that
   // DROP/ALTER TABLE and DROP USER end. Set once at start, before requests.
   void SetLiveQueries(LiveQueries* live) { live_ = live; }
+  // KILL JOB goes to `jobs` (nullptr: refused as unavailable).
+  void SetJobs(Jobs* jobs) { jobs_ = jobs; }
 
   // The table `namespace_id.name` if `context` may read it, by the decision SELECT makes
   // (kTableNotFound with a did-you-mean, kPermissionDenied); a view or system table is
@@ -88,6 +91,7 @@ class SqlExecutor {
 
   auth::Authenticator* users_ = nullptr;
   LiveQueries* live_ = nullptr;
+  Jobs* jobs_ = nullptr;
   catalog::Catalog& catalog_;
   engine::Engine& engine_;
   const engine::SystemTables& system_tables_;

@@ -55,6 +55,11 @@ class Parser {
     if (Accept("DESCRIBE") || Accept("DESC")) return ParseDescribe();
     if (Accept("SUBSCRIBE")) return ParseSubscribe();
     if (Accept("KILL")) {
+      if (Accept("JOB")) {
+        const Token& id = Peek();
+        if (id.kind != Token::Kind::kString) return Error("a quoted job id");
+        return Finish(KillJob{Next().text});
+      }
       KALAM_RETURN_IF_ERROR(Expect("LIVE"));
       KALAM_RETURN_IF_ERROR(Expect("QUERY"));
       const Token& id = Peek();

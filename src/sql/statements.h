@@ -167,6 +167,9 @@ struct KillLiveQuery {
   std::string live_id;
 };
 struct ShowLiveQueries {};
+struct KillJob {
+  std::string job_id;
+};
 
 // A query the engine runs (SELECT, WITH, VALUES, set operations).
 struct Query {
@@ -184,10 +187,10 @@ struct Dml {
   std::string sql;
 };
 
-using Statement =
-    std::variant<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces, UseNamespace,
-                 CreateStorage, AlterStorage, DropStorage, ShowStorages, CreateTable, AlterTable,
-                 DropTable, CreateView, DropView, ShowTables, DescribeTable, ShowStats, Query, Dml,
-                 CreateUser, AlterUser, DropUser, SubscribeTo, KillLiveQuery, ShowLiveQueries>;
+using Statement = std::variant<CreateNamespace, DropNamespace, AlterNamespace, ShowNamespaces,
+                               UseNamespace, CreateStorage, AlterStorage, DropStorage, ShowStorages,
+                               CreateTable, AlterTable, DropTable, CreateView, DropView, ShowTables,
+                               DescribeTable, ShowStats, Query, Dml, CreateUser, AlterUser,
+                               DropUser, SubscribeTo, KillLiveQuery, ShowLiveQueries, KillJob>;
 
 }  // namespace kalam::sql

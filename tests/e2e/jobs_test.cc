@@ -1,0 +1,97 @@
+// Background jobs against the real server: the scheduled job_cleanup, system.jobs, jobs.log,
+// KILL JOB and its refusals, and the jobs surviving a restart.
+#include <fstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/e2e/test_server.h"
+
+namespace kalam::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+namespace json = boost::json;
+
+TestServerOptions JobServer(const std::filesystem::path& data_dir) {
+  return {.env = WithCheapPasswordHashes({{"KALAMDB_JOBS_CLEANUP_INTERVAL_SECONDS", "1"}}),
+          .data_dir = data_dir};
+}
+
+// The rows of `sql`, waiting (up to 15 s) until there is at least one.
+json::array WaitForRows(client::HttpClient& http, const std::string& sql) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < until) {
+    Result<SqlReply> reply = PostSql(http, sql);
+    if (reply.ok() && reply->http_status == 200 && !reply->Rows().empty()) return reply->Rows();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "no rows for " << sql;
+  return {};
+}
+
+TEST(JobsTest, ScheduledCleanupRunsAndIsListedLoggedAndKept) {
+  testing::TempDir dir;
+  Result<std::unique_ptr<TestServer>> server = TestServer::Start(JobServer(dir.path() / "data"));
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  client::HttpClient root = (*server)->Client();
+  const json::array rows = WaitForRows(
+      root,
+      "SELECT job_id, job_type, status, message, parameters, idempotency_key, retry_count, "
+      "max_retries, node_id, created_at, started_at, completed_at FROM system.jobs "
+      "WHERE job_type = 'job_cleanup' AND status = 'completed' ORDER BY created_at LIMIT 1");
+  ASSERT_FALSE(rows.empty());
+  const json::array& job = rows[0].as_array();
+  const std::string id(job[0].as_string());
+  EXPECT_THAT(id, ::testing::MatchesRegex("JC-[0-9a-f]{12}"));
+  EXPECT_EQ(Text(job[3]), "deleted 0 finished jobs older than 30 days");
+  EXPECT_EQ(job[4].at("retention_days").as_int64(), 30);  // parameters as a JSON object
+  EXPECT_THAT(Text(job[5]), ::testing::StartsWith("job_cleanup-"));
+  EXPECT_EQ(job[7].as_int64(), 3);
+  EXPECT_FALSE(job[10].is_null());
+  EXPECT_FALSE(job[11].is_null());
+
+  // jobs.log: one line per transition, found by the id.
+  std::ifstream log(dir.path() / "data" / "logs" / "jobs.log");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find(id) != std::string::npos) lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_THAT(lines[0], HasSubstr(id + " job_cleanup queued"));
+  EXPECT_THAT(lines[2], HasSubstr(id + " job_cleanup completed"));
+
+  // KILL JOB: dba/system only; a finished or unknown job is refused.
+  Result<SqlReply> finished = PostSql(root, "KILL JOB '" + id + "'");
+  ASSERT_TRUE(finished.ok());
+  EXPECT_EQ(finished->http_status, 400);
+  EXPECT_THAT(finished->ErrorMessage(), HasSubstr("already completed"));
+  Result<SqlReply> unknown = PostSql(root, "KILL JOB 'FL-000000000000'");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->ErrorCode(), "NOT_FOUND");
+  Result<SqlReply> created =
+      PostSql(root, "CREATE USER eve WITH PASSWORD 'eve-secret-1' ROLE user");
+  ASSERT_TRUE(created.ok() && created->http_status == 200);
+  client::HttpClient eve = (*server)->AnonymousClient();
+  eve.SetDefaultHeaders({{"Authorization", BasicAuthorization("eve", "eve-secret-1")}});
+  Result<SqlReply> refused = PostSql(eve, "KILL JOB '" + id + "'");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->http_status, 403);
+  Result<SqlReply> malformed = PostSql(root, "KILL JOB");
+  ASSERT_TRUE(malformed.ok());
+  EXPECT_EQ(malformed->ErrorCode(), "SYNTAX_ERROR");
+
+  // The record outlives the process.
+  server->reset();
+  Result<std::unique_ptr<TestServer>> again = TestServer::Start(JobServer(dir.path() / "data"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  client::HttpClient after = (*again)->Client();
+  const json::array kept =
+      WaitForRows(after, "SELECT status, message FROM system.jobs WHERE job_id = '" + id + "'");
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(Text(kept[0].as_array()[0]), "completed");
+}
+
+}  // namespace
+}  // namespace kalam::e2e
