@@ -19,6 +19,11 @@ SnowflakeParts DecodeSnowflake(int64_t id) {
   };
 }
 
+int64_t SnowflakeFloor(int64_t unix_millis) {
+  const int64_t since_epoch = std::max<int64_t>(unix_millis - kSnowflakeEpochMillis, 0);
+  return since_epoch << (kSnowflakeWorkerBits + kSnowflakeSequenceBits);
+}
+
 uint32_t SnowflakeWorkerId(const NodeId& node_id) {
   uint64_t hash = 14695981039346656037ULL;  // FNV-1a 64 offset basis
   for (const char c : node_id.value()) {

@@ -28,6 +28,8 @@ struct SnowflakeParts {
 
 // Splits an id into its fields (unix_millis includes the epoch offset).
 SnowflakeParts DecodeSnowflake(int64_t id);
+// The smallest id of `unix_millis`: ids below it were generated before that millisecond.
+int64_t SnowflakeFloor(int64_t unix_millis);
 
 // The worker id of a node: FNV-1a 64 of the node id, mod 1024. Stable across builds and
 // platforms, unlike std::hash.

@@ -111,6 +111,10 @@ const std::vector<KeySpec>& Keys() {
       Key("auth", "max_failed_logins_per_address", &ServerConfig::auth,
           &AuthSection::max_failed_logins_per_address),
       Key("auth", "allow_remote_setup", &ServerConfig::auth, &AuthSection::allow_remote_setup),
+      Key("stream", "eviction_interval_ms", &ServerConfig::stream,
+          &StreamSection::eviction_interval_ms),
+      Key("stream", "eviction_batch_size", &ServerConfig::stream,
+          &StreamSection::eviction_batch_size),
       Key("jobs", "max_concurrent", &ServerConfig::jobs, &JobsSection::max_concurrent),
       Key("jobs", "max_retries", &ServerConfig::jobs, &JobsSection::max_retries),
       Key("jobs", "retry_backoff_ms", &ServerConfig::jobs, &JobsSection::retry_backoff_ms),
@@ -461,6 +465,9 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "jobs.retention_days", jobs_section.retention_days, 1, 36500);
   CheckRange(problems, "jobs.cleanup_interval_seconds", jobs_section.cleanup_interval_seconds, 1,
              31 * 86400);
+  CheckRange(problems, "stream.eviction_interval_ms", config.stream.eviction_interval_ms, 10,
+             int64_t{24} * 3600000);
+  CheckRange(problems, "stream.eviction_batch_size", config.stream.eviction_batch_size, 1, 1 << 24);
   CheckRange(problems, "websocket.auth_timeout_ms", ws.auth_timeout_ms, 10, 600000);
   CheckRange(problems, "websocket.heartbeat_interval_ms", ws.heartbeat_interval_ms, 10, 3600000);
   CheckRange(problems, "websocket.client_timeout_ms", ws.client_timeout_ms, 20, 3600000);

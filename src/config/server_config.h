@@ -93,6 +93,14 @@ struct JobsSection {
   friend bool operator==(const JobsSection&, const JobsSection&) = default;
 };
 
+// [stream]: STREAM tables.
+struct StreamSection {
+  int64_t eviction_interval_ms = 60000;  // how often expired events are deleted
+  int64_t eviction_batch_size = 10000;   // events per write
+
+  friend bool operator==(const StreamSection&, const StreamSection&) = default;
+};
+
 struct AuthSection {
   std::string jwt_secret;              // HS256 key, >= 32 chars; empty = generated in data_dir
   std::string jwt_issuer = "kalamdb";  // iss of the tokens this server issues
@@ -143,6 +151,7 @@ struct ServerConfig {
   AuthSection auth;
   WebSocketSection websocket;
   JobsSection jobs;
+  StreamSection stream;
   LoggingSection logging;
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;

@@ -1,5 +1,7 @@
 #include "jobs/executors.h"
 
+#include "common/snowflake.h"
+
 namespace kalam::jobs {
 namespace {
 
@@ -26,6 +28,59 @@ Result<JobOutcome> JobCleanupExecutor::Run(JobContext& context) {
                          manager_.DeleteFinishedBefore(clock_.NowMillis() - days * kMillisPerDay));
   return JobOutcome::Completed("deleted " + std::to_string(deleted) + " finished jobs older than " +
                                std::to_string(days) + " days");
+}
+
+Status StreamEvictionExecutor::Validate(const boost::json::object& parameters) const {
+  if (const auto* batch = parameters.if_contains("batch_size");
+      batch != nullptr && (!batch->is_int64() || batch->as_int64() < 1)) {
+    return Status::InvalidArgument("stream_eviction batch_size must be a positive integer");
+  }
+  const bool named = parameters.contains("namespace_id") || parameters.contains("table_name");
+  if (named && !(parameters.contains("namespace_id") && parameters.contains("table_name"))) {
+    return Status::InvalidArgument("stream_eviction names a table by namespace_id and table_name");
+  }
+  return Status();
+}
+
+Result<JobOutcome> StreamEvictionExecutor::Run(JobContext& context) {
+  const boost::json::object& parameters = context.parameters();
+  const auto* batch_value = parameters.if_contains("batch_size");
+  const size_t batch =
+      batch_value != nullptr ? static_cast<size_t>(batch_value->as_int64()) : 10000;
+  std::vector<std::pair<std::string, std::string>> names;
+  if (parameters.contains("table_name")) {
+    names.emplace_back(parameters.at("namespace_id").as_string(),
+                       parameters.at("table_name").as_string());
+  } else {
+    KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::TableRecord> tables, catalog_.ListTables());
+    for (const catalog::TableRecord& table : tables) {
+      if (table.table_type == catalog::TableType::kStream &&
+          table.options.ttl_seconds.has_value()) {
+        names.emplace_back(table.namespace_id, table.table_name);
+      }
+    }
+  }
+  size_t evicted = 0;
+  size_t tables = 0;
+  for (const auto& [namespace_id, table_name] : names) {
+    Result<std::shared_ptr<const catalog::CachedTable>> table =
+        catalog_.GetTable(namespace_id, table_name);
+    if (!table.ok()) continue;  // dropped meanwhile
+    const std::optional<uint64_t> ttl = (*table)->table.options.ttl_seconds;
+    if ((*table)->table.table_type != catalog::TableType::kStream || !ttl.has_value()) continue;
+    ++tables;
+    const int64_t cutoff = SnowflakeFloor(clock_.NowMillis() - static_cast<int64_t>(*ttl) * 1000);
+    while (!context.cancelled()) {
+      KALAM_ASSIGN_OR_RETURN(const size_t n, writer_.EvictEvents(**table, cutoff, batch));
+      evicted += n;
+      if (n < batch) break;
+    }
+    if (context.cancelled()) {
+      return JobOutcome::Failed("cancelled after evicting " + std::to_string(evicted) + " events");
+    }
+  }
+  return JobOutcome::Completed("evicted " + std::to_string(evicted) + " expired events from " +
+                               std::to_string(tables) + " stream tables");
 }
 
 }  // namespace kalam::jobs

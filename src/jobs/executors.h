@@ -1,7 +1,9 @@
 #pragma once
 
+#include "catalog/catalog.h"
 #include "common/clock.h"
 #include "jobs/job_manager.h"
+#include "tables/table_writer.h"
 
 namespace kalam::jobs {
 
@@ -16,6 +18,24 @@ class JobCleanupExecutor final : public JobExecutor {
 
  private:
   JobManager& manager_;
+  const Clock& clock_;
+};
+
+// stream_eviction (SE): physically deletes the expired events of STREAM tables (readers skip
+// them already; this frees their space). Parameters: `namespace_id` and `table_name` for one
+// table (default: every STREAM table with a TTL), `batch_size` (events per write, default
+// 10000). Stops between batches when cancelled.
+class StreamEvictionExecutor final : public JobExecutor {
+ public:
+  StreamEvictionExecutor(catalog::Catalog& catalog, tables::TableWriter& writer, const Clock& clock)
+      : catalog_(catalog), writer_(writer), clock_(clock) {}
+  JobType type() const override { return JobType::kStreamEviction; }
+  Status Validate(const boost::json::object& parameters) const override;
+  Result<JobOutcome> Run(JobContext& context) override;
+
+ private:
+  catalog::Catalog& catalog_;
+  tables::TableWriter& writer_;
   const Clock& clock_;
 };
 

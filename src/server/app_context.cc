@@ -127,6 +127,11 @@ Status AppContext::OpenJobs() {
           .log_path = std::filesystem::path(config_.server.data_dir) / "logs" / "jobs.log"},
       *catalog_, clock_);
   jobs_->Register(std::make_unique<jobs::JobCleanupExecutor>(*jobs_, clock_));
+  jobs_->Register(
+      std::make_unique<jobs::StreamEvictionExecutor>(*catalog_, *table_writer_, clock_));
+  jobs_->Schedule("stream_eviction", std::chrono::milliseconds(config_.stream.eviction_interval_ms),
+                  {.type = jobs::JobType::kStreamEviction,
+                   .parameters = {{"batch_size", config_.stream.eviction_batch_size}}});
   jobs_->Schedule(
       "job_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),
       {.type = jobs::JobType::kJobCleanup, .parameters = {{"retention_days", j.retention_days}}});

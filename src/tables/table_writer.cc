@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "storage/key_codec.h"
 #include "tables/coerce.h"
 #include "tables/table_reader.h"
 
@@ -243,6 +244,49 @@ Result<size_t> TableWriter::DeleteEvents(const CachedTable& table, const std::st
         {id, version, scope, ChangeRecord::Op::kDelete, old.values, old.values, change_seq, seq});
   }
   return Commit(batch, changes);
+}
+
+Result<size_t> TableWriter::EvictEvents(const CachedTable& table, int64_t cutoff_seq,
+                                        size_t max_events) {
+  if (table.table.table_type != catalog::TableType::kStream) {
+    return Status::Internal("EvictEvents is for STREAM tables");
+  }
+  const TableId id = table.table.table_id;
+  const storage::Partition partition = RowPartition(table.table.table_type);
+  const std::string table_end = storage::PrefixSuccessor(TablePrefix(id));
+  storage::WriteBatch batch;
+  size_t evicted = 0;
+  // Each scope's events are ordered by _seq, so its expired ones are a leading range: count
+  // them, delete the range, and skip the scope's live tail by starting after its prefix.
+  std::string begin = TablePrefix(id);
+  while (evicted < max_events) {
+    std::unique_ptr<storage::KvIterator> it = kv_.NewIterator(partition, {begin, table_end});
+    std::optional<std::string> scope;
+    int64_t last = 0;
+    for (; it->Valid() && evicted < max_events; it->Next()) {
+      storage::KeyReader reader(it->key());
+      uint64_t table_id = 0;
+      std::string key_scope;
+      int64_t seq = 0;
+      if (!reader.Read(&table_id) || !reader.Read(&key_scope) || !reader.Read(&seq)) {
+        return Status::Corruption("malformed row key");
+      }
+      if (scope.has_value() && key_scope != *scope) break;
+      scope = key_scope;
+      if (seq >= cutoff_seq) break;
+      last = seq;
+      ++evicted;
+    }
+    KALAM_RETURN_IF_ERROR(it->status());
+    if (!scope.has_value()) break;  // no scope left
+    if (last != 0)
+      batch.DeleteRange(partition, ScopePrefix(id, *scope), RowKey(id, *scope, last + 1));
+    begin = storage::PrefixSuccessor(ScopePrefix(id, *scope));
+  }
+  if (batch.empty()) return evicted;
+  MutexLock lock(commit_mu_);  // every write goes through the commit point
+  KALAM_RETURN_IF_ERROR(kv_.Write(batch));
+  return evicted;
 }
 
 Result<std::optional<RowVersion>> TableWriter::Latest(const CachedTable& table,

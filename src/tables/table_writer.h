@@ -66,6 +66,12 @@ class TableWriter {
   Result<size_t> DeleteEvents(const catalog::CachedTable& table, const std::string& scope,
                               const std::vector<int64_t>& seqs) KALAM_EXCLUDES(commit_mu_);
 
+  // STREAM tables: physically removes up to `max_events` events older than `cutoff_seq`
+  // (expired by the TTL; readers skip them already), oldest first in each scope. Returns how
+  // many; fewer than `max_events` means none older is left.
+  Result<size_t> EvictEvents(const catalog::CachedTable& table, int64_t cutoff_seq,
+                             size_t max_events) KALAM_EXCLUDES(commit_mu_);
+
   // Commits a DROP of `tables` (catalog::Catalog::DropCommit): adds the deletion of their
   // rows to `batch` and writes it at the commit point. A statement that resolved one of
   // these tables before the drop and commits after it fails with kTableNotFound and writes

@@ -1,6 +1,7 @@
 #include "tables/table_writer.h"
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -164,6 +165,51 @@ TEST_F(TableWriterTest, StreamTablesAppendAndRefuseUpdates) {
   EXPECT_THAT(
       std::string(writer_->Update(*stream, "alice", {{Value::Text("x")}}).status().message()),
       HasSubstr("append-only"));
+}
+
+TEST_F(TableWriterTest, EvictionRemovesExactlyTheEventsBeforeTheCutoffInEveryScope) {
+  const auto stream = MakeTable(3, catalog::TableType::kStream);
+  const auto events = [](int n) {
+    std::vector<std::vector<Value>> rows;
+    for (int i = 0; i < n; ++i)
+      rows.push_back({Value::Text("e" + std::to_string(i))});
+    return rows;
+  };
+  const auto stored = [&]() {
+    std::map<std::string, int> per_scope;
+    auto it = kv_->NewIterator(storage::Partition::kStreamRows,
+                               storage::KeyRange::Prefix(TablePrefix(stream->table.table_id)));
+    for (; it->Valid(); it->Next()) {
+      auto row = DecodeRowValue(it->key(), it->value(), stream->schema.columns);
+      ++per_scope[row.ok() ? row->scope : "?"];
+    }
+    return per_scope;
+  };
+  for (const auto& [user, n] : {std::pair{"alice", 3}, {"bob", 2}, {"carol", 1}}) {
+    ASSERT_OK(writer_->Insert(*stream, user, events(n)).status());
+  }
+  ASSERT_OK_AND_ASSIGN(const int64_t cutoff, snowflake_.Next());  // after every event so far
+  ASSERT_OK(writer_->Insert(*stream, "alice", events(2)).status());
+  ASSERT_OK(writer_->Insert(*stream, "bob", events(1)).status());
+  ASSERT_OK_AND_ASSIGN(const size_t evicted, writer_->EvictEvents(*stream, cutoff, 100));
+  EXPECT_EQ(evicted, 6u);
+  EXPECT_EQ(stored(), (std::map<std::string, int>{{"alice", 2}, {"bob", 1}}));
+  ASSERT_OK_AND_ASSIGN(const size_t again, writer_->EvictEvents(*stream, cutoff, 100));
+  EXPECT_EQ(again, 0u);
+
+  // At most max_events per call; the rest on the next calls.
+  ASSERT_OK(writer_->Insert(*stream, "dave", events(5)).status());
+  ASSERT_OK_AND_ASSIGN(const int64_t later, snowflake_.Next());
+  size_t total = 0;
+  for (int call = 0; call < 10; ++call) {
+    ASSERT_OK_AND_ASSIGN(const size_t n, writer_->EvictEvents(*stream, later, 2));
+    EXPECT_LE(n, 2u);
+    total += n;
+    if (n < 2) break;
+  }
+  EXPECT_EQ(total, 8u);  // dave's 5 and the 3 that were newer than the first cutoff
+  EXPECT_TRUE(stored().empty());
+  EXPECT_EQ(writer_->EvictEvents(*table_, later, 10).status().code(), StatusCode::kInternal);
 }
 
 TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {

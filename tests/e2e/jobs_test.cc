@@ -93,5 +93,33 @@ TEST(JobsTest, ScheduledCleanupRunsAndIsListedLoggedAndKept) {
   EXPECT_EQ(Text(kept[0].as_array()[0]), "completed");
 }
 
+TEST(JobsTest, StreamEvictionDeletesExpiredEventsOnASchedule) {
+  Result<std::unique_ptr<TestServer>> server = TestServer::Start(
+      {.env = WithCheapPasswordHashes({{"KALAMDB_STREAM_EVICTION_INTERVAL_MS", "200"}})});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  client::HttpClient root = (*server)->Client();
+  for (const char* sql :
+       {"CREATE NAMESPACE app",
+        "CREATE TABLE app.pings (kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 1)",
+        "INSERT INTO app.pings VALUES ('a'), ('b'), ('c')"}) {
+    Result<SqlReply> reply = PostSql(root, sql);
+    ASSERT_TRUE(reply.ok() && reply->http_status == 200) << sql;
+  }
+  // Once they are past the TTL, a scheduled job deletes the three events for good.
+  const json::array evicted = WaitForRows(
+      root,
+      "SELECT job_id, message FROM system.jobs WHERE job_type = 'stream_eviction' AND status = "
+      "'completed' AND message LIKE 'evicted 3 %'");
+  ASSERT_FALSE(evicted.empty());
+  EXPECT_THAT(Text(evicted[0].as_array()[0]), ::testing::StartsWith("SE-"));
+  EXPECT_EQ(Text(evicted[0].as_array()[1]), "evicted 3 expired events from 1 stream tables");
+  Result<SqlReply> fresh = PostSql(root, "INSERT INTO app.pings VALUES ('d')");
+  ASSERT_TRUE(fresh.ok() && fresh->http_status == 200);
+  Result<SqlReply> read = PostSql(root, "SELECT kind FROM app.pings");
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->Rows().size(), 1u);
+  EXPECT_EQ(Text(read->Rows()[0].as_array()[0]), "d");
+}
+
 }  // namespace
 }  // namespace kalam::e2e
