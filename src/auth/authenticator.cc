@@ -427,6 +427,23 @@ Status Authenticator::DropUser(std::string_view username) {
   return Store(*user);
 }
 
+Status Authenticator::PurgeDroppedUser(const std::string& user_id) {
+  MutexLock write_lock(users_write_mu_);
+  KALAM_ASSIGN_OR_RETURN(const std::optional<catalog::UserRecord> user, catalog_.GetUser(user_id));
+  if (!user.has_value()) return Status();
+  if (!user->deleted_at.has_value()) {
+    return Status::InvalidArgument("user " + user_id + " is not dropped");
+  }
+  KALAM_RETURN_IF_ERROR(catalog_.DeleteUser(user_id));
+  MutexLock lock(mu_);
+  name_by_id_.erase(user_id);
+  if (const auto cached = users_by_name_.find(user->username);
+      cached != users_by_name_.end() && cached->second.user_id == user_id) {
+    users_by_name_.erase(cached);
+  }
+  return Status();
+}
+
 bool Authenticator::NeedsSetup() const {
   const std::optional<catalog::UserRecord> root = FindUserById("root");
   return root.has_value() && root->password_hash.empty();

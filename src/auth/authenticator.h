@@ -106,6 +106,9 @@ class Authenticator {
   Result<catalog::UserRecord> AlterUser(std::string_view username, const UserChanges& changes);
   // Soft delete: the user can no longer log in and their tokens stop working at once.
   Status DropUser(std::string_view username);
+  // Forgets a dropped user for good once their data is deleted (user_cleanup).
+  // kInvalidArgument if the user was not dropped.
+  Status PurgeDroppedUser(const std::string& user_id);
   std::optional<catalog::UserRecord> FindUser(std::string_view username) const;
   std::optional<catalog::UserRecord> FindUserById(std::string_view user_id) const;
 

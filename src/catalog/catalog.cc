@@ -476,6 +476,10 @@ Result<std::optional<UserRecord>> Catalog::GetUser(const std::string& user_id) c
   return users_.Get(UserId(user_id));
 }
 
+Status Catalog::DeleteUser(const std::string& user_id) {
+  return users_.Delete(UserId(user_id));
+}
+
 Status Catalog::RevokeToken(const RevokedTokenRecord& token) {
   return revoked_tokens_.Put(TokenId(token.token_id), token);
 }

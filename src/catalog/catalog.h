@@ -114,6 +114,8 @@ class Catalog {
 
   Status PutUser(const UserRecord& user);
   Result<std::optional<UserRecord>> GetUser(const std::string& user_id) const;
+  // Removes the record for good (a dropped user whose data is gone).
+  Status DeleteUser(const std::string& user_id);
   Result<std::vector<UserRecord>> ListUsers() const;
 
   Status RevokeToken(const RevokedTokenRecord& token);

@@ -113,7 +113,8 @@ struct WsPool::Impl {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) return false;
       io.restart();
-      io.run_one_for(deadline - now);
+      // Nothing left to wait for (every connection closed): done() cannot change.
+      if (io.run_one_for(deadline - now) == 0 && io.stopped()) return done();
     }
     return true;
   }
@@ -142,33 +143,41 @@ Status WsPool::Open(size_t count, size_t parallel, std::chrono::milliseconds tim
   const size_t first = impl_->connections.size();
   for (size_t i = 0; i < count; ++i)
     impl_->connections.push_back(std::make_unique<PooledConnection>(impl_->io));
-  size_t next = first;
-  size_t in_flight = 0;
-  size_t failed = 0;
-  const size_t end = first + count;
+  // Shared with the handlers, which may outlive this call if it gives up.
+  struct Progress {
+    size_t next = 0;
+    size_t end = 0;
+    size_t in_flight = 0;
+    size_t failed = 0;
+  };
+  auto progress = std::make_shared<Progress>(Progress{first, first + count, 0, 0});
+  Impl* impl = impl_.get();
   // Each finished handshake starts the next one, keeping `parallel` in flight.
-  std::function<void(bool)> finished = [&](bool ok) {
-    --in_flight;
-    if (!ok) ++failed;
-    if (next < end && failed == 0) {
-      ++in_flight;
-      impl_->Start(next++, finished);
+  auto finished = std::make_shared<std::function<void(bool)>>();
+  *finished = [progress, impl, weak = std::weak_ptr(finished)](bool ok) {
+    --progress->in_flight;
+    if (!ok) ++progress->failed;
+    const auto self = weak.lock();
+    if (self != nullptr && progress->next < progress->end && progress->failed == 0) {
+      ++progress->in_flight;
+      impl->Start(progress->next++, *self);
     }
   };
-  while (next < end && in_flight < std::max<size_t>(parallel, 1)) {
-    ++in_flight;
-    impl_->Start(next++, finished);
+  while (progress->next < progress->end && progress->in_flight < std::max<size_t>(parallel, 1)) {
+    ++progress->in_flight;
+    impl_->Start(progress->next++, *finished);
   }
-  const bool done = impl_->RunUntil([&] { return in_flight == 0; }, timeout);
-  if (!done) {
-    // Abandon what is in flight: its handlers refer to this frame's `finished`.
-    for (size_t i = first; i < end; ++i)
-      beast::get_lowest_layer(impl_->connections[i]->ws).cancel();
-    impl_->RunUntil([&] { return in_flight == 0; }, std::chrono::seconds(5));
-    return Status::Unavailable("opening " + std::to_string(count) + " connections timed out");
+  const bool done = impl_->RunUntil([&] { return progress->in_flight == 0; }, timeout);
+  if (done && progress->failed == 0) return Status();
+  // Give up on the rest: cancel what is in flight and count what never started as closed.
+  for (size_t i = first; i < first + count; ++i) {
+    beast::get_lowest_layer(impl_->connections[i]->ws).cancel();
+    if (i >= progress->next) impl_->MarkClosed(*impl_->connections[i]);
   }
-  if (failed > 0) return Status::Unavailable("a WebSocket connection or handshake failed");
-  return Status();
+  progress->next = progress->end;
+  impl_->RunUntil([&] { return progress->in_flight == 0; }, std::chrono::seconds(5));
+  return Status::Unavailable(done ? "a WebSocket connection or handshake failed"
+                                  : "opening " + std::to_string(count) + " connections timed out");
 }
 
 void WsPool::Send(size_t connection, std::string text) {

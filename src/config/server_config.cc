@@ -111,6 +111,8 @@ const std::vector<KeySpec>& Keys() {
       Key("auth", "max_failed_logins_per_address", &ServerConfig::auth,
           &AuthSection::max_failed_logins_per_address),
       Key("auth", "allow_remote_setup", &ServerConfig::auth, &AuthSection::allow_remote_setup),
+      Key("users", "deletion_grace_period_days", &ServerConfig::users,
+          &UsersSection::deletion_grace_period_days),
       Key("stream", "eviction_interval_ms", &ServerConfig::stream,
           &StreamSection::eviction_interval_ms),
       Key("stream", "eviction_batch_size", &ServerConfig::stream,
@@ -465,6 +467,8 @@ std::vector<std::string> Validate(const ServerConfig& config) {
   CheckRange(problems, "jobs.retention_days", jobs_section.retention_days, 1, 36500);
   CheckRange(problems, "jobs.cleanup_interval_seconds", jobs_section.cleanup_interval_seconds, 1,
              31 * 86400);
+  CheckRange(problems, "users.deletion_grace_period_days", config.users.deletion_grace_period_days,
+             0, 36500);
   CheckRange(problems, "stream.eviction_interval_ms", config.stream.eviction_interval_ms, 10,
              int64_t{24} * 3600000);
   CheckRange(problems, "stream.eviction_batch_size", config.stream.eviction_batch_size, 1, 1 << 24);

@@ -101,6 +101,13 @@ struct StreamSection {
   friend bool operator==(const StreamSection&, const StreamSection&) = default;
 };
 
+// [users]
+struct UsersSection {
+  int64_t deletion_grace_period_days = 30;  // a dropped user's data is deleted after this
+
+  friend bool operator==(const UsersSection&, const UsersSection&) = default;
+};
+
 struct AuthSection {
   std::string jwt_secret;              // HS256 key, >= 32 chars; empty = generated in data_dir
   std::string jwt_issuer = "kalamdb";  // iss of the tokens this server issues
@@ -152,6 +159,7 @@ struct ServerConfig {
   WebSocketSection websocket;
   JobsSection jobs;
   StreamSection stream;
+  UsersSection users;
   LoggingSection logging;
 
   friend bool operator==(const ServerConfig&, const ServerConfig&) = default;

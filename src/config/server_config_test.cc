@@ -113,7 +113,7 @@ TEST_F(ConfigTest, JwtEnvironmentAliasesAndSecretLength) {
 
 TEST_F(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   const auto keys = ConfigKeysAndEnvVars();
-  ASSERT_EQ(keys.size(), 72u);
+  ASSERT_EQ(keys.size(), 73u);
   for (const auto& [key, env_name] : keys) {
     EXPECT_THAT(env_name, ::testing::StartsWith("KALAMDB_")) << key;
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/authenticator.h"
 #include "catalog/catalog.h"
 #include "common/clock.h"
 #include "jobs/job_manager.h"
@@ -36,6 +37,25 @@ class StreamEvictionExecutor final : public JobExecutor {
  private:
   catalog::Catalog& catalog_;
   tables::TableWriter& writer_;
+  const Clock& clock_;
+};
+
+// user_cleanup (UC): for each user dropped more than `grace_period_days` ago (a non-negative
+// integer), deletes their rows and events in every USER and STREAM table, then forgets the
+// user. Until then a dropped user's data stays (an operator can still recover it).
+class UserCleanupExecutor final : public JobExecutor {
+ public:
+  UserCleanupExecutor(catalog::Catalog& catalog, tables::TableWriter& writer,
+                      auth::Authenticator& users, const Clock& clock)
+      : catalog_(catalog), writer_(writer), users_(users), clock_(clock) {}
+  JobType type() const override { return JobType::kUserCleanup; }
+  Status Validate(const boost::json::object& parameters) const override;
+  Result<JobOutcome> Run(JobContext& context) override;
+
+ private:
+  catalog::Catalog& catalog_;
+  tables::TableWriter& writer_;
+  auth::Authenticator& users_;
   const Clock& clock_;
 };
 

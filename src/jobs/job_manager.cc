@@ -57,8 +57,9 @@ Status JobManager::Start() {
       if (stored.status == JobStatus::kRunning) {
         // It did not finish: whatever it did is undone by its own design (a flush commits in
         // one batch), so it failed; a job with a key (a scheduled or idempotent one) runs again.
-        KALAM_RETURN_IF_ERROR(Transition(stored, JobStatus::kFailed, "Server restarted",
-                                         "Job was running when server shut down"));
+        KALAM_RETURN_IF_ERROR(Transition(
+            stored, JobStatus::kFailed,
+            {.message = "Server restarted", .trace = "Job was running when server shut down"}));
         if (!stored.record.idempotency_key.empty()) {
           const std::optional<JobType> type = ParseJobType(stored.record.job_type);
           if (type.has_value()) {
@@ -73,6 +74,12 @@ Status JobManager::Start() {
       } else if (stored.status == JobStatus::kNew) {
         KALAM_RETURN_IF_ERROR(Transition(stored, JobStatus::kQueued));
       }
+      const std::optional<JobType> type = ParseJobType(stored.record.job_type);
+      if (IsActive(stored.status) && (!type.has_value() || !executors_.contains(*type))) {
+        KALAM_RETURN_IF_ERROR(
+            Transition(stored, JobStatus::kFailed,
+                       {.message = "no executor for job type '" + stored.record.job_type + "'"}));
+      }
     }
     for (JobRequest& request : requeue) {
       Result<std::string> created = CreateLocked(std::move(request));
@@ -83,50 +90,55 @@ Status JobManager::Start() {
   for (size_t i = 0; i < std::max<size_t>(options_.max_concurrent, 1); ++i)
     workers_.emplace_back([this](std::stop_token stop) { Work(stop); });
   if (!schedules_.empty()) {
-    const int64_t now = clock_.NowMillis();
+    const auto now = std::chrono::steady_clock::now();
     for (Scheduled& scheduled : schedules_)
-      scheduled.next_at = now + scheduled.interval.count();
+      scheduled.next_at = now + scheduled.interval;
     workers_.emplace_back([this](std::stop_token stop) { RunSchedules(stop); });
   }
   return Status();
 }
 
-void JobManager::Schedule(std::string name, std::chrono::milliseconds interval,
-                          JobRequest request) {
-  schedules_.push_back(
-      {std::move(name), std::max(interval, std::chrono::milliseconds(1)), std::move(request)});
+void JobManager::Schedule(std::string name, std::chrono::milliseconds interval, JobRequest request,
+                          std::function<bool()> due) {
+  request.idempotency_key = name;
+  schedules_.push_back({std::move(name),
+                        std::max(interval, std::chrono::milliseconds(1)),
+                        std::move(request),
+                        std::move(due),
+                        {}});
 }
 
 void JobManager::RunSchedules(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
-    const int64_t now = clock_.NowMillis();
-    int64_t next = now + kIdlePollMillis;
+    const auto now = std::chrono::steady_clock::now();
+    auto next = now + std::chrono::milliseconds(kIdlePollMillis);
     for (Scheduled& scheduled : schedules_) {
       if (now >= scheduled.next_at) {
-        JobRequest request = scheduled.request;
-        request.idempotency_key =
-            scheduled.name + "-" + std::to_string(now / scheduled.interval.count());
-        Result<std::string> created = Create(std::move(request));
-        if (!created.ok() && created.status().code() != StatusCode::kIdempotentConflict) {
-          KALAM_LOG_WARN("jobs", "scheduled job {} not created: {}", scheduled.name,
-                         created.status().ToString());
+        scheduled.next_at = now + scheduled.interval;
+        if (!scheduled.due || scheduled.due()) {
+          Result<std::string> created = Create(scheduled.request);
+          if (!created.ok() && created.status().code() != StatusCode::kIdempotentConflict) {
+            KALAM_LOG_WARN("jobs", "scheduled job {} not created: {}", scheduled.name,
+                           created.status().ToString());
+          }
         }
-        scheduled.next_at = now + scheduled.interval.count();
       }
       next = std::min(next, scheduled.next_at);
     }
     MutexLock lock(mu_);
-    changed_.wait_for(mu_, stop, std::chrono::milliseconds(std::max<int64_t>(next - now, 1)),
-                      [] { return false; });
+    changed_.wait_until(mu_, stop, next,
+                        [&]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return stopping_; });
   }
 }
 
 void JobManager::Stop() {
   {
     MutexLock lock(mu_);
+    stopping_ = true;  // before the flags: nothing is claimed after this
     for (auto& [id, entry] : jobs_) {
       if (entry.status == JobStatus::kRunning) entry.cancel->store(true);
     }
+    Notify();
   }
   for (std::jthread& worker : workers_)
     worker.request_stop();
@@ -171,7 +183,7 @@ Result<std::string> JobManager::CreateLocked(JobRequest request) {
   KALAM_RETURN_IF_ERROR(Transition(entry, JobStatus::kQueued));
   const std::string id = record.job_id;
   jobs_.emplace(id, std::move(entry));
-  changed_.notify_one();
+  Notify();
   return id;
 }
 
@@ -185,10 +197,14 @@ Status JobManager::Cancel(std::string_view job_id) {
                                    std::string(JobStatusName(entry.status)));
   }
   if (entry.status == JobStatus::kRunning) {
-    entry.cancel->store(true);  // Finish marks it cancelled once the executor returns
+    entry.killed = true;  // Finish marks it cancelled once the executor returns
+    entry.cancel->store(true);
     return Status();
   }
-  return Transition(entry, JobStatus::kCancelled, "Cancelled by KILL JOB");
+  KALAM_RETURN_IF_ERROR(
+      Transition(entry, JobStatus::kCancelled, {.message = "Cancelled by KILL JOB"}));
+  Notify();
+  return Status();
 }
 
 Result<catalog::JobRecord> JobManager::Get(std::string_view job_id) const {
@@ -216,6 +232,7 @@ Result<size_t> JobManager::DeleteFinishedBefore(int64_t cutoff_millis) {
 }
 
 std::optional<std::string> JobManager::Claim() {
+  if (stopping_) return std::nullopt;
   const int64_t now = clock_.NowMillis();
   const Entry* oldest = nullptr;
   for (const auto& [id, entry] : jobs_) {
@@ -238,6 +255,7 @@ void JobManager::Work(const std::stop_token& stop) {
     std::shared_ptr<std::atomic<bool>> cancel;
     {
       MutexLock lock(mu_);
+      const uint64_t seen = generation_;
       id = Claim();
       if (!id.has_value()) {
         // Until something changes or the earliest retry is due.
@@ -248,16 +266,22 @@ void JobManager::Work(const std::stop_token& stop) {
             wait = std::min(wait, std::max<int64_t>(entry.runnable_at - now, 1));
           }
         }
-        changed_.wait_for(mu_, stop, std::chrono::milliseconds(wait), [] { return false; });
+        changed_.wait_for(mu_, stop, std::chrono::milliseconds(wait),
+                          [&]() KALAM_NO_THREAD_SAFETY_ANALYSIS { return seen != generation_; });
         continue;
       }
       const Entry& entry = jobs_.at(*id);
       record = entry.record;
       cancel = entry.cancel;
-      executor = executors_.at(*ParseJobType(record.job_type)).get();
+      executor = executors_.at(*ParseJobType(record.job_type)).get();  // checked at Start/Create
     }
     JobContext context(record, ParseParameters(record.parameters), *cancel);
-    Result<JobOutcome> outcome = executor->Run(context);
+    Result<JobOutcome> outcome = Status::Internal("the executor did not return");
+    try {
+      outcome = executor->Run(context);
+    } catch (const std::exception& error) {
+      outcome = Status::Internal(std::string("exception: ") + error.what());
+    }
     Finish(*id, std::move(outcome));
   }
 }
@@ -267,41 +291,54 @@ void JobManager::Finish(const std::string& id, Result<JobOutcome> outcome) {
   const auto it = jobs_.find(id);
   if (it == jobs_.end()) return;
   Entry& entry = it->second;
-  Status written;
+  JobStatus status = JobStatus::kFailed;
+  Change change;
   if (!outcome.ok()) {
-    written = Transition(entry, JobStatus::kFailed,
-                         "Executor error: " + std::string(outcome.status().message()),
-                         outcome.status().ToString());
+    change = {.message = "Executor error: " + std::string(outcome.status().message()),
+              .trace = outcome.status().ToString()};
   } else if (outcome->kind == JobOutcome::Kind::kCompleted) {
-    written = Transition(entry, JobStatus::kCompleted, std::move(outcome->message));
+    status = JobStatus::kCompleted;
+    change.message = std::move(outcome->message);
+  } else if (entry.cancel->load() && entry.killed) {
+    status = JobStatus::kCancelled;
+    change = {.message = "Cancelled by KILL JOB", .trace = outcome->message};
   } else if (entry.cancel->load()) {
-    written = Transition(entry, JobStatus::kCancelled, "Cancelled by KILL JOB", outcome->message);
+    // Stopped by a shutdown, its partial work undone: it runs again at the next start.
+    status = JobStatus::kQueued;
   } else if (outcome->kind == JobOutcome::Kind::kFailed) {
-    written = Transition(entry, JobStatus::kFailed, std::move(outcome->message),
-                         std::move(outcome->trace));
+    change = {.message = std::move(outcome->message), .trace = std::move(outcome->trace)};
   } else if (entry.record.retry_count >= entry.record.max_retries) {
-    written = Transition(entry, JobStatus::kFailed, "Max retries exceeded: " + outcome->message,
-                         std::move(outcome->trace));
+    change = {.message = "Max retries exceeded: " + outcome->message,
+              .trace = std::move(outcome->trace)};
   } else {
-    // Exponential backoff: retry_backoff, then twice that, … up to max_retry_backoff.
+    // Exponential backoff: retry_backoff, then twice that, … up to max_retry_backoff (+1:
+    // the clock reads whole milliseconds, the wait is at least the backoff).
     const int64_t base = options_.retry_backoff.count();
     const int64_t backoff =
         std::min<int64_t>(options_.max_retry_backoff.count(),
                           base << std::min<uint32_t>(entry.record.retry_count, 20));
-    ++entry.record.retry_count;
-    entry.runnable_at = clock_.NowMillis() + backoff;
-    written = Transition(entry, JobStatus::kRetrying, std::move(outcome->message),
-                         std::move(outcome->trace));
+    status = JobStatus::kRetrying;
+    change = {.message = std::move(outcome->message),
+              .trace = std::move(outcome->trace),
+              .retry_count = entry.record.retry_count + 1,
+              .runnable_at = clock_.NowMillis() + backoff + 1};
   }
-  if (!written.ok()) {
+  if (const Status written = Transition(entry, status, change); !written.ok()) {
+    // The record still says running: a restart fails it. Here it is finished, so its key is
+    // free and no worker waits on it.
     KALAM_LOG_ERROR("jobs", "job {} finished but its record could not be written: {}", id,
                     written.ToString());
+    entry.status = JobStatus::kFailed;
   }
+  Notify();
+}
+
+void JobManager::Notify() {
+  ++generation_;
   changed_.notify_all();
 }
 
-Status JobManager::Transition(Entry& entry, JobStatus status, std::string message,
-                              std::string trace) {
+Status JobManager::Transition(Entry& entry, JobStatus status, Change change) {
   catalog::JobRecord updated = entry.record;
   const int64_t now = clock_.NowMillis();
   updated.status = std::string(JobStatusName(status));
@@ -309,12 +346,14 @@ Status JobManager::Transition(Entry& entry, JobStatus status, std::string messag
   if (status == JobStatus::kRunning) updated.started_at = now;
   if (IsFinished(status)) updated.completed_at = now;
   if (status != JobStatus::kRunning && status != JobStatus::kQueued) {
-    updated.message = std::move(message);
-    updated.exception_trace = std::move(trace);
+    updated.message = std::move(change.message);
+    updated.exception_trace = std::move(change.trace);
   }
+  if (change.retry_count.has_value()) updated.retry_count = *change.retry_count;
   KALAM_RETURN_IF_ERROR(catalog_.PutJob(updated));
   entry.record = std::move(updated);
   entry.status = status;
+  if (change.runnable_at.has_value()) entry.runnable_at = *change.runnable_at;
   Log(entry.record);
   return Status();
 }
@@ -331,6 +370,7 @@ void JobManager::Log(const catalog::JobRecord& record) {
   if (!record.message.empty() && record.status != "running" && record.status != "queued") {
     std::string message = record.message;
     std::replace(message.begin(), message.end(), '\n', ' ');  // one line per transition
+    std::replace(message.begin(), message.end(), '"', '\'');
     log_ << " message=\"" << message << '"';
   }
   log_ << '\n';

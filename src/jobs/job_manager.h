@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -114,24 +115,34 @@ class JobManager final : public sql::Jobs {
   // Deletes finished jobs that finished before `cutoff_millis`; how many.
   Result<size_t> DeleteFinishedBefore(int64_t cutoff_millis) KALAM_EXCLUDES(mu_);
 
-  // Before Start: creates `request` every `interval` (the first one `interval` after Start),
-  // keyed by the period (`<name>-<period number>`), so a period's job is never created twice
-  // while it is active.
-  void Schedule(std::string name, std::chrono::milliseconds interval, JobRequest request);
+  // Before Start: creates `request` every `interval` (the first one `interval` after Start)
+  // when `due()` says there is work (absent: always), with the idempotency key `name`, so a
+  // scheduled job never runs twice at once and never piles up behind a slow one.
+  void Schedule(std::string name, std::chrono::milliseconds interval, JobRequest request,
+                std::function<bool()> due = {});
 
  private:
   struct Entry {
     catalog::JobRecord record;
     JobStatus status = JobStatus::kQueued;
     int64_t runnable_at = 0;  // a retrying job waits until then
+    bool killed = false;      // KILL JOB (not a shutdown) asked it to stop
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+  };
+  // A transition's changes besides the status.
+  struct Change {
+    std::string message;
+    std::string trace;
+    std::optional<uint32_t> retry_count;
+    std::optional<int64_t> runnable_at;
   };
 
   struct Scheduled {
     std::string name;
     std::chrono::milliseconds interval;
     JobRequest request;
-    int64_t next_at = 0;
+    std::function<bool()> due;
+    std::chrono::steady_clock::time_point next_at;
   };
 
   void Work(const std::stop_token& stop) KALAM_EXCLUDES(mu_);
@@ -140,10 +151,11 @@ class JobManager final : public sql::Jobs {
   // The oldest runnable job, marked running; nullopt if none is runnable now.
   std::optional<std::string> Claim() KALAM_REQUIRES(mu_);
   void Finish(const std::string& id, Result<JobOutcome> outcome) KALAM_EXCLUDES(mu_);
-  // Sets the status, stamps, persists and logs. The record is updated only if the write
-  // succeeds.
-  Status Transition(Entry& entry, JobStatus status, std::string message = "",
-                    std::string trace = "") KALAM_REQUIRES(mu_);
+  // Sets the status and `change`, stamps, persists and logs. Memory is updated only if the
+  // write succeeds.
+  Status Transition(Entry& entry, JobStatus status, Change change = {}) KALAM_REQUIRES(mu_);
+  // Something a waiting worker may act on happened.
+  void Notify() KALAM_REQUIRES(mu_);
   void Log(const catalog::JobRecord& record) KALAM_REQUIRES(mu_);
   Result<std::string> CreateLocked(JobRequest request) KALAM_REQUIRES(mu_);
 
@@ -157,7 +169,9 @@ class JobManager final : public sql::Jobs {
   std::condition_variable_any changed_;
   std::map<std::string, Entry> jobs_ KALAM_GUARDED_BY(mu_);
   std::ofstream log_ KALAM_GUARDED_BY(mu_);
+  uint64_t generation_ KALAM_GUARDED_BY(mu_) = 0;  // bumped by Notify
   bool started_ KALAM_GUARDED_BY(mu_) = false;
+  bool stopping_ KALAM_GUARDED_BY(mu_) = false;  // no job is claimed once set
   std::vector<std::jthread> workers_;
 };
 

@@ -2,6 +2,7 @@
 // on RocksDB, with executors whose behaviour each test scripts through the job's parameters.
 #include "jobs/job_manager.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -370,22 +371,57 @@ TEST_F(JobManagerTest, AnIdempotencyKeyIsHeldWhileItsJobIsActive) {
   ASSERT_OK(manager->Create(Request()).status());  // no key: no conflict
 }
 
-// AS15: a scheduled job is created at most once per period.
-TEST_F(JobManagerTest, ScheduledJobsAreCreatedOncePerPeriod) {
+// AS15: a scheduled job never runs twice at once (its key is held while it is active), even
+// when it takes longer than its interval, and `due` skips periods with nothing to do.
+TEST_F(JobManagerTest, ScheduledJobsNeverOverlapAndSkipPeriodsWithNothingToDo) {
   auto manager = Manager();
-  manager->Schedule("every-40ms", 40ms, Request({{"behavior", "sleep"}, {"ms", 100}}));
+  manager->Schedule("every-20ms", 20ms, Request({{"behavior", "sleep"}, {"ms", 70}}));
+  std::atomic<bool> work{false};
+  manager->Schedule("when-due", 10ms, Request({}, JobType::kCleanup), [&] { return work.load(); });
   ASSERT_OK(manager->Start());
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(400ms);
+  work = true;
+  std::this_thread::sleep_for(100ms);
   manager->Stop();
-  ASSERT_OK_AND_ASSIGN(const auto jobs, catalog_->ListJobs());
-  std::set<std::string> keys;
+  ASSERT_OK_AND_ASSIGN(auto jobs, catalog_->ListJobs());
+  std::vector<catalog::JobRecord> sleeping;
+  size_t due = 0;
   for (const catalog::JobRecord& job : jobs) {
-    EXPECT_THAT(job.idempotency_key, ::testing::StartsWith("every-40ms-"));
-    keys.insert(job.idempotency_key);
+    if (job.idempotency_key == "when-due") {
+      ++due;
+      EXPECT_GE(job.created_at, clock_.NowMillis() - 150);  // only once there was work
+    } else {
+      EXPECT_EQ(job.idempotency_key, "every-20ms");
+      if (job.started_at.has_value()) sleeping.push_back(job);
+    }
   }
-  EXPECT_EQ(keys.size(), jobs.size());  // never two jobs for one period
-  EXPECT_GE(jobs.size(), 3u);
-  EXPECT_LE(jobs.size(), 13u);
+  EXPECT_GE(due, 1u);
+  ASSERT_GE(sleeping.size(), 3u);
+  EXPECT_LE(sleeping.size(), 8u);  // 500 ms of 70-ms runs, one at a time
+  std::sort(sleeping.begin(), sleeping.end(),
+            [](const auto& a, const auto& b) { return *a.started_at < *b.started_at; });
+  for (size_t i = 1; i < sleeping.size(); ++i) {
+    ASSERT_TRUE(sleeping[i - 1].completed_at.has_value() || sleeping[i - 1].status == "queued");
+    if (sleeping[i - 1].completed_at.has_value()) {
+      EXPECT_GE(*sleeping[i].started_at, *sleeping[i - 1].completed_at);
+    }
+  }
+}
+
+// A shutdown stops a running job without calling it cancelled: it runs again at the next start.
+TEST_F(JobManagerTest, AJobInterruptedByShutdownRunsAgainAtTheNextStart) {
+  std::string id;
+  {
+    auto manager = Started();
+    ASSERT_OK_AND_ASSIGN(id, manager->Create(Request({{"behavior", "block"}})));
+    WaitFor(*manager, id, "running");
+    manager->Stop();
+    EXPECT_TRUE(script_.saw_cancel.load());
+    EXPECT_EQ(manager->Get(id)->status, "queued");
+  }
+  script_.release = true;
+  auto again = Started();
+  EXPECT_EQ(WaitFor(*again, id, "completed").message, "released");
 }
 
 // AS31–AS33: parameters are stored as a JSON object and read by key.

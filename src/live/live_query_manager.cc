@@ -114,24 +114,30 @@ Status ForEachRow(tables::TableReader& reader, Visit visit) {
   }
 }
 
+// Adds what `change` means to a subscriber of `query` (nothing, an insert, an update or a
+// delete) to `groups`; true if it added something.
+bool AddChange(ChangeGroups& groups, const CompiledQuery& query, const ChangeRecord& change) {
+  const Classified seen = Classify(query, change);
+  if (!seen.send) return false;
+  const std::vector<Value>& old_row = change.old_row.empty() ? change.new_row : change.old_row;
+  const std::string new_json = seen.with_new ? RowJson(query, change.new_row, change.seq) : "";
+  // A delete's row carries the delete's own _seq (the newest _seq a client has seen is where
+  // it resumes); an update's old values carry the replaced version's.
+  const int64_t old_seq =
+      seen.type == ChangeType::kDelete || change.old_seq == 0 ? change.seq : change.old_seq;
+  const std::string old_json = seen.with_old ? RowJson(query, old_row, old_seq) : "";
+  groups.Add(seen.type, seen.with_new ? &new_json : nullptr, seen.with_old ? &old_json : nullptr,
+             change.seq);
+  return true;
+}
+
 // The messages (without their subscription id) that one run of a statement's changes (one
 // table and scope) gives the subscribers of `query`: computed once per distinct query.
 std::vector<ChangeGroups::Group> Encode(const CompiledQuery& query,
                                         std::span<const ChangeRecord> run) {
   ChangeGroups groups;
-  for (const ChangeRecord& change : run) {
-    const Classified seen = Classify(query, change);
-    if (!seen.send) continue;
-    const std::vector<Value>& old_row = change.old_row.empty() ? change.new_row : change.old_row;
-    const std::string new_json = seen.with_new ? RowJson(query, change.new_row, change.seq) : "";
-    // A delete's row carries the delete's own _seq (the newest _seq a client has seen is where
-    // it resumes); an update's old values carry the replaced version's.
-    const int64_t old_seq =
-        seen.type == ChangeType::kDelete || change.old_seq == 0 ? change.seq : change.old_seq;
-    const std::string old_json = seen.with_old ? RowJson(query, old_row, old_seq) : "";
-    groups.Add(seen.type, seen.with_new ? &new_json : nullptr, seen.with_old ? &old_json : nullptr,
-               change.seq);
-  }
+  for (const ChangeRecord& change : run)
+    AddChange(groups, query, change);
   return std::move(groups.groups());
 }
 
@@ -346,8 +352,10 @@ Status LiveQueryManager::Subscribe(Connection& connection, SubscribeRequest requ
   // ALTER after this look finds the route and ends it).
   Result<std::shared_ptr<const catalog::CachedTable>> current = executor_.ResolveTable(
       context, table.table.namespace_id, table.table.table_name, "live queries");
+  // The writer learns of a DROP before the catalog's cache does; ask both.
   const bool altered = !current.ok() || (*current)->table.table_id != table.table.table_id ||
-                       (*current)->schema.version != table.schema.version;
+                       (*current)->schema.version != table.schema.version ||
+                       !writer_.IsCurrent(table);
   {
     MutexLock lock(mu_);
     Subscription* subscription = Find(connection, request.id, serial);
@@ -596,14 +604,8 @@ Status LiveQueryManager::Replay(Connection& connection, std::string_view id, int
     } else {
       change.new_row = std::move(row.values);
     }
-    const Classified seen = Classify(*query, change);
-    if (!seen.send) return true;
-    const std::vector<Value>& old_row = change.old_row.empty() ? change.new_row : change.old_row;
-    const std::string new_json = seen.with_new ? RowJson(*query, change.new_row, change.seq) : "";
-    const std::string old_json =
-        seen.with_old ? RowJson(*query, old_row, old_seq.value_or(change.seq)) : "";
-    groups.Add(seen.type, seen.with_new ? &new_json : nullptr, seen.with_old ? &old_json : nullptr,
-               change.seq);
+    change.old_seq = old_seq.value_or(0);
+    if (!AddChange(groups, *query, change)) return true;
     if (++grouped >= snapshot->batch_size && !flush()) {
       stopped = true;
       return false;

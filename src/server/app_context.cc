@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -71,6 +72,7 @@ Result<std::unique_ptr<AppContext>> AppContext::Create(config::ServerConfig conf
        .workers = context->workers_.get(),
        .busy_threshold = std::chrono::milliseconds(context->config_.engine.busy_threshold_ms)});
   KALAM_RETURN_IF_ERROR(context->OpenAuth());
+  KALAM_RETURN_IF_ERROR(context->OpenJobs());
   api::AddSqlRoutes(context->router_, *context->sql_routes_);
   api::AddAuthRoutes(context->router_, *context->auth_routes_);
   return context;
@@ -113,7 +115,7 @@ Status AppContext::OpenQueryPath() {
       change_bus_, *table_writer_, *executor_, clock_);
   executor_->SetLiveQueries(live_.get());
   system_tables_->SetLiveQueryRows([live = live_.get()] { return live->Rows(std::nullopt); });
-  return OpenJobs();
+  return Status();
 }
 
 Status AppContext::OpenJobs() {
@@ -129,9 +131,34 @@ Status AppContext::OpenJobs() {
   jobs_->Register(std::make_unique<jobs::JobCleanupExecutor>(*jobs_, clock_));
   jobs_->Register(
       std::make_unique<jobs::StreamEvictionExecutor>(*catalog_, *table_writer_, clock_));
+  jobs_->Register(std::make_unique<jobs::UserCleanupExecutor>(*catalog_, *table_writer_,
+                                                              *authenticator_, clock_));
+  jobs_->Schedule(
+      "user_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),
+      {.type = jobs::JobType::kUserCleanup,
+       .parameters = {{"grace_period_days", config_.users.deletion_grace_period_days}}},
+      [this] {
+        const int64_t cutoff =
+            clock_.NowMillis() - config_.users.deletion_grace_period_days * 24 * 3600 * 1000;
+        const Result<std::vector<catalog::UserRecord>> users = catalog_->ListUsers();
+        return !users.ok() ||
+               std::any_of(users->begin(), users->end(), [&](const catalog::UserRecord& user) {
+                 return user.deleted_at.has_value() && *user.deleted_at <= cutoff;
+               });
+      });
+  // Scheduled only when there is work, so idle schedules leave no job records behind.
   jobs_->Schedule("stream_eviction", std::chrono::milliseconds(config_.stream.eviction_interval_ms),
                   {.type = jobs::JobType::kStreamEviction,
-                   .parameters = {{"batch_size", config_.stream.eviction_batch_size}}});
+                   .parameters = {{"batch_size", config_.stream.eviction_batch_size}}},
+                  [catalog = catalog_.get()] {
+                    const Result<std::vector<catalog::TableRecord>> tables = catalog->ListTables();
+                    return !tables.ok() ||
+                           std::any_of(tables->begin(), tables->end(),
+                                       [](const catalog::TableRecord& t) {
+                                         return t.table_type == catalog::TableType::kStream &&
+                                                t.options.ttl_seconds.has_value();
+                                       });
+                  });
   jobs_->Schedule(
       "job_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),
       {.type = jobs::JobType::kJobCleanup, .parameters = {{"retention_days", j.retention_days}}});

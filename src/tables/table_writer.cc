@@ -285,8 +285,26 @@ Result<size_t> TableWriter::EvictEvents(const CachedTable& table, int64_t cutoff
   }
   if (batch.empty()) return evicted;
   MutexLock lock(commit_mu_);  // every write goes through the commit point
+  // An ALTER (say, of the TTL) or a DROP since `table` was read: the cutoff may be wrong.
+  KALAM_RETURN_IF_ERROR(CheckCurrent(table));
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
   return evicted;
+}
+
+Status TableWriter::DeleteScope(std::span<const std::shared_ptr<const CachedTable>> tables,
+                                const std::string& scope) {
+  storage::WriteBatch batch;
+  for (const std::shared_ptr<const CachedTable>& table : tables) {
+    const std::string prefix = ScopePrefix(table->table.table_id, scope);
+    const std::string end = storage::PrefixSuccessor(prefix);
+    batch.DeleteRange(RowPartition(table->table.table_type), prefix, end);
+    if (HasPrimaryKeyIndex(table->table.table_type)) {
+      batch.DeleteRange(storage::Partition::kPrimaryKey, prefix, end);
+    }
+  }
+  if (batch.empty()) return Status();
+  MutexLock lock(commit_mu_);
+  return kv_.Write(batch);
 }
 
 Result<std::optional<RowVersion>> TableWriter::Latest(const CachedTable& table,

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -68,9 +69,15 @@ class TableWriter {
 
   // STREAM tables: physically removes up to `max_events` events older than `cutoff_seq`
   // (expired by the TTL; readers skip them already), oldest first in each scope. Returns how
-  // many; fewer than `max_events` means none older is left.
+  // many; fewer than `max_events` means none older is left. kConflict (nothing deleted) if
+  // the table was altered since `table` was read: read it again and recompute the cutoff.
   Result<size_t> EvictEvents(const catalog::CachedTable& table, int64_t cutoff_seq,
                              size_t max_events) KALAM_EXCLUDES(commit_mu_);
+
+  // Deletes every row version, index entry and event of `scope` (a dropped user's data) in
+  // `tables`, in one write at the commit point.
+  Status DeleteScope(std::span<const std::shared_ptr<const catalog::CachedTable>> tables,
+                     const std::string& scope) KALAM_EXCLUDES(commit_mu_);
 
   // Commits a DROP of `tables` (catalog::Catalog::DropCommit): adds the deletion of their
   // rows to `batch` and writes it at the commit point. A statement that resolved one of

@@ -212,6 +212,33 @@ TEST_F(TableWriterTest, EvictionRemovesExactlyTheEventsBeforeTheCutoffInEverySco
   EXPECT_EQ(writer_->EvictEvents(*table_, later, 10).status().code(), StatusCode::kInternal);
 }
 
+TEST_F(TableWriterTest, DeleteScopeRemovesOneUsersRowsIndexAndEventsOnly) {
+  const auto stream = MakeTable(4, catalog::TableType::kStream);
+  for (const char* user : {"alice", "bob"}) {
+    ASSERT_OK(writer_->Insert(*table_, user, {Row(1, "one"), Row(2, "two")}).status());
+    ASSERT_OK(writer_->Insert(*stream, user, {{Value::Text("event")}}).status());
+  }
+  ASSERT_OK(writer_->Update(*table_, "bob", {Row(1, "uno")}).status());
+  ASSERT_OK(writer_->DeleteScope({{table_, stream}}, "bob"));
+  const auto count = [&](const catalog::CachedTable& table, const std::string& scope) {
+    size_t n = 0;
+    for (const storage::Partition partition :
+         {RowPartition(table.table.table_type), storage::Partition::kPrimaryKey}) {
+      auto it = kv_->NewIterator(
+          partition, storage::KeyRange::Prefix(ScopePrefix(table.table.table_id, scope)));
+      for (; it->Valid(); it->Next())
+        ++n;
+    }
+    return n;
+  };
+  EXPECT_EQ(count(*table_, "bob"), 0u);
+  EXPECT_EQ(count(*stream, "bob"), 0u);
+  EXPECT_EQ(count(*table_, "alice"), 4u);  // two versions and two index entries
+  EXPECT_EQ(count(*stream, "alice"), 1u);
+  // bob's keys are free again: a new row 1 is no duplicate.
+  EXPECT_OK(writer_->Insert(*table_, "bob", {Row(1, "new")}).status());
+}
+
 TEST_F(TableWriterTest, ConcurrentWritersNeverDuplicateAKeyOrLoseARow) {
   constexpr int kThreads = 8;
   constexpr int kKeys = 200;

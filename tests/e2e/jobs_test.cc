@@ -47,7 +47,7 @@ TEST(JobsTest, ScheduledCleanupRunsAndIsListedLoggedAndKept) {
   EXPECT_THAT(id, ::testing::MatchesRegex("JC-[0-9a-f]{12}"));
   EXPECT_EQ(Text(job[3]), "deleted 0 finished jobs older than 30 days");
   EXPECT_EQ(job[4].at("retention_days").as_int64(), 30);  // parameters as a JSON object
-  EXPECT_THAT(Text(job[5]), ::testing::StartsWith("job_cleanup-"));
+  EXPECT_EQ(Text(job[5]), "job_cleanup");                 // a schedule's key: never two at once
   EXPECT_EQ(job[7].as_int64(), 3);
   EXPECT_FALSE(job[10].is_null());
   EXPECT_FALSE(job[11].is_null());
@@ -119,6 +119,47 @@ TEST(JobsTest, StreamEvictionDeletesExpiredEventsOnASchedule) {
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->Rows().size(), 1u);
   EXPECT_EQ(Text(read->Rows()[0].as_array()[0]), "d");
+}
+
+TEST(JobsTest, ADroppedUsersDataIsDeletedAfterTheGracePeriod) {
+  Result<std::unique_ptr<TestServer>> server = TestServer::Start(
+      {.env = WithCheapPasswordHashes({{"KALAMDB_JOBS_CLEANUP_INTERVAL_SECONDS", "1"},
+                                       {"KALAMDB_USERS_DELETION_GRACE_PERIOD_DAYS", "0"}})});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  client::HttpClient root = (*server)->Client();
+  const auto ok = [](client::HttpClient& http, const std::string& sql) {
+    Result<SqlReply> reply = PostSql(http, sql);
+    EXPECT_TRUE(reply.ok() && reply->http_status == 200)
+        << sql << ": " << (reply.ok() ? json::serialize(reply->body) : reply.status().ToString());
+    return reply.ok() ? *reply : SqlReply{};
+  };
+  ok(root, "CREATE NAMESPACE app");
+  ok(root, "CREATE TABLE app.notes (id INT PRIMARY KEY, body TEXT)");
+  ok(root, "CREATE TABLE app.pings (kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 3600)");
+  const auto as = [&](const std::string& user) {
+    ok(root, "CREATE USER " + user + " WITH PASSWORD '" + user + "-secret-1' ROLE user");
+    client::HttpClient http = (*server)->AnonymousClient();
+    http.SetDefaultHeaders({{"Authorization", BasicAuthorization(user, user + "-secret-1")}});
+    ok(http, "INSERT INTO app.notes VALUES (1, '" + user + "')");
+    ok(http, "INSERT INTO app.pings VALUES ('" + user + "')");
+    return http;
+  };
+  client::HttpClient alice = as("alice");
+  as("bob");
+  const std::string bob_id = Text(
+      ok(root, "SELECT user_id FROM system.users WHERE username = 'bob'").Rows()[0].as_array()[0]);
+  ok(root, "DROP USER bob");
+  const json::array cleaned = WaitForRows(
+      root,
+      "SELECT job_id, message FROM system.jobs WHERE job_type = 'user_cleanup' AND status = "
+      "'completed' AND message LIKE 'deleted the data of 1 %'");
+  ASSERT_FALSE(cleaned.empty());
+  EXPECT_EQ(Text(cleaned[0].as_array()[1]), "deleted the data of 1 dropped users from 2 tables");
+  EXPECT_TRUE(
+      ok(root, "SELECT * FROM system.users WHERE user_id = '" + bob_id + "'").Rows().empty());
+  // alice keeps everything.
+  EXPECT_EQ(ok(alice, "SELECT body FROM app.notes").Rows().size(), 1u);
+  EXPECT_EQ(ok(alice, "SELECT kind FROM app.pings").Rows().size(), 1u);
 }
 
 }  // namespace

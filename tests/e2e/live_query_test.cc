@@ -603,6 +603,7 @@ TEST_F(LiveTest, ResumingFromTheLastSeqGivesExactlyTheMissedChangesThenLive) {
     const json::object& row =
         change.at(type == "delete" ? "old_values" : "rows").as_array()[0].as_object();
     seen.push_back(type + " " + Cell(row, "id") + "=" + Cell(row, "v"));
+    EXPECT_EQ(Cell(row, "_seq"), Cell(change, "seq"));  // replayed as live: the change's _seq
   }
   EXPECT_THAT(seen, ::testing::ElementsAre("insert 3=3", "update 2=20", "delete 1=10", "insert 4=4",
                                            "delete 4=4"));
