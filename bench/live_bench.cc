@@ -250,14 +250,27 @@ double Seconds(SteadyClock::time_point since) {
   return std::chrono::duration<double>(SteadyClock::now() - since).count();
 }
 
-int Latency(const Flags& flags) {
+// A bench server holding namespace `bench` and the tables `ddl` creates; nullptr on failure.
+std::unique_ptr<TestServer> StartWith(const std::vector<std::string>& ddl) {
   Result<std::unique_ptr<TestServer>> server = TestServer::Start(BenchServer());
-  if (!server.ok()) return 1;
+  if (!server.ok()) {
+    std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());
+    return nullptr;
+  }
   client::HttpClient http = (*server)->Client();
-  if (!Sql(http, "CREATE NAMESPACE bench") ||
-      !Sql(http, "CREATE TABLE bench.t (id BIGINT PRIMARY KEY, body TEXT)"))
-    return 1;
-  auto live = LiveClient::Login((*server)->port(), "root", "");
+  if (!Sql(http, "CREATE NAMESPACE bench")) return nullptr;
+  for (const std::string& sql : ddl) {
+    if (!Sql(http, sql)) return nullptr;
+  }
+  return std::move(server).value();
+}
+
+int Latency(const Flags& flags) {
+  const std::unique_ptr<TestServer> server =
+      StartWith({"CREATE TABLE bench.t (id BIGINT PRIMARY KEY, body TEXT)"});
+  if (server == nullptr) return 1;
+  client::HttpClient http = server->Client();
+  auto live = LiveClient::Login(server->port(), "root", "");
   if (live == nullptr) return 1;
   live->Subscribe("lat", "SELECT * FROM bench.t WHERE id >= 0");
   std::vector<double> micros;
@@ -282,16 +295,13 @@ int Latency(const Flags& flags) {
 }
 
 int FanOut(const Flags& flags) {
-  Result<std::unique_ptr<TestServer>> server = TestServer::Start(BenchServer());
-  if (!server.ok()) return 1;
-  client::HttpClient http = (*server)->Client();
-  if (!Sql(http, "CREATE NAMESPACE bench") ||
-      !Sql(http, "CREATE SHARED TABLE bench.feed (id BIGINT PRIMARY KEY, body TEXT)"))
-    return 1;
+  const std::unique_ptr<TestServer> server =
+      StartWith({"CREATE SHARED TABLE bench.feed (id BIGINT PRIMARY KEY, body TEXT)"});
+  if (server == nullptr) return 1;
   const size_t subs = flags.connections * flags.per_connection;
   Tally tally(flags.connections, flags.per_connection);
   client::WsConnectOptions connect;
-  connect.port = (*server)->port();
+  connect.port = server->port();
   client::WsPool pool(connect, [&](size_t c, std::string_view m) { tally.OnMessage(c, m); });
   if (!pool.Open(flags.connections, 32, std::chrono::seconds(60)).ok()) return 1;
   if (!Paced(
@@ -311,7 +321,7 @@ int FanOut(const Flags& flags) {
   const auto start = SteadyClock::now();
   tally.last_change = start;
   std::jthread writer([&] {
-    client::HttpClient writer_http = (*server)->Client();
+    client::HttpClient writer_http = server->Client();
     for (int i = 0; i < flags.fanout_inserts; ++i) {
       const uint64_t allowed_behind = static_cast<uint64_t>(std::max(i - flags.window, 0)) * subs;
       while (tally.delivered.load(std::memory_order_relaxed) < allowed_behind) {
@@ -387,17 +397,15 @@ double UserWrites(const TestServer& server, client::WsPool& pool, Tally& tally, 
 }
 
 int Users(const Flags& flags) {
-  Result<std::unique_ptr<TestServer>> server = TestServer::Start(BenchServer());
-  if (!server.ok()) return 1;
-  const pid_t pid = (*server)->pid();
-  client::HttpClient http = (*server)->Client();
   constexpr size_t kTables = 10;
-  if (!Sql(http, "CREATE NAMESPACE bench")) return 1;
-  for (size_t t = 0; t < kTables; ++t) {
-    if (!Sql(http, "CREATE TABLE bench.notes" + std::to_string(t) +
-                       " (id BIGINT PRIMARY KEY, body TEXT)"))
-      return 1;
-  }
+  std::vector<std::string> ddl;
+  for (size_t t = 0; t < kTables; ++t)
+    ddl.push_back("CREATE TABLE bench.notes" + std::to_string(t) +
+                  " (id BIGINT PRIMARY KEY, body TEXT)");
+  const std::unique_ptr<TestServer> server = StartWith(ddl);
+  if (server == nullptr) return 1;
+  const pid_t pid = server->pid();
+  client::HttpClient http = server->Client();
   for (size_t first = 0; first < flags.users; first += 100) {
     std::string batch;
     for (size_t u = first; u < std::min(flags.users, first + 100); ++u)
@@ -407,7 +415,7 @@ int Users(const Flags& flags) {
 
   Tally tally(flags.users, kTables);
   client::WsConnectOptions connect;
-  connect.port = (*server)->port();
+  connect.port = server->port();
   client::WsPool pool(connect, [&](size_t c, std::string_view m) { tally.OnMessage(c, m); });
   const int64_t before_connections = ResidentKib(pid);
   // In waves, each authenticating right after connecting (within the auth timeout).
@@ -437,7 +445,7 @@ int Users(const Flags& flags) {
         pool, tally, to_user - from_user, send, [&] { return tally.ready; }, "subscribe");
   };
   const auto phase = [&](size_t active) {
-    const double rate = UserWrites(**server, pool, tally, active, flags.writes, next_id);
+    const double rate = UserWrites(*server, pool, tally, active, flags.writes, next_id);
     std::printf(
         "users: %zu subscriptions (%zu users with one on notes0): %d writes to random "
         "users, %.0f writes/s, each delivered once\n",

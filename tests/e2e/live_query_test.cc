@@ -912,7 +912,6 @@ TEST_F(LiveTest, MoreMessagesPerSecondThanAllowedAreRefused) {
   EXPECT_EQ(pongs + refused, 260);
 }
 
-// Keep-alive and shutdown, on a server of their own with a fast heartbeat.
 TEST_F(LiveTest, ResumingAStreamPastItsTtlIsResumeUnavailable) {
   Ok("CREATE TABLE " + ns_ + ".pings (kind TEXT) WITH (TYPE = 'STREAM', TTL_SECONDS = 1)");
   auto live = Login("alice");
@@ -1004,6 +1003,7 @@ TEST_F(LiveLimitsTest, AConnectionWhoseTokenExpiresIsToldAndClosed) {
   EXPECT_EQ(live->ws().close_code(), 1008);
 }
 
+// Keep-alive and shutdown, on a server of their own with a fast heartbeat.
 TEST(LiveKeepAliveTest, SilentClientsAreClosedListeningOnesStayAndShutdownSays1001) {
   Result<std::unique_ptr<TestServer>> started = TestServer::Start(
       {.env = WithCheapPasswordHashes({{"KALAMDB_WEBSOCKET_HEARTBEAT_INTERVAL_MS", "100"},
