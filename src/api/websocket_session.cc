@@ -38,6 +38,7 @@ constexpr uint16_t kPolicyClose = 1008;
 // Messages taken from live/'s queue at a time: fewer locks, and a look ahead for corking.
 // Taken messages leave the queue's bounds, so this stays small.
 constexpr size_t kMessagesPerPop = 64;
+constexpr size_t kBytesPerPop = 256 << 10;
 constexpr uint16_t kGoingAway = 1001;
 
 std::string ErrorFrame(std::string_view code, std::string_view message) {
@@ -450,7 +451,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
       direct_.pop_front();
     } else {
       if (outgoing_.empty() && connection_ != nullptr && !close_.has_value()) {
-        connection_->Pop(outgoing_, kMessagesPerPop);
+        connection_->Pop(outgoing_, kMessagesPerPop, kBytesPerPop);
       }
       if (!outgoing_.empty()) {
         next = std::move(outgoing_.front());

@@ -48,11 +48,14 @@ void Connection::RequestClose(CloseRequest request) {
   wake_();
 }
 
-size_t Connection::Pop(std::deque<std::string>& into, size_t max_messages) {
+size_t Connection::Pop(std::deque<std::string>& into, size_t max_messages, size_t max_bytes) {
   size_t moved = 0;
   {
     MutexLock lock(mu_);
+    size_t bytes = 0;
     for (; moved < max_messages && !queue_.empty(); ++moved) {
+      if (moved > 0 && bytes + queue_.front().size() > max_bytes) break;
+      bytes += queue_.front().size();
       queued_bytes_ -= queue_.front().size();
       into.push_back(std::move(queue_.front()));
       queue_.pop_front();

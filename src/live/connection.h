@@ -65,9 +65,11 @@ class Connection {
   // nothing is queued after it.
   void RequestClose(CloseRequest request) KALAM_EXCLUDES(mu_);
 
-  // api/: moves up to `max_messages` of the messages to send, oldest first, onto `into`
-  // (they no longer count against the queue's bounds); how many it moved.
-  size_t Pop(std::deque<std::string>& into, size_t max_messages) KALAM_EXCLUDES(mu_);
+  // api/: moves the oldest messages to send onto `into`, at most `max_messages` and (past the
+  // first) `max_bytes` of them; they no longer count against the queue's bounds, so api/
+  // keeps these small. How many it moved.
+  size_t Pop(std::deque<std::string>& into, size_t max_messages, size_t max_bytes)
+      KALAM_EXCLUDES(mu_);
   // api/: the close request, once every message queued before it has been popped.
   std::optional<CloseRequest> CloseDue() const KALAM_EXCLUDES(mu_);
   // api/: the socket is gone; pushes fail from now on.
