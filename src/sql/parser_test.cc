@@ -112,6 +112,14 @@ TEST(LexerTest, DollarStartsAParameterOrADollarQuotedString) {
   EXPECT_EQ(SplitStatements("SELECT $x$ ; ").status().code(), StatusCode::kSyntaxError);
 }
 
+TEST(ParserTest, ColdTierStatementsAreRefusedByNameUntilBuilt) {
+  for (const std::string sql : {"FLUSH TABLE app.t", "FLUSH ALL TABLES IN app", "SHOW MANIFEST"}) {
+    const Status refused = ParseStatement(sql).status();
+    EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument) << sql;
+    EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("is not available yet"));
+  }
+}
+
 TEST(ParserTest, Namespaces) {
   const auto create = ParseAs<CreateNamespace>("create namespace if not exists App;");
   EXPECT_EQ(create.name, "App");
