@@ -727,6 +727,10 @@ void LiveQueryManager::UserDropped(const UserId& user) {
   CloseUser(user, "USER_DROPPED", "the user was dropped");
 }
 
+void LiveQueryManager::CredentialsChanged(const UserId& user) {
+  CloseUser(user, "CREDENTIALS_CHANGED", "the user's password or role changed; authenticate again");
+}
+
 void LiveQueryManager::TableChanged(TableId table, std::string_view what) {
   MutexLock lock(mu_);
   // By name, not pointer: ending one may close its connection (a full queue), which ends the

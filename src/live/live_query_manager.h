@@ -110,6 +110,7 @@ class LiveQueryManager final : public sql::LiveQueries {
       KALAM_EXCLUDES(mu_);
   void TableChanged(TableId table, std::string_view what) override KALAM_EXCLUDES(mu_);
   void UserDropped(const UserId& user) override KALAM_EXCLUDES(mu_);
+  void CredentialsChanged(const UserId& user) override KALAM_EXCLUDES(mu_);
 
  private:
   struct Snapshot;

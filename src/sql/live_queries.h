@@ -38,6 +38,9 @@ class LiveQueries {
   virtual void TableChanged(TableId table, std::string_view what) = 0;
   // The user was dropped: their connections close.
   virtual void UserDropped(const UserId& user) = 0;
+  // The user's password or role changed: their connections close (CREDENTIALS_CHANGED), so
+  // nothing runs on credentials or a role that no longer hold.
+  virtual void CredentialsChanged(const UserId& user) = 0;
 };
 
 }  // namespace kalam::sql

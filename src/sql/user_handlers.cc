@@ -83,6 +83,13 @@ Result<Handled> HandleUser(const Statement& statement, Services& services,
           .AlterUser(alter.username,
                      {.password = alter.password, .role = alter.role, .email = alter.email})
           .status());
+  // Connections authenticated with the old password or role must not outlive it (a token's
+  // are refused at their next heartbeat anyway; a password's would never be re-checked).
+  const bool credentials_changed =
+      alter.password.has_value() || (alter.role.has_value() && *alter.role != target->role);
+  if (credentials_changed && services.live != nullptr) {
+    services.live->CredentialsChanged(UserId(target->user_id));
+  }
   SendMessage(sink, "User '" + target->username + "' updated");
   return Handled{{"ALTER", "USER " + target->username}};
 }

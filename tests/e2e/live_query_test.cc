@@ -544,6 +544,31 @@ TEST_F(LiveTest, DroppingAUserClosesTheirConnections) {
   EXPECT_EQ(live->ws().close_code(), 1008);
 }
 
+TEST_F(LiveTest, ChangingAUsersPasswordOrRoleClosesTheirConnections) {
+  Ok("CREATE USER dora WITH PASSWORD 'dora-secret-1' ROLE user");
+  Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY)");
+  auto live = LiveClient::Login(server_->port(), "dora", "dora-secret-1");
+  ASSERT_NE(live, nullptr);
+  live->Subscribe("s", "SELECT * FROM " + ns_ + ".t");
+  auto other = Login("alice");
+  ASSERT_NE(other, nullptr);
+  Ok("ALTER USER dora SET EMAIL 'dora@example.com'");  // not a credential: stays open
+  live->Send({{"type", "ping"}});
+  live->Expect("pong");
+  Ok("ALTER USER dora SET PASSWORD 'dora-secret-2'");
+  EXPECT_THAT(Cell(live->ExpectError("CREDENTIALS_CHANGED"), "message"),
+              HasSubstr("authenticate again"));
+  EXPECT_TRUE(live->WaitClosed());
+  EXPECT_EQ(live->ws().close_code(), 1008);
+  other->Send({{"type", "ping"}});  // another user's connection is untouched
+  other->Expect("pong");
+  auto again = LiveClient::Login(server_->port(), "dora", "dora-secret-2");
+  ASSERT_NE(again, nullptr);
+  Ok("ALTER USER dora SET ROLE service");
+  again->ExpectError("CREDENTIALS_CHANGED");
+  EXPECT_TRUE(again->WaitClosed());
+}
+
 TEST_F(LiveTest, SubscribeToOverHttpChecksTheQueryAndSaysWhatToSend) {
   Ok("CREATE TABLE " + ns_ + ".t (id INT PRIMARY KEY, v INT)");
   client::HttpClient alice = As("alice");
