@@ -47,9 +47,12 @@ Status JobManager::Start() {
       if (!log_) return Status::IOError("cannot open " + options_.log_path.string());
     }
     KALAM_ASSIGN_OR_RETURN(std::vector<catalog::JobRecord> records, catalog_.ListJobs());
+    std::stable_sort(records.begin(), records.end(),
+                     [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
     std::vector<JobRequest> requeue;
     for (catalog::JobRecord& record : records) {
       Entry entry;
+      entry.order = next_order_++;
       entry.status = ParseJobStatus(record.status).value_or(JobStatus::kFailed);
       entry.record = std::move(record);
       const std::string id = entry.record.job_id;
@@ -168,6 +171,7 @@ Result<std::string> JobManager::CreateLocked(JobRequest request) {
     }
   }
   Entry entry;
+  entry.order = next_order_++;
   entry.status = JobStatus::kNew;
   catalog::JobRecord& record = entry.record;
   record.job_id = NewJobId(request.type);
@@ -239,7 +243,7 @@ std::optional<std::string> JobManager::Claim() {
     const bool runnable = entry.status == JobStatus::kQueued ||
                           (entry.status == JobStatus::kRetrying && entry.runnable_at <= now);
     if (!runnable) continue;
-    if (oldest == nullptr || entry.record.created_at < oldest->record.created_at) oldest = &entry;
+    if (oldest == nullptr || entry.order < oldest->order) oldest = &entry;
   }
   if (oldest == nullptr) return std::nullopt;
   Entry& entry = jobs_.at(oldest->record.job_id);

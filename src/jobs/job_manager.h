@@ -127,6 +127,7 @@ class JobManager final : public sql::Jobs {
     JobStatus status = JobStatus::kQueued;
     int64_t runnable_at = 0;  // a retrying job waits until then
     bool killed = false;      // KILL JOB (not a shutdown) asked it to stop
+    uint64_t order = 0;       // creation order: claims are FIFO within one millisecond
     std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
   };
   // A transition's changes besides the status.
@@ -170,6 +171,7 @@ class JobManager final : public sql::Jobs {
   std::map<std::string, Entry> jobs_ KALAM_GUARDED_BY(mu_);
   std::ofstream log_ KALAM_GUARDED_BY(mu_);
   uint64_t generation_ KALAM_GUARDED_BY(mu_) = 0;  // bumped by Notify
+  uint64_t next_order_ KALAM_GUARDED_BY(mu_) = 0;
   bool started_ KALAM_GUARDED_BY(mu_) = false;
   bool stopping_ KALAM_GUARDED_BY(mu_) = false;  // no job is claimed once set
   std::vector<std::jthread> workers_;

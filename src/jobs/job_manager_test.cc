@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -322,6 +323,22 @@ TEST_F(JobManagerTest, MaxConcurrentJobsRunAtOnce) {
   for (const std::string& id : ids)
     WaitFor(*manager, id, "completed");
   EXPECT_EQ(script_.most_running.load(), 3);
+}
+
+// Jobs run in the order they were created, even within one millisecond.
+TEST_F(JobManagerTest, JobsRunInCreationOrder) {
+  auto manager = Manager({.max_concurrent = 1});
+  std::vector<std::string> ids;
+  for (int n = 0; n < 20; ++n) {
+    ASSERT_OK_AND_ASSIGN(ids.emplace_back(), manager->Create(Request({{"n", n}})));
+  }
+  ASSERT_OK(manager->Start());
+  for (const std::string& id : ids)
+    WaitFor(*manager, id, "completed");
+  MutexLock lock(script_.mu);
+  std::vector<int64_t> expected(20);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(script_.seen_n, expected);
 }
 
 // AS10: KILL JOB stops a running job (its executor sees the request and cleans up) and a
