@@ -501,8 +501,11 @@ Status Catalog::PutJob(const JobRecord& job) {
   return jobs_.Put(JobId(job.job_id), job);
 }
 
-Status Catalog::DeleteJob(const std::string& job_id) {
-  return jobs_.Delete(JobId(job_id));
+Status Catalog::DeleteJobs(const std::vector<std::string>& job_ids) {
+  storage::WriteBatch batch;
+  for (const std::string& id : job_ids)
+    jobs_.Delete(batch, JobId(id));
+  return kv_.Write(batch);
 }
 
 Result<std::vector<JobRecord>> Catalog::ListJobs() const {

@@ -122,7 +122,8 @@ class Catalog {
   Result<std::vector<RevokedTokenRecord>> ListRevokedTokens() const;
 
   Status PutJob(const JobRecord& job);
-  Status DeleteJob(const std::string& job_id);
+  // Deletes the jobs in one write.
+  Status DeleteJobs(const std::vector<std::string>& job_ids);
   Result<std::vector<JobRecord>> ListJobs() const;
   // REQUIRES: entry.audit_id is the decimal text of a fresh Snowflake id.
   Status AppendAudit(const AuditLogRecord& entry);

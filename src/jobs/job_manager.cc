@@ -46,7 +46,12 @@ Status JobManager::Start() {
       log_.open(options_.log_path, std::ios::app);
       if (!log_) return Status::IOError("cannot open " + options_.log_path.string());
     }
-    KALAM_ASSIGN_OR_RETURN(std::vector<catalog::JobRecord> records, catalog_.ListJobs());
+    Result<std::vector<catalog::JobRecord>> listed = catalog_.ListJobs();
+    if (!listed.ok()) {
+      log_.close();  // a later Start opens it again
+      return listed.status();
+    }
+    std::vector<catalog::JobRecord> records = std::move(listed).value();
     std::stable_sort(records.begin(), records.end(),
                      [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
     std::vector<JobRequest> requeue;
@@ -220,19 +225,18 @@ Result<catalog::JobRecord> JobManager::Get(std::string_view job_id) const {
 
 Result<size_t> JobManager::DeleteFinishedBefore(int64_t cutoff_millis) {
   MutexLock lock(mu_);
-  size_t deleted = 0;
-  for (auto it = jobs_.begin(); it != jobs_.end();) {
-    const Entry& entry = it->second;
+  std::vector<std::string> old;
+  for (const auto& [id, entry] : jobs_) {
     if (IsFinished(entry.status) &&
         entry.record.completed_at.value_or(entry.record.updated_at) < cutoff_millis) {
-      KALAM_RETURN_IF_ERROR(catalog_.DeleteJob(it->first));
-      it = jobs_.erase(it);
-      ++deleted;
-    } else {
-      ++it;
+      old.push_back(id);
     }
   }
-  return deleted;
+  if (old.empty()) return size_t{0};
+  KALAM_RETURN_IF_ERROR(catalog_.DeleteJobs(old));  // one write, then memory
+  for (const std::string& id : old)
+    jobs_.erase(id);
+  return old.size();
 }
 
 std::optional<std::string> JobManager::Claim() {
