@@ -38,14 +38,19 @@ Status UserCleanupExecutor::Validate(const boost::json::object& parameters) cons
   return Status();
 }
 
+Result<std::vector<catalog::UserRecord>> UserCleanupExecutor::DroppedBefore(
+    const catalog::Catalog& catalog, int64_t cutoff_millis) {
+  KALAM_ASSIGN_OR_RETURN(std::vector<catalog::UserRecord> users, catalog.ListUsers());
+  std::erase_if(users, [&](const catalog::UserRecord& user) {
+    return !user.deleted_at.has_value() || *user.deleted_at > cutoff_millis;
+  });
+  return users;
+}
+
 Result<JobOutcome> UserCleanupExecutor::Run(JobContext& context) {
   const int64_t days = context.parameters().at("grace_period_days").as_int64();
-  const int64_t cutoff = clock_.NowMillis() - days * kMillisPerDay;
-  KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::UserRecord> users, catalog_.ListUsers());
-  std::vector<const catalog::UserRecord*> due;
-  for (const catalog::UserRecord& user : users) {
-    if (user.deleted_at.has_value() && *user.deleted_at <= cutoff) due.push_back(&user);
-  }
+  KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::UserRecord> due,
+                         DroppedBefore(catalog_, clock_.NowMillis() - days * kMillisPerDay));
   if (due.empty()) return JobOutcome::Completed("no dropped user past the grace period");
   // Every table a user's rows can be in: USER and STREAM tables are scoped by user id.
   KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::TableRecord> records, catalog_.ListTables());
@@ -57,14 +62,26 @@ Result<JobOutcome> UserCleanupExecutor::Run(JobContext& context) {
     if (table.ok()) tables.push_back(*std::move(table));
   }
   size_t purged = 0;
-  for (const catalog::UserRecord* user : due) {
+  for (const catalog::UserRecord& user : due) {
     if (context.cancelled()) break;  // each user is done whole or not at all
-    KALAM_RETURN_IF_ERROR(writer_.DeleteScope(tables, user->user_id));
-    KALAM_RETURN_IF_ERROR(users_.PurgeDroppedUser(user->user_id));
+    KALAM_RETURN_IF_ERROR(writer_.DeleteScope(tables, user.user_id));
+    KALAM_RETURN_IF_ERROR(users_.PurgeDroppedUser(user.user_id));
     ++purged;
   }
   return JobOutcome::Completed("deleted the data of " + std::to_string(purged) +
                                " dropped users from " + std::to_string(tables.size()) + " tables");
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> StreamEvictionExecutor::StreamTables(
+    const catalog::Catalog& catalog) {
+  KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::TableRecord> tables, catalog.ListTables());
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const catalog::TableRecord& table : tables) {
+    if (table.table_type == catalog::TableType::kStream && table.options.ttl_seconds.has_value()) {
+      names.emplace_back(table.namespace_id, table.table_name);
+    }
+  }
+  return names;
 }
 
 Status StreamEvictionExecutor::Validate(const boost::json::object& parameters) const {
@@ -93,13 +110,7 @@ Result<JobOutcome> StreamEvictionExecutor::Run(JobContext& context) {
     names.emplace_back(parameters.at("namespace_id").as_string(),
                        parameters.at("table_name").as_string());
   } else {
-    KALAM_ASSIGN_OR_RETURN(const std::vector<catalog::TableRecord> tables, catalog_.ListTables());
-    for (const catalog::TableRecord& table : tables) {
-      if (table.table_type == catalog::TableType::kStream &&
-          table.options.ttl_seconds.has_value()) {
-        names.emplace_back(table.namespace_id, table.table_name);
-      }
-    }
+    KALAM_ASSIGN_OR_RETURN(names, StreamTables(catalog_));
   }
   size_t evicted = 0;
   size_t tables = 0;

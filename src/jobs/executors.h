@@ -28,6 +28,10 @@ class JobCleanupExecutor final : public JobExecutor {
 // 10000). Stops between batches when cancelled.
 class StreamEvictionExecutor final : public JobExecutor {
  public:
+  // The STREAM tables with a TTL, as (namespace, table).
+  static Result<std::vector<std::pair<std::string, std::string>>> StreamTables(
+      const catalog::Catalog& catalog);
+
   StreamEvictionExecutor(catalog::Catalog& catalog, tables::TableWriter& writer, const Clock& clock)
       : catalog_(catalog), writer_(writer), clock_(clock) {}
   JobType type() const override { return JobType::kStreamEviction; }
@@ -45,6 +49,10 @@ class StreamEvictionExecutor final : public JobExecutor {
 // user. Until then a dropped user's data stays (an operator can still recover it).
 class UserCleanupExecutor final : public JobExecutor {
  public:
+  // The users dropped at or before `cutoff_millis` (their grace period is over).
+  static Result<std::vector<catalog::UserRecord>> DroppedBefore(const catalog::Catalog& catalog,
+                                                                int64_t cutoff_millis);
+
   UserCleanupExecutor(catalog::Catalog& catalog, tables::TableWriter& writer,
                       auth::Authenticator& users, const Clock& clock)
       : catalog_(catalog), writer_(writer), users_(users), clock_(clock) {}

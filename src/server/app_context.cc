@@ -133,31 +133,23 @@ Status AppContext::OpenJobs() {
       std::make_unique<jobs::StreamEvictionExecutor>(*catalog_, *table_writer_, clock_));
   jobs_->Register(std::make_unique<jobs::UserCleanupExecutor>(*catalog_, *table_writer_,
                                                               *authenticator_, clock_));
-  jobs_->Schedule(
-      "user_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),
-      {.type = jobs::JobType::kUserCleanup,
-       .parameters = {{"grace_period_days", config_.users.deletion_grace_period_days}}},
-      [this] {
-        const int64_t cutoff =
-            clock_.NowMillis() - config_.users.deletion_grace_period_days * 24 * 3600 * 1000;
-        const Result<std::vector<catalog::UserRecord>> users = catalog_->ListUsers();
-        return !users.ok() ||
-               std::any_of(users->begin(), users->end(), [&](const catalog::UserRecord& user) {
-                 return user.deleted_at.has_value() && *user.deleted_at <= cutoff;
-               });
-      });
   // Scheduled only when there is work, so idle schedules leave no job records behind.
+  jobs_->Schedule("user_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),
+                  {.type = jobs::JobType::kUserCleanup,
+                   .parameters = {{"grace_period_days", config_.users.deletion_grace_period_days}}},
+                  [this] {
+                    const int64_t grace =
+                        config_.users.deletion_grace_period_days * 24 * 3600 * 1000;
+                    const auto due = jobs::UserCleanupExecutor::DroppedBefore(
+                        *catalog_, clock_.NowMillis() - grace);
+                    return !due.ok() || !due->empty();
+                  });
   jobs_->Schedule("stream_eviction", std::chrono::milliseconds(config_.stream.eviction_interval_ms),
                   {.type = jobs::JobType::kStreamEviction,
                    .parameters = {{"batch_size", config_.stream.eviction_batch_size}}},
                   [catalog = catalog_.get()] {
-                    const Result<std::vector<catalog::TableRecord>> tables = catalog->ListTables();
-                    return !tables.ok() ||
-                           std::any_of(tables->begin(), tables->end(),
-                                       [](const catalog::TableRecord& t) {
-                                         return t.table_type == catalog::TableType::kStream &&
-                                                t.options.ttl_seconds.has_value();
-                                       });
+                    const auto tables = jobs::StreamEvictionExecutor::StreamTables(*catalog);
+                    return !tables.ok() || !tables->empty();
                   });
   jobs_->Schedule(
       "job_cleanup", std::chrono::seconds(j.cleanup_interval_seconds),

@@ -262,7 +262,8 @@ Result<size_t> TableWriter::EvictEvents(const CachedTable& table, int64_t cutoff
   while (evicted < max_events) {
     std::unique_ptr<storage::KvIterator> it = kv_.NewIterator(partition, {begin, table_end});
     std::optional<std::string> scope;
-    int64_t last = 0;
+    int64_t last = 0;     // the scope's newest expired _seq
+    size_t in_scope = 0;  // how many of its events expired
     for (; it->Valid() && evicted < max_events; it->Next()) {
       storage::KeyReader reader(it->key());
       uint64_t table_id = 0;
@@ -275,17 +276,19 @@ Result<size_t> TableWriter::EvictEvents(const CachedTable& table, int64_t cutoff
       scope = key_scope;
       if (seq >= cutoff_seq) break;
       last = seq;
+      ++in_scope;
       ++evicted;
     }
     KALAM_RETURN_IF_ERROR(it->status());
     if (!scope.has_value()) break;  // no scope left
-    if (last != 0)
+    if (in_scope > 0) {
       batch.DeleteRange(partition, ScopePrefix(id, *scope), RowKey(id, *scope, last + 1));
+    }
     begin = storage::PrefixSuccessor(ScopePrefix(id, *scope));
   }
   if (batch.empty()) return evicted;
   MutexLock lock(commit_mu_);  // every write goes through the commit point
-  // An ALTER (say, of the TTL) or a DROP since `table` was read: the cutoff may be wrong.
+  // An ALTER or a DROP since `table` was read: the cutoff or the table may be stale.
   KALAM_RETURN_IF_ERROR(CheckCurrent(table));
   KALAM_RETURN_IF_ERROR(kv_.Write(batch));
   return evicted;
