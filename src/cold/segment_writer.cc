@@ -117,7 +117,10 @@ Result<std::optional<SegmentFile>> WriteSegment(engine::Engine& engine,
     remove_temp();
     return Status::IOError("rename to " + segment.path.string() + ": " + error.message());
   }
-  KALAM_RETURN_IF_ERROR(SyncPath(request.directory, O_RDONLY | O_DIRECTORY));
+  if (status = SyncPath(request.directory, O_RDONLY | O_DIRECTORY); !status.ok()) {
+    std::filesystem::remove(segment.path, error);  // not known durable: not a segment
+    return status;
+  }
   segment.bytes = std::filesystem::file_size(segment.path, error);
   return std::optional<SegmentFile>(std::move(segment));
 }

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -70,6 +71,7 @@ class ScriptedExecutor final : public JobExecutor {
                                 trace != nullptr ? std::string(trace->as_string()) : "at step 3");
     }
     if (what == "error") return Status::IOError("disk on fire");
+    if (what == "throw") throw std::runtime_error("out of range");
     if (what == "retry")
       return JobOutcome::Retry("try again",
                                "transient at attempt " + std::to_string(context.attempt()));
@@ -269,6 +271,11 @@ TEST_F(JobManagerTest, FailuresKeepTheirMessageAndTrace) {
   EXPECT_EQ(failed.message, "it broke");
   EXPECT_EQ(failed.exception_trace, long_trace);
   EXPECT_EQ(failed.retry_count, 0u);  // a failure is not retried
+  ASSERT_OK_AND_ASSIGN(const std::string throwing,
+                       manager->Create(Request({{"behavior", "throw"}})));
+  // An exception fails the job, not the process.
+  EXPECT_EQ(WaitFor(*manager, throwing, "failed").message,
+            "Executor error: exception: out of range");
   const catalog::JobRecord errored = WaitFor(*manager, erroring, "failed");
   EXPECT_EQ(errored.message, "Executor error: disk on fire");
   EXPECT_THAT(errored.exception_trace, HasSubstr("disk on fire"));

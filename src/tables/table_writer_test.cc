@@ -212,6 +212,27 @@ TEST_F(TableWriterTest, EvictionRemovesExactlyTheEventsBeforeTheCutoffInEverySco
   EXPECT_EQ(writer_->EvictEvents(*table_, later, 10).status().code(), StatusCode::kInternal);
 }
 
+TEST_F(TableWriterTest, EvictionWithATableReadBeforeAnAlterIsRefusedAndDeletesNothing) {
+  const auto stream = MakeTable(5, catalog::TableType::kStream);
+  ASSERT_OK(writer_->Insert(*stream, "alice", {{Value::Text("old")}}).status());
+  ASSERT_OK_AND_ASSIGN(const int64_t cutoff, snowflake_.Next());
+  catalog::TableRecord record = stream->table;
+  record.schema_version = 2;
+  catalog::SchemaVersionRecord schema = stream->schema;
+  schema.version = 2;
+  const auto altered =
+      std::make_shared<const catalog::CachedTable>(std::move(record), std::move(schema));
+  storage::WriteBatch batch;
+  ASSERT_OK(writer_->CommitSchemaChange(
+      batch, *altered, [] { return Status(); }, [] {}));
+  EXPECT_EQ(writer_->EvictEvents(*stream, cutoff, 10).status().code(), StatusCode::kConflict);
+  auto it = kv_->NewIterator(storage::Partition::kStreamRows,
+                             storage::KeyRange::Prefix(TablePrefix(stream->table.table_id)));
+  EXPECT_TRUE(it->Valid());  // still there
+  ASSERT_OK_AND_ASSIGN(const size_t evicted, writer_->EvictEvents(*altered, cutoff, 10));
+  EXPECT_EQ(evicted, 1u);
+}
+
 TEST_F(TableWriterTest, DeleteScopeRemovesOneUsersRowsIndexAndEventsOnly) {
   const auto stream = MakeTable(4, catalog::TableType::kStream);
   for (const char* user : {"alice", "bob"}) {

@@ -920,6 +920,20 @@ TEST_F(LiveTest, APoolOfConnectionsOnOneThreadEachGetsEveryChange) {
   EXPECT_EQ(pool.closed_count(), kConnections);
 }
 
+TEST(WsPoolTest, ConnectionsThatCannotOpenAreReportedAndCountAsClosed) {
+  client::WsConnectOptions options;
+  options.port = 1;  // privileged and unused here: refused at once
+  client::WsPool pool(options, [](size_t, std::string_view) {});
+  const auto started = std::chrono::steady_clock::now();
+  const Status opened = pool.Open(5, 2, std::chrono::seconds(5));
+  EXPECT_EQ(opened.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(pool.closed_count(), pool.size());
+  // Nothing is left to wait for: no spinning until the deadline.
+  EXPECT_FALSE(pool.RunUntil([] { return false; }, std::chrono::seconds(5)));
+  pool.CloseAll();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(4));
+}
+
 TEST_F(LiveTest, MoreMessagesPerSecondThanAllowedAreRefused) {
   auto live = Login("carol");
   ASSERT_NE(live, nullptr);
